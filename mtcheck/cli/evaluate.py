@@ -1,0 +1,17 @@
+"""``mtcheck eval ...``: evaluation commands, one module each (eval_detect, eval_rewrite, eval_align)."""
+
+from __future__ import annotations
+
+import typer
+
+from mtcheck.cli import app
+
+eval_app = typer.Typer(help="Evaluate detection, rewriting and alignment on labelled data.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
+
+for _name in ("eval_detect", "eval_rewrite", "eval_align"):
+    try:
+        __import__(f"mtcheck.cli.{_name}")
+    except ModuleNotFoundError as err:
+        if err.name != f"mtcheck.cli.{_name}":
+            raise

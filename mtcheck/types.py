@@ -1,0 +1,170 @@
+"""The data that flows through the pipeline.
+
+load -> segment -> detect -> rewrite -> compare -> report
+
+Every stage takes and returns these frozen values, so a stage can be tested alone
+and no stage needs to know who produced its input. Character offsets always refer
+to ``Document.text`` (the decoded source file, unchanged), so a finding can be
+shown at its place in the original article.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+SentenceKind = Literal["prose", "boilerplate"]
+Severity = Literal["none", "info", "warning", "error"]
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph (or one line in ``lines`` mode) of readable text.
+
+    ``text`` is what a reader sees (markup removed, entities decoded). ``offsets``
+    maps each character of ``text`` to its offset in ``Document.text``; it is
+    ``None`` when the text is a verbatim slice starting at ``start``.
+    """
+
+    text: str
+    start: int
+    end: int
+    offsets: tuple[int, ...] | None = None
+    split: bool = True  # False in ``lines`` mode: the block is one segment
+
+    def source_offset(self, i: int) -> int:
+        """Offset in the document of character ``i`` of ``text`` (``i == len`` allowed)."""
+        if self.offsets is None:
+            return self.start + i
+        if i >= len(self.offsets):
+            return self.end
+        return self.offsets[i]
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str  # as given by the user; "-" for standard input
+    text: str  # decoded source text; every offset points into it
+    format: str  # "text" | "markdown" | "html" | "lines"
+    encoding: str
+    blocks: tuple[Block, ...] = ()
+
+
+@dataclass(frozen=True)
+class Sentence:
+    index: int
+    start: int
+    end: int
+    text: str
+    kind: SentenceKind = "prose"
+    block: int = 0  # index of the Block it came from
+    boilerplate_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One piece of evidence that a sentence reads as translated."""
+
+    source: str  # the signal that produced it: "languagetool", "interference", ...
+    rule_id: str
+    message: str  # plain editor language
+    start: int  # document offsets
+    end: int
+    category: str = ""
+    suggestions: tuple[str, ...] = ()
+    weight: float = 0.0  # contribution to the score, for ordering explanations
+
+
+@dataclass(frozen=True)
+class Check:
+    """The result of one verification of a rewrite candidate."""
+
+    name: str
+    passed: bool
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Candidate:
+    generator: str  # "llm", "rules", "languagetool", ...
+    text: str
+    checks: tuple[Check, ...] = ()
+    score: float = 0.0  # ranking score; higher is better
+
+    @property
+    def accepted(self) -> bool:
+        return all(c.passed for c in self.checks)
+
+    @property
+    def rejected_by(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.checks if not c.passed)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    text: str | None  # the suggestion; None when no candidate passed
+    candidates: tuple[Candidate, ...] = ()
+    model: str = ""
+
+
+@dataclass(frozen=True)
+class Score:
+    """A sacrebleu score with the signature that makes it reproducible."""
+
+    metric: str  # "chrF", "BLEU", "TER"
+    value: float
+    signature: str
+
+
+@dataclass(frozen=True)
+class AlignedReference:
+    index: int  # sentence index in the reference document
+    text: str
+    similarity: float
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True)
+class TermHint:
+    ours: str
+    reference: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Alignment:
+    sentence: int  # index of the article sentence
+    references: tuple[AlignedReference, ...] = ()
+    before: tuple[Score, ...] = ()  # original sentence vs the aligned reference text
+    after: tuple[Score, ...] = ()  # suggested rewrite vs the same reference
+    hints: tuple[TermHint, ...] = ()
+
+    @property
+    def aligned(self) -> bool:
+        return bool(self.references)
+
+
+@dataclass(frozen=True)
+class Finding:
+    sentence: Sentence
+    score: float  # calibrated probability that the sentence is machine-translated
+    flagged: bool
+    reasons: tuple[Reason, ...] = ()
+    severity: Severity = "none"
+    rewrite: Rewrite | None = None
+    alignment: Alignment | None = None
+    fingerprint: str = ""
+    suppressed: str | None = None  # "baseline" | "inline" | None
+
+
+@dataclass(frozen=True)
+class DocumentResult:
+    document: Document
+    findings: tuple[Finding, ...]
+    score: float  # document-level probability
+    comparison: dict | None = field(default=None, compare=False)  # document-level reference scores
+
+    @property
+    def flagged(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.flagged and not f.suppressed)
