@@ -37,22 +37,13 @@ def _root(
     """Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 3 a component failed."""
 
 
+COMMAND_MODULES = ("check", "compare", "models", "languagetool", "train", "evaluate")
+
+
 def _register() -> None:
     # Importing the modules registers their commands on ``app``; they import nothing heavy.
-    from mtcheck.cli import check, languagetool, models  # noqa: F401
-
-    for optional in ("compare", "evaluate", "train"):
-        try:
-            __import__(f"mtcheck.cli.{optional}")
-        except ModuleNotFoundError as err:
-            if err.name != f"mtcheck.cli.{optional}":
-                raise
-
-
-def fail(message: str, code: int) -> "typer.Exit":
-    """Print one line on stderr and return the Exit to raise."""
-    typer.echo(f"mtcheck: error: {message}", err=True)
-    return typer.Exit(code)
+    for name in COMMAND_MODULES:
+        __import__(f"mtcheck.cli.{name}")
 
 
 def main() -> None:

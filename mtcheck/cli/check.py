@@ -1,0 +1,134 @@
+"""``mtcheck check``: the whole pipeline on one or more articles."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from mtcheck.cli import app
+from mtcheck.errors import InputError
+
+FORMATS = ("text", "json", "jsonl", "sarif", "junit", "github", "html")
+FAIL_ON = ("none", "info", "warning", "error")
+INPUT_FORMATS = ("auto", "text", "markdown", "html", "lines")
+
+
+def _progress_printer(quiet: bool):
+    """Progress lines on stderr when a person is watching; silence in pipes and CI logs."""
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    status = console.status("mtcheck")
+    status.start()
+
+    def show(message: str) -> None:
+        status.update(message)
+
+    show.stop = status.stop  # type: ignore[attr-defined]
+    return show
+
+
+def parse_model_flags(values: list[str]) -> dict[str, str]:
+    from mtcheck.services.models import parse_model_override
+
+    overrides: dict[str, str] = {}
+    for value in values:
+        role, spec = parse_model_override(value)
+        overrides[role] = spec
+    return overrides
+
+
+@app.command()
+def check(
+    paths: list[str] = typer.Argument(..., help="Articles to check (.txt, .md, .html), directories, or - for stdin."),
+    output_format: str = typer.Option("text", "--format", "-f", help=f"Output format: {', '.join(FORMATS)}."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the output here (atomically) instead of stdout."),
+    html: Optional[Path] = typer.Option(None, "--html", help="Also write the HTML review report to this file."),
+    reference: Optional[str] = typer.Option(None, "--reference", "-r", help="A reference article on the same story to compare with."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 if a finding reaches this severity: none, info, warning, error (default from config, else warning)."),
+    max_flagged_ratio: Optional[float] = typer.Option(None, "--max-flagged-ratio", help="Exit 1 if a document's share of flagged prose sentences exceeds this (0-1)."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", help="Flag sentences whose score is at least this (0-1)."),
+    rewrite: bool = typer.Option(True, "--rewrite/--no-rewrite", help="Propose verified rewrites for flagged sentences."),
+    languagetool: bool = typer.Option(True, "--languagetool/--no-languagetool", help="Use the local LanguageTool server."),
+    languagetool_url: Optional[str] = typer.Option(None, "--languagetool-url", help="Use this running LanguageTool server instead of the managed one."),
+    input_format: str = typer.Option("auto", "--input-format", help=f"How to read inputs: {', '.join(INPUT_FORMATS)} (lines: one segment per non-empty line)."),
+    max_bytes: int = typer.Option(5_000_000, "--max-bytes", help="Refuse inputs larger than this many bytes."),
+    model: list[str] = typer.Option([], "--model", help="Point a model role at another model: ROLE=PATH|DIR|hub:ORG/NAME (repeatable)."),
+    backend: Optional[str] = typer.Option(None, "--backend", help="Rewrite backend: llama_cpp (default), transformers, openai."),
+    baseline: Optional[Path] = typer.Option(None, "--baseline", help="Accepted findings (.mtcheck-baseline.json) that must not fail the run."),
+    changed_only: bool = typer.Option(False, "--changed-only", help="Only report sentences on lines changed against --git-ref."),
+    git_ref: str = typer.Option("HEAD", "--git-ref", help="The git ref for --changed-only."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Check this many documents in parallel."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Read settings from this TOML file instead of mtcheck.toml / pyproject.toml."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
+) -> None:
+    """Check articles for sentences that read as machine-translated from Russian.
+
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 3 a component failed.
+    """
+    from mtcheck import gate
+    from mtcheck.config import load_settings
+    from mtcheck.fsutil import atomic_write
+    from mtcheck.pipeline import CheckOptions, Pipeline, expand_paths
+    from mtcheck.report import ReportOptions, render
+
+    if output_format not in FORMATS:
+        raise InputError(f"unknown --format {output_format!r} (choose from {', '.join(FORMATS)})")
+    if input_format not in INPUT_FORMATS:
+        raise InputError(f"unknown --input-format {input_format!r} (choose from {', '.join(INPUT_FORMATS)})")
+    if fail_on is not None and fail_on not in FAIL_ON:
+        raise InputError(f"unknown --fail-on {fail_on!r} (choose from {', '.join(FAIL_ON)})")
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise InputError("--threshold must be between 0 and 1")
+    if max_flagged_ratio is not None and not 0.0 <= max_flagged_ratio <= 1.0:
+        raise InputError("--max-flagged-ratio must be between 0 and 1")
+
+    settings = load_settings(config).with_overrides(
+        threshold=threshold, fail_on=fail_on, max_flagged_ratio=max_flagged_ratio
+    )
+    files = expand_paths(paths)
+    accepted = gate.load_baseline(baseline) if baseline else None
+    options = CheckOptions(
+        input_format=input_format,
+        max_bytes=max_bytes,
+        rewrite=rewrite,
+        reference=reference,
+        languagetool=languagetool,
+        languagetool_url=languagetool_url,
+        backend=backend,
+        model_overrides=parse_model_flags(model) if model else {},
+        jobs=jobs,
+    )
+    if options.model_overrides:
+        settings = settings.with_overrides(tables={**settings.tables, "models": {**settings.section("models"), **options.model_overrides}})
+
+    progress = _progress_printer(quiet)
+    try:
+        results = Pipeline(settings, options, progress=progress).run(files)
+    finally:
+        if progress is not None:
+            progress.stop()  # type: ignore[attr-defined]
+
+    results = gate.apply_inline_suppressions(results)
+    if accepted is not None:
+        results = gate.apply_baseline(results, accepted)
+    if changed_only:
+        results = [gate.keep_changed(r, gate.changed_line_ranges(r.document.path, git_ref)) for r in results]
+    code = gate.exit_code(results, settings.fail_on, settings.max_flagged_ratio)
+
+    report_options = ReportOptions.from_settings(settings, reference_path=reference, exit_code=code)
+    text = render(results, output_format, report_options)
+    if output is not None:
+        atomic_write(output, text)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if html is not None and not (output_format == "html" and output is not None and output == html):
+        atomic_write(html, render(results, "html", report_options))
+    raise typer.Exit(code)

@@ -1,0 +1,166 @@
+"""The versioned JSON schema of mtcheck's results (``--format json``), as plain dicts.
+
+Every machine-readable format starts from these dicts, so the field names are the
+same everywhere. Schema ``mtcheck/report`` version 1 (documented in README, "JSON output"):
+
+    {
+      "schema": "mtcheck/report", "version": 1,
+      "tool": {"name": "mtcheck", "version": "..."},
+      "settings": {"threshold": .., "fail_on": .., "severity_bands": {..}},
+      "documents": [{
+        "path", "format", "encoding", "score", "flagged": bool,
+        "counts": {"sentences", "prose", "boilerplate", "flagged", "info", "warning", "error"},
+        "reference": {"path", "scores"} | null,
+        "sentences": [{
+          "index", "start", "end", "text", "kind", "score", "flagged", "severity",
+          "fingerprint", "suppressed",
+          "reasons": [{"source", "rule_id", "message", "start", "end", "category", "suggestions", "weight"}],
+          "rewrite": {"text", "model", "candidates": [{"generator", "text", "accepted", "rejected_by", "score",
+                                                      "checks": [{"name", "passed", "detail"}]}]}   (when rewriting ran)
+          "alignment": {"aligned", "references": [{"index", "text", "similarity", "start", "end"}],
+                        "before": {metric: {"score", "signature"}}, "after": {...},
+                        "hints": [{"ours", "reference", "message"}]}                               (with --reference)
+        }]
+      }],
+      "summary": {"documents", "sentences", "prose", "flagged", "exit_code"}
+    }
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from mtcheck import __version__
+from mtcheck.types import Alignment, Candidate, DocumentResult, Finding, Reason, Rewrite, Score
+
+SCHEMA = "mtcheck/report"
+SCHEMA_VERSION = 1
+
+
+def _round(x: float) -> float:
+    return round(float(x), 4)
+
+
+def reason_to_dict(reason: Reason) -> dict[str, Any]:
+    return {
+        "source": reason.source,
+        "rule_id": reason.rule_id,
+        "message": reason.message,
+        "start": reason.start,
+        "end": reason.end,
+        "category": reason.category,
+        "suggestions": list(reason.suggestions),
+        "weight": _round(reason.weight),
+    }
+
+
+def candidate_to_dict(candidate: Candidate) -> dict[str, Any]:
+    return {
+        "generator": candidate.generator,
+        "text": candidate.text,
+        "accepted": candidate.accepted,
+        "rejected_by": list(candidate.rejected_by),
+        "score": _round(candidate.score),
+        "checks": [{"name": c.name, "passed": c.passed, "detail": c.detail} for c in candidate.checks],
+    }
+
+
+def rewrite_to_dict(rewrite: Rewrite) -> dict[str, Any]:
+    return {
+        "text": rewrite.text,
+        "model": rewrite.model,
+        "candidates": [candidate_to_dict(c) for c in rewrite.candidates],
+    }
+
+
+def scores_to_dict(scores: Iterable[Score]) -> dict[str, Any]:
+    return {s.metric: {"score": _round(s.value), "signature": s.signature} for s in scores}
+
+
+def alignment_to_dict(alignment: Alignment) -> dict[str, Any]:
+    return {
+        "aligned": alignment.aligned,
+        "references": [
+            {"index": r.index, "text": r.text, "similarity": _round(r.similarity), "start": r.start, "end": r.end}
+            for r in alignment.references
+        ],
+        "before": scores_to_dict(alignment.before),
+        "after": scores_to_dict(alignment.after),
+        "hints": [{"ours": h.ours, "reference": h.reference, "message": h.message} for h in alignment.hints],
+    }
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    s = finding.sentence
+    out: dict[str, Any] = {
+        "index": s.index,
+        "start": s.start,
+        "end": s.end,
+        "text": s.text,
+        "kind": s.kind,
+        "score": _round(finding.score),
+        "flagged": finding.flagged,
+        "severity": finding.severity,
+        "fingerprint": finding.fingerprint,
+        "suppressed": finding.suppressed,
+        "reasons": [reason_to_dict(r) for r in finding.reasons],
+    }
+    if s.boilerplate_reason:
+        out["boilerplate_reason"] = s.boilerplate_reason
+    if finding.rewrite is not None:
+        out["rewrite"] = rewrite_to_dict(finding.rewrite)
+    if finding.alignment is not None:
+        out["alignment"] = alignment_to_dict(finding.alignment)
+    return out
+
+
+def counts(result: DocumentResult) -> dict[str, int]:
+    prose = [f for f in result.findings if f.sentence.kind == "prose"]
+    flagged = result.flagged
+    return {
+        "sentences": len(result.findings),
+        "prose": len(prose),
+        "boilerplate": len(result.findings) - len(prose),
+        "flagged": len(flagged),
+        "info": sum(f.severity == "info" for f in flagged),
+        "warning": sum(f.severity == "warning" for f in flagged),
+        "error": sum(f.severity == "error" for f in flagged),
+    }
+
+
+def document_to_dict(result: DocumentResult, reference_path: str | None = None) -> dict[str, Any]:
+    doc = result.document
+    return {
+        "path": doc.path,
+        "format": doc.format,
+        "encoding": doc.encoding,
+        "score": _round(result.score),
+        "flagged": bool(result.flagged),
+        "counts": counts(result),
+        "reference": {"path": reference_path, "scores": result.comparison} if reference_path else None,
+        "sentences": [finding_to_dict(f) for f in result.findings],
+    }
+
+
+def results_to_dict(
+    results: list[DocumentResult],
+    *,
+    settings: dict[str, Any] | None = None,
+    reference_path: str | None = None,
+    exit_code: int | None = None,
+) -> dict[str, Any]:
+    documents = [document_to_dict(r, reference_path) for r in results]
+    return {
+        "schema": SCHEMA,
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "mtcheck", "version": __version__},
+        "settings": settings or {},
+        "documents": documents,
+        "summary": {
+            "documents": len(documents),
+            "sentences": sum(d["counts"]["sentences"] for d in documents),
+            "prose": sum(d["counts"]["prose"] for d in documents),
+            "flagged": sum(d["counts"]["flagged"] for d in documents),
+            "exit_code": exit_code,
+        },
+    }
