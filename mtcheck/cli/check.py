@@ -122,7 +122,10 @@ def check(
         results = [gate.keep_changed(r, gate.changed_line_ranges(r.document.path, git_ref)) for r in results]
     code = gate.exit_code(results, settings.fail_on, settings.max_flagged_ratio)
 
-    report_options = ReportOptions.from_settings(settings, reference_path=reference, exit_code=code)
+    # A file gets plain text even when stdout is a terminal.
+    report_options = ReportOptions.from_settings(
+        settings, reference_path=reference, exit_code=code, color=False if output is not None else None
+    )
     text = render(results, output_format, report_options)
     if output is not None:
         atomic_write(output, text)

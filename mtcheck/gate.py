@@ -1,0 +1,242 @@
+"""Publication gating: fingerprints, baselines, inline suppression, changed-only, exit codes.
+
+These helpers work on finished ``DocumentResult`` values, after detection and before the
+report, so every output format sees the same suppressions and the same exit code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import unicodedata
+from dataclasses import replace
+from pathlib import Path, PurePath
+from typing import Iterable
+
+from mtcheck.errors import InputError
+from mtcheck.types import DocumentResult, Finding
+
+BASELINE_VERSION = 1
+BASELINE_FILENAME = ".mtcheck-baseline.json"
+DECISIONS = ("accepted", "dismissed")
+SEVERITY_RANK = {"none": 0, "info": 1, "warning": 2, "error": 3}
+
+_SPACES = re.compile(r"\s+")
+# Typographic variants an editor's tools swap freely must not change a fingerprint.
+_CHAR_FOLDS = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u00a0": " "})
+
+
+def _normalise_text(text: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFKC", text).translate(_CHAR_FOLDS)).strip()
+
+
+def _normalise_path(path: str) -> str:
+    posix = PurePath(path).as_posix()
+    while posix.startswith("./"):
+        posix = posix[2:]
+    return posix
+
+
+def fingerprint(path: str, sentence_text: str) -> str:
+    """Stable id of a sentence in a document: survives re-wrapping, quote styles and moves within the file."""
+    key = f"{_normalise_path(path)}\0{_normalise_text(sentence_text)}"
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def finding_fingerprint(result: DocumentResult, finding: Finding) -> str:
+    return finding.fingerprint or fingerprint(result.document.path, finding.sentence.text)
+
+
+# --- baseline ---------------------------------------------------------------------------
+
+
+def load_baseline(path: str | Path) -> set[str]:
+    """Fingerprints of the findings an editor accepted or dismissed (``.mtcheck-baseline.json``)."""
+    where = Path(path)
+    try:
+        raw = where.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"baseline file not found: {where}", fix="export one from the HTML report, or drop --baseline") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"cannot read baseline {where}: {err}") from None
+    try:
+        data = json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise InputError(f"baseline {where} is not valid JSON: line {err.lineno}: {err.msg}") from None
+    if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or not isinstance(data.get("findings"), list):
+        raise InputError(
+            f'baseline {where} is not an mtcheck baseline (expected {{"version": {BASELINE_VERSION}, "findings": [...]}})'
+        )
+    found: set[str] = set()
+    for number, entry in enumerate(data["findings"], start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("fingerprint"), str) or not entry["fingerprint"]:
+            raise InputError(f"baseline {where}: finding {number} has no fingerprint")
+        decision = entry.get("decision", "accepted")
+        if decision not in DECISIONS:
+            raise InputError(f"baseline {where}: finding {number} has decision {decision!r} (expected accepted or dismissed)")
+        found.add(entry["fingerprint"])
+    return found
+
+
+def baseline_document(entries: Iterable[tuple[str, str, str, str]]) -> dict:
+    """The baseline file for (fingerprint, path, text, decision) entries; the HTML report builds the same shape."""
+    return {
+        "version": BASELINE_VERSION,
+        "findings": [
+            {"fingerprint": fp, "path": path, "text": text, "decision": decision} for fp, path, text, decision in entries
+        ],
+    }
+
+
+def apply_baseline(results: list[DocumentResult], fingerprints: set[str]) -> list[DocumentResult]:
+    """Mark flagged findings whose fingerprint is in the baseline as suppressed="baseline"."""
+    out = []
+    for result in results:
+        findings = tuple(
+            replace(f, suppressed="baseline")
+            if f.flagged and not f.suppressed and finding_fingerprint(result, f) in fingerprints
+            else f
+            for f in result.findings
+        )
+        out.append(replace(result, findings=findings))
+    return out
+
+
+# --- inline suppression -----------------------------------------------------------------
+
+_DIRECTIVE = re.compile(r"<!--\s*mtcheck-(disable-next-line|disable|enable)\s*-->", re.IGNORECASE)
+
+
+def suppressed_ranges(text: str) -> list[tuple[int, int]]:
+    """Offset ranges of ``text`` silenced by ``<!-- mtcheck-... -->`` comments; a sentence starting inside one is suppressed."""
+    ranges: list[tuple[int, int]] = []
+    open_at: int | None = None
+    for match in _DIRECTIVE.finditer(text):
+        kind = match.group(1).lower()
+        if kind == "disable-next-line":
+            line_end = text.find("\n", match.end())
+            if line_end < 0:
+                continue
+            # The next line with text: a blank line after the comment must not swallow the directive.
+            start = line_end + 1
+            while start < len(text):
+                end = text.find("\n", start)
+                end = len(text) if end < 0 else end
+                if text[start:end].strip():
+                    ranges.append((start, end))
+                    break
+                start = end + 1
+        elif kind == "disable":
+            if open_at is None:
+                open_at = match.end()
+        elif open_at is not None:
+            ranges.append((open_at, match.start()))
+            open_at = None
+    if open_at is not None:
+        ranges.append((open_at, len(text)))
+    return ranges
+
+
+def apply_inline_suppressions(results: list[DocumentResult]) -> list[DocumentResult]:
+    out = []
+    for result in results:
+        ranges = suppressed_ranges(result.document.text)
+        if not ranges:
+            out.append(result)
+            continue
+        findings = tuple(
+            replace(f, suppressed="inline")
+            if f.flagged and not f.suppressed and any(a <= f.sentence.start < b for a, b in ranges)
+            else f
+            for f in result.findings
+        )
+        out.append(replace(result, findings=findings))
+    return out
+
+
+# --- exit code --------------------------------------------------------------------------
+
+
+def flagged_ratio(result: DocumentResult) -> float:
+    prose = [f for f in result.findings if f.sentence.kind == "prose"]
+    if not prose:
+        return 0.0
+    return sum(1 for f in prose if f.flagged and not f.suppressed) / len(prose)
+
+
+def exit_code(results: list[DocumentResult], fail_on: str, max_flagged_ratio: float | None = None) -> int:
+    """0 clean, 1 when an unsuppressed finding reaches ``fail_on`` or a document exceeds the flagged ratio.
+
+    ``fail_on="none"`` is report-only mode: it never fails, whatever the ratio.
+    """
+    if fail_on not in SEVERITY_RANK:
+        raise InputError(f"unknown fail-on level {fail_on!r} (choose from none, info, warning, error)")
+    if fail_on == "none":
+        return 0
+    bar = SEVERITY_RANK[fail_on]
+    for result in results:
+        if any(SEVERITY_RANK.get(f.severity, 0) >= bar for f in result.flagged):
+            return 1
+        if max_flagged_ratio is not None and flagged_ratio(result) > max_flagged_ratio:
+            return 1
+    return 0
+
+
+# --- changed-only -----------------------------------------------------------------------
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
+
+
+def _git(folder: Path, *args: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["git", "-C", str(folder), *args], capture_output=True, text=True, timeout=60)
+    except FileNotFoundError:
+        raise InputError("--changed-only needs git, which is not installed", fix="apt-get install git") from None
+
+
+def changed_line_ranges(path: str, ref: str = "HEAD") -> list[tuple[int, int]] | None:
+    """1-based inclusive line ranges of ``path`` changed since ``ref`` (working tree included).
+
+    ``None`` means the whole file is new to git (untracked, or absent at ``ref``), so every line counts as changed.
+    """
+    if path == "-":
+        raise InputError("--changed-only cannot be used with standard input")
+    file = Path(path).resolve()
+    folder = file.parent
+    if _git(folder, "rev-parse", "--show-toplevel").returncode != 0:
+        raise InputError(f"--changed-only: {path} is not in a git repository")
+    if _git(folder, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
+        raise InputError(f"--changed-only: unknown git ref {ref!r}", fix="pass an existing commit, branch or tag with --git-ref")
+    if _git(folder, "ls-files", "--error-unmatch", "--", file.name).returncode != 0:
+        return None
+    if _git(folder, "cat-file", "-e", f"{ref}:./{file.name}").returncode != 0:
+        return None
+    diff = _git(folder, "diff", "-U0", "--no-color", "--no-ext-diff", ref, "--", file.name)
+    if diff.returncode != 0:
+        raise InputError(f"--changed-only: git diff failed for {path}: {diff.stderr.strip().splitlines()[-1:] or ['?']}")
+    ranges = []
+    for match in _HUNK.finditer(diff.stdout):
+        start, count = int(match.group(1)), int(match.group(2) or 1)
+        if count:  # a pure deletion leaves no new line to report on
+            ranges.append((start, start + count - 1))
+    return ranges
+
+
+def line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, max(0, offset)) + 1
+
+
+def keep_changed(result: DocumentResult, ranges: list[tuple[int, int]] | None) -> DocumentResult:
+    """Keep only the sentences that overlap changed lines (``None``: the whole file is new, keep all)."""
+    if ranges is None:
+        return result
+    text = result.document.text
+
+    def touches(finding: Finding) -> bool:
+        first = line_of(text, finding.sentence.start)
+        last = line_of(text, max(finding.sentence.start, finding.sentence.end - 1))
+        return any(first <= b and a <= last for a, b in ranges)
+
+    return replace(result, findings=tuple(f for f in result.findings if touches(f)))

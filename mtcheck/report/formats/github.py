@@ -1,0 +1,49 @@
+"""``--format github``: GitHub Actions workflow commands, one annotation per flagged sentence."""
+
+from __future__ import annotations
+
+from mtcheck.registry import formats
+from mtcheck.report.view import FALLBACK_MESSAGE, position, primary_reason, reported, rewrite_text, rule_id
+from mtcheck.types import DocumentResult, Finding
+
+LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def escape_data(value: str) -> str:
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: str) -> str:
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def message(finding: Finding) -> str:
+    lines = [f"Reads as machine-translated (score {finding.score:.2f}, {finding.severity})."]
+    lines += [f"- {rule_id(r)}: {r.message}" for r in finding.reasons] or [f"- {FALLBACK_MESSAGE}"]
+    suggestion = rewrite_text(finding)
+    if suggestion:
+        lines.append(f"Suggested: {suggestion}")
+    return "\n".join(lines)
+
+
+@formats.register("github")
+def render(results: list[DocumentResult], options) -> str:
+    out = []
+    for result in results:
+        text = result.document.text
+        for finding in reported(result):
+            start = position(text, finding.sentence.start)
+            end = position(text, max(finding.sentence.start, finding.sentence.end - 1))
+            primary = primary_reason(finding)
+            title = f"mtcheck: {rule_id(primary) if primary else 'translated sentence'}"
+            props = {
+                "file": result.document.path,
+                "line": str(start.line),
+                "col": str(start.column),
+                "endLine": str(end.line),
+                "endColumn": str(end.column),
+                "title": title,
+            }
+            prop_text = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
+            out.append(f"::{LEVELS.get(finding.severity, 'notice')} {prop_text}::{escape_data(message(finding))}\n")
+    return "".join(out)

@@ -1,0 +1,21 @@
+"""``--format jsonl``: one flagged finding a line (suppressed ones too, marked), each with its document path."""
+
+from __future__ import annotations
+
+import json
+
+from mtcheck.registry import formats
+from mtcheck.report.serialize import finding_to_dict
+from mtcheck.report.view import fingerprint_of, reported
+from mtcheck.types import DocumentResult
+
+
+@formats.register("jsonl")
+def render(results: list[DocumentResult], options) -> str:
+    lines = []
+    for result in results:
+        for finding in reported(result, include_suppressed=True):
+            record = {"path": result.document.path, **finding_to_dict(finding)}
+            record["fingerprint"] = fingerprint_of(result, finding)
+            lines.append(json.dumps(record, ensure_ascii=False))
+    return "".join(line + "\n" for line in lines)

@@ -1,0 +1,186 @@
+"""``--format sarif``: SARIF 2.1.0 for code-scanning tools (GitHub code scanning, IDE viewers).
+
+One result per flagged sentence. Its rule is the sentence's strongest reason; the other
+reasons are related locations. Suppressed findings stay in the log with a ``suppressions``
+entry, which is how SARIF consumers expect accepted alerts to look. Columns count Unicode
+code points (``columnKind``), the same unit as mtcheck's offsets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import quote
+
+from mtcheck.registry import formats
+from mtcheck.report.view import (
+    FALLBACK_MESSAGE,
+    FALLBACK_RULE,
+    fingerprint_of,
+    position,
+    primary_reason,
+    reported,
+    rewrite_text,
+    rule_id,
+)
+from mtcheck.types import Document, DocumentResult, Finding
+
+SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+LEVELS = {"error": "error", "warning": "warning", "info": "note", "none": "none"}
+LEVEL_RANK = {"none": 0, "note": 1, "warning": 2, "error": 3}
+
+
+def artifact_uri(path: str) -> tuple[str, str | None]:
+    """(uri, uriBaseId): relative paths resolve against the checkout root, as code scanning expects."""
+    if path == "-":
+        return "stdin", None
+    pure = PurePath(path)
+    if pure.is_absolute():
+        return "file://" + quote(pure.as_posix()), None
+    posix = pure.as_posix()
+    while posix.startswith("./"):
+        posix = posix[2:]
+    return quote(posix), "%SRCROOT%"
+
+
+def region(text: str, start: int, end: int) -> dict[str, int]:
+    first, last = position(text, start), position(text, end)
+    return {
+        "startLine": first.line,
+        "startColumn": first.column,
+        "endLine": last.line,
+        "endColumn": last.column,  # SARIF end columns point just past the region
+        "charOffset": start,
+        "charLength": max(0, end - start),
+    }
+
+
+def _artifact_location(document: Document) -> dict[str, Any]:
+    uri, base = artifact_uri(document.path)
+    location: dict[str, Any] = {"uri": uri}
+    if base:
+        location["uriBaseId"] = base
+    return location
+
+
+def _rule_name(identifier: str) -> str:
+    words = re.split(r"[^A-Za-z0-9]+", identifier)
+    return "".join(w[:1].upper() + w[1:].lower() for w in words if w) or "Rule"
+
+
+def _message(finding: Finding) -> str:
+    head = f"Reads as machine-translated from Russian (score {finding.score:.2f}, {finding.severity})."
+    parts = [head] + [f"{rule_id(r)}: {r.message}" for r in finding.reasons]
+    suggestion = rewrite_text(finding)
+    if suggestion:
+        parts.append(f"Suggested rewrite: {suggestion}")
+    return " ".join(parts)
+
+
+def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+    document = result.document
+    sentence = finding.sentence
+    primary = primary_reason(finding)
+    rid = rule_id(primary) if primary else FALLBACK_RULE
+    location = {"physicalLocation": {"artifactLocation": _artifact_location(document), "region": region(document.text, sentence.start, sentence.end)}}
+    out: dict[str, Any] = {
+        "ruleId": rid,
+        "ruleIndex": rule_index[rid],
+        "level": LEVELS.get(finding.severity, "note"),
+        "message": {"text": _message(finding)},
+        "locations": [location],
+        "partialFingerprints": {"mtcheckSentence/v1": fingerprint_of(result, finding)},
+        "properties": {"score": round(finding.score, 4), "severity": finding.severity, "sentenceIndex": sentence.index},
+    }
+    related = []
+    for number, reason in enumerate(finding.reasons):
+        if reason.end > reason.start:
+            related.append(
+                {
+                    "id": number,
+                    "physicalLocation": {"artifactLocation": _artifact_location(document), "region": region(document.text, reason.start, reason.end)},
+                    "message": {"text": f"{rule_id(reason)}: {reason.message}"},
+                }
+            )
+    if related:
+        out["relatedLocations"] = related
+    suggestion = rewrite_text(finding)
+    if suggestion:
+        out["fixes"] = [
+            {
+                "description": {"text": "Verified rewrite proposed by mtcheck" + (f" ({finding.rewrite.model})" if finding.rewrite.model else "")},
+                "artifactChanges": [
+                    {
+                        "artifactLocation": _artifact_location(document),
+                        "replacements": [
+                            {"deletedRegion": region(document.text, sentence.start, sentence.end), "insertedContent": {"text": suggestion}}
+                        ],
+                    }
+                ],
+            }
+        ]
+    if finding.suppressed:
+        out["suppressions"] = [
+            {
+                "kind": "inSource" if finding.suppressed == "inline" else "external",
+                "status": "accepted",
+                "justification": "mtcheck-disable comment" if finding.suppressed == "inline" else "listed in the mtcheck baseline",
+            }
+        ]
+    return out
+
+
+def _rules(results: list[DocumentResult]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    seen: dict[str, dict[str, Any]] = {}
+    for result in results:
+        for finding in reported(result, include_suppressed=True):
+            level = LEVELS.get(finding.severity, "note")
+            reasons = finding.reasons or ()
+            entries = [(rule_id(r), r.message, r.category, r.source) for r in reasons] or [(FALLBACK_RULE, FALLBACK_MESSAGE, "", "classifier")]
+            for rid, message, category, source in entries:
+                rule = seen.get(rid)
+                if rule is None:
+                    full = message if not category else f"{message} (category: {category})"
+                    seen[rid] = rule = {
+                        "id": rid,
+                        "name": _rule_name(rid),
+                        "shortDescription": {"text": message},
+                        "fullDescription": {"text": f"{full} Signal: {source}."},
+                        "defaultConfiguration": {"level": level},
+                        "properties": {"signal": source, "tags": ["translationese", source]},
+                    }
+                elif LEVEL_RANK[level] > LEVEL_RANK[rule["defaultConfiguration"]["level"]]:
+                    rule["defaultConfiguration"]["level"] = level
+    ordered = sorted(seen.values(), key=lambda r: r["id"])
+    return ordered, {rule["id"]: i for i, rule in enumerate(ordered)}
+
+
+@formats.register("sarif")
+def render(results: list[DocumentResult], options) -> str:
+    rules, rule_index = _rules(results)
+    sarif_results = [
+        _result(result, finding, rule_index) for result in results for finding in reported(result, include_suppressed=True)
+    ]
+    artifacts = []
+    for result in results:
+        artifacts.append({"location": _artifact_location(result.document), "encoding": result.document.encoding or "utf-8"})
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "mtcheck",
+                "version": getattr(options, "tool_version", None) or "0",
+                "rules": rules,
+            }
+        },
+        "columnKind": "unicodeCodePoints",
+        "originalUriBaseIds": {"%SRCROOT%": {"description": {"text": "The directory mtcheck was run from."}}},
+        "artifacts": artifacts,
+        "results": sarif_results,
+    }
+    exit_code = getattr(options, "exit_code", None)
+    if exit_code is not None:
+        run["invocations"] = [{"executionSuccessful": exit_code in (0, 1), "exitCode": exit_code}]
+    log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
+    return json.dumps(log, ensure_ascii=False, indent=2) + "\n"

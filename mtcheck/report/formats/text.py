@@ -1,0 +1,134 @@
+"""``--format text``: the terminal view. Colours when writing to a terminal, plain text otherwise."""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import sys
+
+from mtcheck.registry import formats
+from mtcheck.report.view import (
+    FALLBACK_MESSAGE,
+    SEVERITIES,
+    comparison_rows,
+    position,
+    quoted,
+    reported,
+    rewrite_text,
+    rule_id,
+    span_in_sentence,
+)
+from mtcheck.types import DocumentResult, Finding
+
+STYLES = {"error": "bold red", "warning": "yellow", "info": "cyan", "none": "dim"}
+
+
+def _use_colour(options) -> bool:
+    chosen = getattr(options, "color", None)
+    if chosen is not None:
+        return bool(chosen)
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def _sentence_line(result: DocumentResult, finding: Finding):
+    from rich.text import Text
+
+    line = Text(finding.sentence.text)
+    for reason in finding.reasons:
+        span = span_in_sentence(result.document, finding, reason)
+        if span:
+            line.stylize("underline bold", *span)
+    return line
+
+
+def _finding_block(result: DocumentResult, finding: Finding):
+    from rich.text import Text
+
+    where = position(result.document.text, finding.sentence.start)
+    block = Text()
+    block.append(f"{result.document.path}:{where.line}:{where.column}  ", style="bold")
+    block.append(f"{finding.severity} {finding.score:.2f}", style=STYLES.get(finding.severity, ""))
+    if finding.suppressed:
+        block.append(f"  (suppressed: {finding.suppressed})", style="dim")
+    block.append("\n  ")
+    block.append_text(_sentence_line(result, finding))
+    for reason in finding.reasons:
+        block.append("\n  - ")
+        block.append(rule_id(reason), style="magenta")
+        words = quoted(result.document, reason)
+        if words:
+            block.append(f' "{" ".join(words.split())}"', style="underline")
+        block.append(f": {reason.message}")
+    if not finding.reasons:
+        block.append(f"\n  - {FALLBACK_MESSAGE}")
+    suggestion = rewrite_text(finding)
+    if suggestion:
+        block.append("\n  suggest: ", style="green")
+        block.append(suggestion, style="green")
+    elif finding.rewrite is not None and finding.rewrite.candidates:
+        block.append(f"\n  no rewrite passed verification ({len(finding.rewrite.candidates)} rejected)", style="dim")
+    alignment = finding.alignment
+    if alignment is not None and alignment.references:
+        best = alignment.references[0]
+        block.append("\n  reference: ", style="blue")
+        block.append(best.text)
+        scores = []
+        before = {s.metric: s.value for s in alignment.before}
+        after = {s.metric: s.value for s in alignment.after}
+        for metric, value in before.items():
+            scores.append(f"{metric} {value:.1f}" + (f" -> {after[metric]:.1f}" if metric in after else ""))
+        block.append(f" (similarity {best.similarity:.2f}{'; ' + ', '.join(scores) if scores else ''})", style="dim")
+    for hint in alignment.hints if alignment is not None else ():
+        block.append(f"\n  term: {hint.ours} -> {hint.reference}: {hint.message}", style="dim")
+    return block
+
+
+def summary_line(results: list[DocumentResult], options) -> str:
+    sentences = sum(len(r.findings) for r in results)
+    flagged = [f for r in results for f in r.flagged]
+    suppressed = sum(1 for r in results for f in r.findings if f.flagged and f.suppressed)
+    by_level = ", ".join(f"{sum(f.severity == s for f in flagged)} {s}" for s in SEVERITIES)
+    documents = f"{len(results)} document{'s' if len(results) != 1 else ''}"
+    line = f"mtcheck: {documents}, {sentences} sentences, {len(flagged)} flagged ({by_level})"
+    if suppressed:
+        line += f", {suppressed} suppressed"
+    exit_code = getattr(options, "exit_code", None)
+    if exit_code is not None:
+        line += f"; exit {exit_code}"
+    return line
+
+
+@formats.register("text")
+def render(results: list[DocumentResult], options) -> str:
+    from rich.console import Console
+    from rich.text import Text
+
+    colour = _use_colour(options)
+    width = getattr(options, "width", None) or (shutil.get_terminal_size((100, 24)).columns if colour else 100)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=colour,
+        no_color=not colour,
+        color_system="standard" if colour else None,
+        width=width,
+        highlight=False,
+        emoji=False,
+        markup=False,
+        soft_wrap=not colour,  # plain output keeps one line per sentence so it greps well
+    )
+    for result in results:
+        shown = reported(result, include_suppressed=True)
+        prose = sum(1 for f in result.findings if f.sentence.kind == "prose")
+        head = Text()
+        head.append(result.document.path, style="bold underline")
+        head.append(f"  score {result.score:.2f}  {len(result.flagged)} of {prose} prose sentences flagged")
+        console.print(head)
+        for name, value in comparison_rows(result.comparison):
+            console.print(Text(f"  reference {name}: {value}", style="dim"))
+        for finding in shown:
+            console.print(_finding_block(result, finding))
+        console.print()
+    console.print(Text(summary_line(results, options), style="bold"))
+    return buffer.getvalue()

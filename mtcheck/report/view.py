@@ -1,0 +1,106 @@
+"""Helpers every format shares: positions in the source, reason spans, word diffs, rule ids."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from mtcheck.gate import SEVERITY_RANK, finding_fingerprint
+from mtcheck.types import Document, DocumentResult, Finding, Reason
+
+SEVERITIES = ("error", "warning", "info")
+FALLBACK_RULE = "mtcheck/translated-sentence"
+FALLBACK_MESSAGE = "The sentence as a whole reads as machine-translated from Russian."
+
+
+@dataclass(frozen=True)
+class Position:
+    line: int  # 1-based
+    column: int  # 1-based, in characters (Unicode code points)
+
+
+def position(text: str, offset: int) -> Position:
+    offset = max(0, min(offset, len(text)))
+    line_start = text.rfind("\n", 0, offset) + 1
+    return Position(line=text.count("\n", 0, offset) + 1, column=offset - line_start + 1)
+
+
+def rule_id(reason: Reason) -> str:
+    """Rule ids qualified by their signal, so two signals' ids can never collide."""
+    return reason.rule_id if reason.rule_id.startswith(f"{reason.source}/") else f"{reason.source}/{reason.rule_id}"
+
+
+def primary_reason(finding: Finding) -> Reason | None:
+    if not finding.reasons:
+        return None
+    return max(finding.reasons, key=lambda r: r.weight)
+
+
+def reported(result: DocumentResult, include_suppressed: bool = False) -> list[Finding]:
+    """Flagged findings in document order (suppressed ones only when asked)."""
+    return [f for f in result.findings if f.flagged and (include_suppressed or not f.suppressed)]
+
+
+def at_or_above(finding: Finding, level: str) -> bool:
+    return level != "none" and SEVERITY_RANK.get(finding.severity, 0) >= SEVERITY_RANK[level]
+
+
+def fingerprint_of(result: DocumentResult, finding: Finding) -> str:
+    return finding_fingerprint(result, finding)
+
+
+def span_in_sentence(document: Document, finding: Finding, reason: Reason) -> tuple[int, int] | None:
+    """Where a reason's document span falls inside ``sentence.text`` (None when it cannot be placed)."""
+    sentence = finding.sentence
+    if not (sentence.start <= reason.start < reason.end <= sentence.end):
+        return None
+    if document.text[sentence.start : sentence.end] == sentence.text:
+        return reason.start - sentence.start, reason.end - sentence.start
+    # Markup was removed from the sentence text: find the quoted words instead of trusting offsets.
+    quoted = document.text[reason.start : reason.end]
+    at = sentence.text.find(quoted) if quoted else -1
+    return (at, at + len(quoted)) if at >= 0 else None
+
+
+def quoted(document: Document, reason: Reason) -> str:
+    return document.text[reason.start : reason.end] if 0 <= reason.start < reason.end <= len(document.text) else ""
+
+
+_TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+
+
+def word_diff(before: str, after: str) -> list[tuple[str, str]]:
+    """(op, text) pieces with op in equal/delete/insert, diffed word by word."""
+    a, b = _TOKEN.findall(before), _TOKEN.findall(after)
+    pieces: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            pieces.append(("equal", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            pieces.append(("delete", "".join(a[i1:i2])))
+        if j2 > j1:
+            pieces.append(("insert", "".join(b[j1:j2])))
+    return pieces
+
+
+def rewrite_text(finding: Finding) -> str | None:
+    return finding.rewrite.text if finding.rewrite is not None and finding.rewrite.text else None
+
+
+def comparison_rows(comparison: Any) -> list[tuple[str, str]]:
+    """Document-level reference scores as (name, value) rows, whatever their nesting."""
+    if not isinstance(comparison, dict):
+        return []
+    rows = []
+    for key, value in comparison.items():
+        if isinstance(value, dict):
+            inner = ", ".join(f"{k} {v:.2f}" if isinstance(v, (int, float)) and not isinstance(v, bool) else f"{k} {v}" for k, v in value.items() if not isinstance(v, (dict, list)))
+            rows.append((str(key), inner))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            rows.append((str(key), f"{value:.2f}"))
+        elif isinstance(value, str):
+            rows.append((str(key), value))
+    return rows

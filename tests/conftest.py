@@ -1,0 +1,36 @@
+"""Shared test set-up: everything offline, and the seed articles at hand."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# The hub is unreachable here and must never be needed by default; fail fast instead of retrying.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SEED_MT = SEEDS / "000_57608c29d3a128ea.txt"
+SEED_REF = SEEDS / "002_81b0083cd9f1a0ed.txt"
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def seed_mt() -> Path:
+    return SEED_MT
+
+
+@pytest.fixture(scope="session")
+def seed_ref() -> Path:
+    return SEED_REF
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data is not beside this checkout")
+    return SHARED_DATA

@@ -1,0 +1,229 @@
+"""Every output format on a hand-built result, including hostile article text."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from mtcheck.errors import InputError
+from mtcheck.registry import formats
+from mtcheck.report import ReportOptions, render
+from mtcheck.report.formats.github import escape_data, escape_property
+from mtcheck.report.view import word_diff
+from test_report_helpers import XSS_SCRIPT, build_result
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "mtcheck" / "resources" / "sarif" / "sarif-schema-2.1.0.json"
+
+
+@pytest.fixture
+def result():
+    return build_result()
+
+
+def test_every_cli_format_is_registered():
+    assert {"text", "json", "jsonl", "sarif", "junit", "github", "html"} <= set(formats.names())
+
+
+def test_unknown_format_is_an_input_error(result):
+    with pytest.raises(InputError, match="unknown output format 'yaml'"):
+        render([result], "yaml", ReportOptions())
+
+
+def test_options_from_settings_feed_the_json_schema():
+    from mtcheck.config import Settings
+
+    options = ReportOptions.from_settings(Settings(threshold=0.6, fail_on="error"), reference_path="ref.txt", exit_code=1)
+    assert options.settings["threshold"] == 0.6
+    assert options.settings["fail_on"] == "error"
+    assert options.reference_path == "ref.txt" and options.exit_code == 1
+
+
+# --- text -------------------------------------------------------------------------------
+
+
+def test_text_plain_lists_flagged_sentences_with_reasons_and_summary(result):
+    out = render([result], "text", ReportOptions(color=False, exit_code=1))
+    assert "\x1b[" not in out
+    assert "news/story.md" in out and "score 0.81" in out
+    assert "news/story.md:1:1  error 0.95" in out
+    assert 'interference/AS_REPORTS "As reports Reuters"' in out
+    assert "suggest: Reuters reported that 1,300 militants were killed in the operation." in out
+    assert "reference: Reuters said about 1,300 fighters were killed." in out
+    assert "chrF 31.5 -> 52.2" in out or "chrF 31.5 -> 52.3" in out
+    assert XSS_SCRIPT in out  # a terminal shows markup as it is
+    assert "The agency did not comment." not in out  # unflagged sentences are not listed
+    assert out.rstrip().splitlines()[-1] == "mtcheck: 1 document, 6 sentences, 4 flagged (1 error, 2 warning, 1 info); exit 1"
+
+
+def test_text_colour_when_asked(result):
+    out = render([result], "text", ReportOptions(color=True, width=120))
+    assert "\x1b[" in out
+    assert "As reports Reuters" in out
+
+
+def test_text_marks_suppressed_findings(result):
+    suppressed = replace(result, findings=tuple(replace(f, suppressed="baseline") if f.sentence.index == 0 else f for f in result.findings))
+    out = render([suppressed], "text", ReportOptions(color=False))
+    assert "(suppressed: baseline)" in out
+    assert "3 flagged" in out and "1 suppressed" in out
+
+
+# --- jsonl ------------------------------------------------------------------------------
+
+
+def test_jsonl_one_flagged_finding_per_line(result):
+    out = render([result, build_result("other.txt")], "jsonl", ReportOptions())
+    records = [json.loads(line) for line in out.splitlines()]
+    assert len(records) == 8
+    assert {r["path"] for r in records} == {"news/story.md", "other.txt"}
+    assert all(r["flagged"] and r["fingerprint"] for r in records)
+    assert records[2]["text"].startswith("Readers wrote <script>")
+    assert records[0]["rewrite"]["text"].startswith("Reuters reported")
+
+
+# --- sarif ------------------------------------------------------------------------------
+
+
+def _sarif(results, **kw):
+    return json.loads(render(results, "sarif", ReportOptions(exit_code=1, **kw)))
+
+
+def test_sarif_validates_against_the_official_schema(result):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    log = _sarif([result, build_result("/abs/path/story two.md")])
+    jsonschema.validate(log, schema)
+    # An empty run is valid too (a clean article).
+    clean = replace(result, findings=tuple(replace(f, flagged=False, severity="none") for f in result.findings))
+    jsonschema.validate(_sarif([clean]), schema)
+
+
+def test_sarif_schema_rejects_a_broken_log(result):
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    log = _sarif([result])
+    log["runs"][0]["results"][0]["level"] = "fatal"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(log, schema)
+
+
+def test_sarif_results_rules_regions_and_fixes(result):
+    run = _sarif([result])["runs"][0]
+    rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
+    assert set(rules) == {"interference/AS_REPORTS", "interference/THOUSAND", "languagetool/ON_THE_EVE", "fluency/LOW_LM", "languagetool/PERCENT"}
+    assert rules["interference/AS_REPORTS"]["defaultConfiguration"]["level"] == "error"
+    assert all(r["shortDescription"]["text"] and r["fullDescription"]["text"] and r["name"] for r in rules.values())
+    results = run["results"]
+    assert [r["level"] for r in results] == ["error", "warning", "note", "warning"]
+    first = results[0]
+    assert first["ruleId"] == "interference/AS_REPORTS"
+    assert run["tool"]["driver"]["rules"][first["ruleIndex"]]["id"] == first["ruleId"]
+    region = first["locations"][0]["physicalLocation"]["region"]
+    sentence = result.findings[0].sentence
+    assert region == {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": sentence.end + 1, "charOffset": 0, "charLength": sentence.end}
+    assert first["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "news/story.md", "uriBaseId": "%SRCROOT%"}
+    assert first["partialFingerprints"]["mtcheckSentence/v1"] == result.findings[0].fingerprint
+    replacement = first["fixes"][0]["artifactChanges"][0]["replacements"][0]
+    assert replacement["insertedContent"]["text"].startswith("Reuters reported that 1,300")
+    assert replacement["deletedRegion"]["charLength"] == len(sentence.text)
+    # The third paragraph starts on line 5 (paragraphs are separated by blank lines).
+    percent = results[3]["locations"][0]["physicalLocation"]["region"]
+    assert percent["startLine"] == 5 and percent["startColumn"] == 1
+    assert "fixes" not in results[1]
+
+
+def test_sarif_keeps_suppressed_findings_as_suppressions(result):
+    findings = tuple(
+        replace(f, suppressed="inline") if f.sentence.index == 2 else replace(f, suppressed="baseline") if f.sentence.index == 0 else f
+        for f in result.findings
+    )
+    results = _sarif([replace(result, findings=findings)])["runs"][0]["results"]
+    assert results[0]["suppressions"][0]["kind"] == "external"
+    assert results[1]["suppressions"][0]["kind"] == "inSource"
+    assert "suppressions" not in results[2]
+
+
+# --- junit ------------------------------------------------------------------------------
+
+
+def test_junit_counts_cases_failures_and_skips(result):
+    findings = tuple(replace(f, suppressed="baseline") if f.sentence.index == 2 else f for f in result.findings)
+    xml = render([replace(result, findings=findings), build_result("b.txt")], "junit", ReportOptions(fail_on="warning"))
+    root = ET.fromstring(xml.encode("utf-8"))
+    assert root.tag == "testsuites"
+    suites = root.findall("testsuite")
+    assert [s.get("name") for s in suites] == ["news/story.md", "b.txt"]
+    first, second = suites
+    assert len(first.findall("testcase")) == 6 and first.get("tests") == "6"
+    # error + warning(index 4) fail, warning(index 2) is suppressed, info is below fail-on
+    assert first.get("failures") == "2" and len(first.findall("testcase/failure")) == 2
+    assert first.get("skipped") == "1" and len(first.findall("testcase/skipped")) == 1
+    assert second.get("failures") == "3"
+    assert root.get("tests") == "12" and root.get("failures") == "5"
+    names = [c.get("name") for c in first.findall("testcase")]
+    assert any("<script>" in n for n in names)  # escaped in XML, intact after parsing
+
+
+def test_junit_fail_on_levels(result):
+    def failures(level):
+        return ET.fromstring(render([result], "junit", ReportOptions(fail_on=level))).get("failures")
+
+    assert [failures(level) for level in ("none", "info", "warning", "error")] == ["0", "4", "3", "1"]
+
+
+def test_junit_survives_control_characters(result):
+    doc = replace(result.document, text=result.document.text.replace("Readers", "Read\x01rs"))
+    findings = tuple(replace(f, sentence=replace(f.sentence, text=f.sentence.text.replace("Readers", "Read\x01rs"))) for f in result.findings)
+    ET.fromstring(render([replace(result, document=doc, findings=findings)], "junit", ReportOptions()))
+
+
+# --- github -----------------------------------------------------------------------------
+
+
+def test_github_escaping_rules():
+    assert escape_data("50% off\r\nnext") == "50%25 off%0D%0Anext"
+    assert escape_property("a,b:c%d\ne") == "a%2Cb%3Ac%25d%0Ae"
+
+
+def test_github_annotations(result):
+    doc = replace(result.document, path="news/a,b:c.md")
+    lines = render([replace(result, document=doc)], "github", ReportOptions()).splitlines()
+    assert len(lines) == 4
+    assert lines[0].startswith("::error file=news/a%2Cb%3Ac.md,line=1,col=1,endLine=1,endColumn=")
+    assert ",title=mtcheck%3A interference/AS_REPORTS::" in lines[0]
+    assert lines[2].startswith("::notice ")  # info -> notice
+    assert lines[1].startswith("::warning ")
+    for line in lines:
+        head, message = line.split("::", 2)[1:]
+        assert "\n" not in message and "\r" not in message
+    assert "100%25" in lines[3] and "%0A- languagetool/PERCENT" in lines[3]
+
+
+def test_github_skips_suppressed(result):
+    findings = tuple(replace(f, suppressed="inline") for f in result.findings)
+    assert render([replace(result, findings=findings)], "github", ReportOptions()) == ""
+
+
+# --- diff helper ------------------------------------------------------------------------
+
+
+def test_word_diff_marks_changed_words():
+    pieces = word_diff("As reports Reuters, 1.3 thousand died.", "Reuters reported that 1,300 died.")
+    deleted = "".join(t for op, t in pieces if op == "delete")
+    inserted = "".join(t for op, t in pieces if op == "insert")
+    assert "thousand" in deleted and "reported" in inserted
+    assert "".join(t for op, t in pieces if op != "insert") == "As reports Reuters, 1.3 thousand died."
+    assert "".join(t for op, t in pieces if op != "delete") == "Reuters reported that 1,300 died."
+
+
+def test_document_comparison_is_shown_in_text_and_html(result):
+    compared = replace(result, comparison={"article": {"chrF": 41.234, "BLEU": 12.5}, "rewritten": {"chrF": 47.0}})
+    text = render([compared], "text", ReportOptions(color=False))
+    assert "reference article: chrF 41.23, BLEU 12.50" in text and "reference rewritten: chrF 47.00" in text
+    html = render([compared], "html", ReportOptions())
+    assert "Compared with the reference" in html and "chrF 41.23, BLEU 12.50" in html
