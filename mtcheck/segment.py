@@ -1,0 +1,271 @@
+"""Stage ``segment``: split a Document's blocks into sentences and mark page furniture.
+
+The splitter is rule-based and dependency-free. A candidate boundary is a run of ``.``, ``!``,
+``?`` or ``…`` followed by optional closing quotes/brackets and then white space (so ``1.3``,
+``12.12.2016``, ``10.30``, ``U.S.-led``, URLs and e-mail addresses never split). A candidate is
+rejected when the next word starts in lower case (``"Stop!" he said``, ``10 a.m. on Monday``),
+after a title that never ends a sentence (``Mr.``, ``Gen.``, ``e.g.``), after an initial
+(``Sergei V. Lavrov``), or after an abbreviation that may end a sentence (``U.S.``, ``Inc.``,
+``a.m.``, ``Jan.``) unless the next word is a usual sentence opener (``The``, ``He``, ``But``...).
+Sentence punctuation inside closing quotes ends the sentence after the quote; a quotation
+that ends in a comma and is followed by its attribution (``"...terms," RIA quoted him as
+saying.``) stays in one sentence with it. Quotations of several sentences are split like any
+other text, so each quoted sentence is checked on its own.
+
+Boilerplate (kind="boilerplate", reported but not scored): share/comment/follow prompts,
+section markers ("In the News", "ICYMI", "Related", "Read more", "Most popular"...) and the
+headline-case lines that follow them until prose resumes, bulleted lists of headlines,
+bare datelines and copyright lines. A headline at the top of an article is prose.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from mtcheck.types import Block, Document, Sentence
+
+# Titles and markers that are always followed by more of the same sentence.
+NEVER_FINAL = frozenset(
+    """mr mrs ms mx dr prof gen col lt sgt gov sen rep capt cpt maj adm cmdr cdr rev hon pres supt
+    det insp brig gens messrs mme mlle vs v e.g i.e cf approx viz fig figs ft mt""".split()
+)
+# Abbreviations that may also end a sentence: split only before a usual sentence opener.
+MAYBE_FINAL = frozenset(
+    """inc ltd corp co jr sr st ave blvd rd dept univ est bros plc llc
+    jan feb mar apr jun jul aug sep sept oct nov dec no nos vol p pp""".split()
+)
+SENTENCE_OPENERS = frozenset(
+    """the a an he she it they we i you this that these those there here his her its their our my
+    your but and or so yet however meanwhile moreover also still then thus therefore in on at after
+    before during since when while if as although though because according earlier later today
+    yesterday tomorrow last next some many most all both each one two three several no none
+    what who why how where officials police it's he's she's they're we're there's""".split()
+)
+
+_CLOSERS = "\"'”’»)]}"
+_OPENERS = "\"'“‘«([{—–-"
+_CANDIDATE = re.compile(r"[.!?…]+")
+_DOTTED = re.compile(r"^(?:[A-Za-z]\.)+[A-Za-z]$")  # U.S, a.m, J.R.R (the last period is the candidate)
+
+
+def segment(document: Document) -> tuple[Sentence, ...]:
+    """Sentences of every block, indexed 0..n-1 in document order, with boilerplate marked."""
+    reasons = boilerplate_reasons(document)
+    sentences: list[Sentence] = []
+    for block_index, block in enumerate(document.blocks):
+        spans = [(0, len(block.text))] if not block.split else list(split_spans(block.text))
+        for start, end in spans:
+            start, end = _trim(block.text, start, end)
+            if start >= end:
+                continue
+            reason = reasons[block_index]
+            sentences.append(
+                Sentence(
+                    index=len(sentences),
+                    start=block.source_offset(start),
+                    end=block.source_offset(end),
+                    text=block.text[start:end],
+                    kind="boilerplate" if reason else "prose",
+                    block=block_index,
+                    boilerplate_reason=reason,
+                )
+            )
+    return tuple(sentences)
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of one paragraph of plain text (trimmed)."""
+    out = []
+    for start, end in split_spans(text):
+        start, end = _trim(text, start, end)
+        if start < end:
+            out.append(text[start:end])
+    return out
+
+
+def split_spans(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of each sentence of ``text``; spans may carry surrounding white space."""
+    spans: list[tuple[int, int]] = []
+    begin = 0
+    for match in _CANDIDATE.finditer(text):
+        end = match.end()
+        while end < len(text) and text[end] in _CLOSERS:
+            end += 1
+        if end < len(text) and not text[end].isspace():
+            continue
+        if _is_boundary(text, begin, match.start(), match.group(0), end):
+            spans.append((begin, end))
+            begin = end
+    if begin < len(text):
+        spans.append((begin, len(text)))
+    merged: list[tuple[int, int]] = []
+    for start, end in spans:
+        if merged and not any(ch.isalnum() for ch in text[start:end]):
+            merged[-1] = (merged[-1][0], end)  # a stray dash or quote belongs to the sentence before
+        else:
+            merged.append((start, end))
+    return iter(merged)
+
+
+def _is_boundary(text: str, begin: int, punct_at: int, punct: str, after: int) -> bool:
+    following = _next_word(text, after)
+    if following is None:
+        return True  # end of the paragraph
+    first = following[0]
+    if first.islower() or first in ",;:":
+        return False
+    if punct != ".":
+        return True  # ! ? … and ellipses: split before a capital, a digit, a quote
+    word = _previous_word(text, begin, punct_at)
+    if not word:
+        return True
+    bare = word.lower()
+    if bare in NEVER_FINAL:
+        return False
+    if len(word) == 1 and word.isupper():
+        return False  # an initial: "Sergei V. Lavrov", "J. R. R. Tolkien"
+    if word.isdigit() and not text[begin:punct_at - len(word)].strip():
+        return False  # a numbered item: "1. The first point"
+    opener = following.lstrip(_OPENERS).lower().rstrip(".,;:!?'’\"”")
+    if bare == "no" or bare == "nos":
+        return not following[0].isdigit() and opener in SENTENCE_OPENERS
+    if bare in MAYBE_FINAL or _DOTTED.match(word):
+        return opener in SENTENCE_OPENERS
+    return True
+
+
+def _previous_word(text: str, begin: int, at: int) -> str:
+    start = at
+    while start > begin and not text[start - 1].isspace():
+        start -= 1
+    return text[start:at].lstrip(_OPENERS)
+
+
+def _next_word(text: str, at: int) -> str | None:
+    while at < len(text) and text[at].isspace():
+        at += 1
+    if at >= len(text):
+        return None
+    stop = at
+    while stop < len(text) and not text[stop].isspace():
+        stop += 1
+    word = text[at:stop]
+    core = word.lstrip(_OPENERS)
+    if not core:  # a free-standing dash or quote: the word after it decides
+        return _next_word(text, stop) or word
+    return core
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+# --------------------------------------------------------------------------- boilerplate
+
+_SHARE = re.compile(
+    r"^(?:share|tweet|pin|email|e-mail|print|send|post)(?: it| this(?: news| article| story| page| post)?)?"
+    r"(?: (?:on|to|via|with) [\w .+&'-]{1,40})?(?: \(opens in new window\))?[.:]?$",
+    re.I,
+)
+_COMMENTS = re.compile(r"^(?:\d+ )?(?:comments?|leave a (?:comment|reply)|add (?:a )?comment|show comments|view comments)(?: \(\d+\))?:?$", re.I)
+_PROMPT = re.compile(
+    r"^(?:click .{0,60}to follow.*|follow (?:us|topics).{0,60}|sign up for .{0,60}newsletters?.*|subscribe(?: now)?(?: to .{0,60})?"
+    r"|advertisement|sponsored(?: content)?|skip to (?:main )?content|back to top|log ?in|sign in|register)[.:!]?$",
+    re.I,
+)
+_SECTION = re.compile(
+    r"^(?:in the news|icymi|related(?: articles| stories| news| coverage| content| topics| links)?|read (?:more|also|next)"
+    r"|see also|more (?:on|about) this(?: story| topic)?|more from .{1,40}|most (?:popular|read|viewed|shared)|trending(?: now)?"
+    r"|recommended(?: for you)?|you (?:may|might) also like|editor'?s picks|top stories|latest(?: news)?|further reading)[.:]?$",
+    re.I,
+)
+_COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b|all rights reserved)", re.I)
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATELINE = re.compile(
+    r"^(?:(?:updated|published|posted|last updated|date|on)[: ]+)?(?:(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,? )?"
+    rf"(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|{_MONTH} \d{{1,2}},? \d{{4}}|\d{{1,2}} {_MONTH},? \d{{4}})"
+    r"(?:,? (?:at )?\d{1,2}[:.]\d{2}(?: ?[ap]\.?m\.?)?(?: [A-Z]{2,4})?)?$",
+    re.I,
+)
+_BULLET = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+•–—]|\d{1,3}[.)])[ \t]+")
+_MINOR_WORDS = frozenset("a an the and or nor but of in on at to for with by from as vs via into over up off per than".split())
+_FINAL_PUNCT = re.compile(r"[.!?…][\"'”’»)]*$")
+
+
+def boilerplate_reasons(document: Document) -> list[str | None]:
+    """For each block, why it is page furniture, or None when it is article text."""
+    reasons: list[str | None] = []
+    in_section: str | None = None
+    page_parts = _html_page_parts(document)
+    for block in document.blocks:
+        line = " ".join(block.text.split())
+        bulleted = _is_bulleted(document, block)
+        reason = _furniture(line) or next((f"inside <{tag}>" for tag, start, end in page_parts if start <= block.start < end), None)
+        if reason is None and _SECTION.match(line):
+            reason = f'section marker "{line.rstrip(".:")}"'
+            in_section = line.rstrip(".:")
+        elif reason is None and in_section and (looks_like_headline(_unbulleted(line)) or bulleted):
+            reason = f'headline listed under "{in_section}"'
+        elif reason is None and bulleted and looks_like_headline(_unbulleted(line)):
+            reason = "bulleted link to another headline"
+        elif reason is None:
+            in_section = None  # prose resumes
+        reasons.append(reason)
+    return reasons
+
+
+_HTML_PAGE_PART = re.compile(r"<(nav|footer|aside)\b.*?</\1\s*>", re.I | re.S)
+
+
+def _html_page_parts(document: Document) -> list[tuple[str, int, int]]:
+    """Spans of HTML navigation, footers and sidebars: furniture by the page's own account."""
+    if document.format != "html":
+        return []
+    return [(m.group(1).lower(), m.start(), m.end()) for m in _HTML_PAGE_PART.finditer(document.text)]
+
+
+def _furniture(line: str) -> str | None:
+    if _SHARE.match(line):
+        return "social share button"
+    if _COMMENTS.match(line):
+        return "comments link"
+    if _PROMPT.match(line):
+        return "page prompt"
+    if _COPYRIGHT.match(line):
+        return "copyright line"
+    if _DATELINE.match(line):
+        return "bare dateline"
+    return None
+
+
+def _is_bulleted(document: Document, block: Block) -> bool:
+    if _BULLET.match(block.text):
+        return True
+    line_start = document.text.rfind("\n", 0, block.start) + 1
+    return bool(_BULLET.match(document.text[line_start:block.start] + " "))
+
+
+def _unbulleted(line: str) -> str:
+    return _BULLET.sub("", line, count=1)
+
+
+def looks_like_headline(line: str) -> bool:
+    """Short, title-cased, without final sentence punctuation: a headline, not a sentence."""
+    if not line or _FINAL_PUNCT.search(line) or len(line) > 160:
+        return False
+    words = [w.strip("\"'“”‘’«»()[]:;,—–-") for w in line.split()]
+    words = [w for w in words if w and any(c.isalpha() for c in w)]
+    if not 2 <= len(words) <= 25:
+        return False
+    if not words[0][0].isupper():
+        return False
+    content = [w for w in words[1:] if w.lower() not in _MINOR_WORDS]
+    if not content:
+        return True
+    capitalised = sum(1 for w in content if w[0].isupper() or w[0].isdigit())
+    return capitalised >= 0.75 * len(content)
