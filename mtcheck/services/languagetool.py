@@ -1,0 +1,518 @@
+"""LanguageTool as a managed local service.
+
+Modes (``[tool.mtcheck.languagetool] mode``):
+
+* ``managed`` (default): mtcheck runs LanguageTool's own HTTP server from jars that
+  ``mtcheck languagetool install`` copied into the cache with Maven. The server is left
+  running between invocations (it takes ~10 s to start) and recorded in a state file, so
+  the next ``mtcheck check`` reuses it; ``mtcheck languagetool stop`` ends it.
+* ``url``: a server the user already runs (``url = ...`` or ``--languagetool-url``).
+* ``download``: language_tool_python downloads LanguageTool and runs it for the length of
+  the process (needs internet the first time).
+
+Switching LanguageTool off is the caller's business: it simply does not create a service.
+The managed server also loads mtcheck's rule pack (``resources/languagetool/classpath``):
+LanguageTool reads ``/org/languagetool/rules/en/grammar_custom.xml`` from the classpath.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from mtcheck.config import Settings, cache_dir
+from mtcheck.errors import ConfigError, LanguageToolError
+
+LT_VERSION = "6.6"
+DEFAULT_PORT = 8081
+DEFAULT_HEAP = "768m"
+DEFAULT_START_TIMEOUT = 90.0  # seconds; ~10 s on an idle machine, far more when cores are busy
+MODES = ("managed", "url", "download")
+RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "languagetool"
+POM = RESOURCES / "pom.xml"
+RULE_PACK_CLASSPATH = RESOURCES / "classpath"
+RULE_PACK_FILE = RULE_PACK_CLASSPATH / "org" / "languagetool" / "rules" / "en" / "grammar_custom.xml"
+RULE_PACK_CATEGORY = "MTCHECK_RU"
+INSTALL_FIX = "mtcheck languagetool install"
+LOGBACK_CONFIG = """<configuration>
+  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%d{yyyy-MM-dd HH:mm:ss} %-5level %logger{20} %msg%n</pattern></encoder>
+  </appender>
+  <root level="WARN"><appender-ref ref="OUT"/></root>
+</configuration>
+"""
+
+
+@dataclass(frozen=True)
+class LTMatch:
+    """One LanguageTool match; ``offset`` counts Python characters from the start of the checked text."""
+
+    offset: int
+    length: int
+    rule_id: str
+    category: str
+    issue_type: str
+    message: str
+    replacements: tuple[str, ...] = ()
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.length
+
+
+@dataclass(frozen=True)
+class ServerState:
+    """What the state file records about a running managed server."""
+
+    pid: int
+    port: int
+    version: str
+    digest: str
+    log: str
+
+    def to_json(self) -> str:
+        return json.dumps(self.__dict__, indent=2)
+
+
+@dataclass(frozen=True)
+class Status:
+    mode: str
+    running: bool
+    url: str
+    pid: int | None = None
+    detail: str = ""
+
+
+# -- installation --------------------------------------------------------------------------
+
+
+def languagetool_home(version: str = LT_VERSION) -> Path:
+    return cache_dir() / "languagetool" / version
+
+
+def default_lib_dir(version: str = LT_VERSION) -> Path:
+    return languagetool_home(version) / "lib"
+
+
+def _stamp(lib_dir: Path) -> Path:
+    return lib_dir / ".installed"
+
+
+def is_installed(lib_dir: Path) -> bool:
+    return _stamp(lib_dir).is_file() and any(lib_dir.glob("languagetool-server-*.jar"))
+
+
+def require_java() -> str:
+    java = shutil.which("java")
+    if java is None:
+        raise LanguageToolError("java not found; LanguageTool needs Java 17+", fix="make setup")
+    return java
+
+
+def install(lib_dir: Path | None = None, *, force: bool = False, pom: Path = POM) -> Path:
+    """Copy the LanguageTool jars into ``lib_dir`` with Maven; a no-op when the stamp exists."""
+    lib_dir = lib_dir or default_lib_dir()
+    if is_installed(lib_dir) and not force:
+        return lib_dir
+    require_java()
+    mvn = shutil.which("mvn")
+    if mvn is None:
+        raise LanguageToolError("mvn not found; installing LanguageTool needs Maven", fix="make setup")
+    lib_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Copy into a sibling temporary folder and rename, so an interrupted install never
+    # leaves a half-filled lib/ that looks complete.
+    staging = Path(tempfile.mkdtemp(prefix="lib-", dir=lib_dir.parent))
+    try:
+        cmd = [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
+               f"-DoutputDirectory={staging}", "-DincludeScope=runtime"]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+            last = next((ln for ln in lines if "ERROR" in ln), lines[-1] if lines else "no output")
+            raise LanguageToolError(f"Maven could not fetch LanguageTool {LT_VERSION}: {last.strip()}",
+                                    fix="check network access to the Maven repository, then " + INSTALL_FIX)
+        jars = sorted(p.name for p in staging.glob("*.jar"))
+        if not any(name.startswith("languagetool-server-") for name in jars):
+            raise LanguageToolError("Maven finished but languagetool-server is missing from the jars", fix=INSTALL_FIX + " --force")
+        _stamp(staging).write_text(json.dumps({"version": LT_VERSION, "jars": len(jars)}) + "\n", encoding="utf-8")
+        if lib_dir.exists():
+            shutil.rmtree(lib_dir)
+        staging.rename(lib_dir)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return lib_dir
+
+
+# -- small helpers ---------------------------------------------------------------------------
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie child (started by this very process and not yet reaped) still answers kill(0).
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+def _port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _last_log_line(path: Path) -> str:
+    try:
+        lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
+    except OSError:
+        return "no log"
+    # Java stack traces end in "at ..." frames and the JVM ends with generic lines; the line
+    # that says what went wrong is above them.
+    generic = ("at ", "...", "Error: Could not create the Java Virtual Machine", "Error: A fatal exception has occurred")
+    for line in reversed(lines):
+        if not line.startswith(generic):
+            return line[:300]
+    return "empty log"
+
+
+def _health(url: str, timeout: float = 2.0) -> bool:
+    import requests
+
+    try:
+        response = requests.get(url.rstrip("/") + "/v2/languages", timeout=timeout)
+    except requests.RequestException:
+        return False
+    if response.status_code != 200:
+        return False
+    try:
+        return isinstance(response.json(), list)
+    except ValueError:
+        return False
+
+
+def _rule_pack_digest(version: str, lib_dir: Path, classpath_dirs: Iterable[Path]) -> str:
+    """Changes when the jars or the rule pack change, so a stale server is replaced."""
+    digest = hashlib.sha256(f"{version}\0{lib_dir.resolve()}".encode())
+    for folder in classpath_dirs:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(folder)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# -- the service -----------------------------------------------------------------------------
+
+
+class LanguageToolService:
+    """One LanguageTool server (managed, a user URL, or downloaded) and the checks sent to it."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        url: str | None = None,
+        mode: str | None = None,
+        port: int | None = None,
+        heap: str | None = None,
+        lib_dir: Path | None = None,
+        state_dir: Path | None = None,
+        start_timeout: float | None = None,
+    ):
+        section = (settings or Settings()).section("languagetool")
+        self.url_override = url or section.get("url")
+        self.mode = mode or ("url" if self.url_override else str(section.get("mode", "managed")))
+        if self.mode not in MODES:
+            raise ConfigError(f"[tool.mtcheck.languagetool] mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if self.mode == "url" and not self.url_override:
+            raise ConfigError("LanguageTool mode 'url' needs a server address", fix="mtcheck check --languagetool-url http://HOST:PORT")
+        try:
+            self.port = int(port or os.environ.get("MTCHECK_LT_PORT") or section.get("port", DEFAULT_PORT))
+            self.start_timeout = float(start_timeout or section.get("start_timeout", DEFAULT_START_TIMEOUT))
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f"invalid [tool.mtcheck.languagetool] value: {err}") from None
+        self.heap = str(heap or section.get("heap", DEFAULT_HEAP))
+        self.language = str(section.get("language", "en-US"))
+        # Russian as the writer's mother tongue switches on LanguageTool's ru->en false-friend rules.
+        self.mother_tongue = section.get("mother_tongue", "ru") or None
+        self.picky = bool(section.get("picky", False))
+        self.disabled_rules = tuple(str(r) for r in section.get("disabled_rules", ()))
+        self.version = LT_VERSION
+        self.lib_dir = Path(lib_dir) if lib_dir else default_lib_dir(self.version)
+        self.state_dir = Path(state_dir) if state_dir else languagetool_home(self.version) / "state"
+        self.classpath_dirs = (RULE_PACK_CLASSPATH,)
+        self._tool: Any = None  # language_tool_python.LanguageTool, built on first check
+        # language_tool_python's Match keeps the last text's 4-byte-character positions in class
+        # attributes, so two threads checking at once could shift each other's offsets.
+        self._lock = threading.Lock()
+        self._download_tool: Any = None
+
+    # -- paths and state --------------------------------------------------------------------
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / f"server-{self.port}.json"
+
+    @property
+    def log_file(self) -> Path:
+        return self.state_dir / f"server-{self.port}.log"
+
+    @property
+    def url(self) -> str:
+        if self.mode == "url":
+            return str(self.url_override).rstrip("/")
+        if self.mode == "download" and self._download_tool is not None:
+            return self._download_tool._url.rstrip("/").removesuffix("/v2")
+        return f"http://127.0.0.1:{self.port}"
+
+    def _read_state(self) -> ServerState | None:
+        try:
+            data = json.loads(self.state_file.read_text(encoding="utf-8"))
+            return ServerState(**data)
+        except (OSError, ValueError, TypeError):
+            return None
+
+    def _digest(self) -> str:
+        return _rule_pack_digest(self.version, self.lib_dir, self.classpath_dirs)
+
+    # -- life cycle ---------------------------------------------------------------------------
+    def ensure_running(self) -> str:
+        """Make sure a server answers and return its base URL (starting one in managed mode)."""
+        if self.mode == "url":
+            if not _health(self.url, timeout=5.0):
+                raise LanguageToolError(f"no LanguageTool server answers at {self.url}",
+                                        fix="start it, or drop --languagetool-url to use the managed server")
+            return self.url
+        if self.mode == "download":
+            return self._ensure_downloaded()
+        return self._ensure_managed()
+
+    def _ensure_managed(self) -> str:
+        state = self._read_state()
+        if state is not None and _pid_alive(state.pid) and state.port == self.port:
+            if state.digest != self._digest():
+                self.stop()  # the rule pack or the jars changed: restart with the new ones
+            elif self._wait_healthy(state.pid):  # another mtcheck may still be starting it
+                return self.url
+        if _port_open(self.port):
+            if _health(self.url):
+                raise LanguageToolError(
+                    f"port {self.port} already has a LanguageTool server that mtcheck did not start",
+                    fix=f"use --languagetool-url {self.url}, or set MTCHECK_LT_PORT to a free port")
+            raise LanguageToolError(f"port {self.port} is in use by another program",
+                                    fix="set MTCHECK_LT_PORT (or [tool.mtcheck.languagetool] port) to a free port")
+        return self._start()
+
+    def _java_command(self, java: str) -> list[str]:
+        sep = os.pathsep
+        classpath = sep.join([*(str(d) for d in self.classpath_dirs), str(self.lib_dir / "*")])
+        config = self.state_dir / "server.properties"
+        # A result cache helps: the detector and the rewrite verifier re-check the same paragraphs.
+        config.write_text("cacheSize=2000\npipelineCaching=true\n", encoding="utf-8")
+        # LanguageTool logs three INFO lines per request; a server that lives for days would fill
+        # the disk, so only warnings and errors (including start-up failures) reach the log.
+        logback = self.state_dir / "logback.xml"
+        logback.write_text(LOGBACK_CONFIG, encoding="utf-8")
+        return [java, f"-Xmx{self.heap}", "-XX:+UseSerialGC", "-Dfile.encoding=UTF-8",
+                f"-Dlogback.configurationFile={logback}", "-cp", classpath,
+                "org.languagetool.server.HTTPServer", "--port", str(self.port), "--config", str(config)]
+
+    def _start(self) -> str:
+        java = require_java()
+        if not is_installed(self.lib_dir):
+            raise LanguageToolError(f"LanguageTool {self.version} jars are not installed in {self.lib_dir}", fix=INSTALL_FIX)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        with open(self.log_file, "w", encoding="utf-8") as log:
+            # A new session: the server outlives this mtcheck process and ignores its Ctrl-C.
+            proc = subprocess.Popen(self._java_command(java), stdin=subprocess.DEVNULL, stdout=log,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
+        state = ServerState(pid=proc.pid, port=self.port, version=self.version, digest=self._digest(), log=str(self.log_file))
+        self.state_file.write_text(state.to_json() + "\n", encoding="utf-8")
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                self.state_file.unlink(missing_ok=True)
+                raise LanguageToolError(f"LanguageTool server failed to start: {_last_log_line(self.log_file)}",
+                                        fix=f"see {self.log_file}")
+            if _health(self.url, timeout=1.0):
+                return self.url
+            time.sleep(0.25)
+        self._kill(proc.pid)
+        self.state_file.unlink(missing_ok=True)
+        raise LanguageToolError(f"LanguageTool server did not answer within {self.start_timeout:.0f} s: "
+                                f"{_last_log_line(self.log_file)}",
+                                fix="raise [tool.mtcheck.languagetool] start_timeout, or see " + str(self.log_file))
+
+    def _wait_healthy(self, pid: int) -> bool:
+        deadline = time.monotonic() + self.start_timeout
+        while time.monotonic() < deadline and _pid_alive(pid):
+            if _health(self.url, timeout=1.0):
+                return True
+            time.sleep(0.25)
+        return False
+
+    def _ensure_downloaded(self) -> str:
+        if self._download_tool is None:
+            require_java()
+            import language_tool_python
+
+            try:
+                self._download_tool = language_tool_python.LanguageTool(self.language, mother_tongue=self.mother_tongue)
+            except Exception as err:  # the library raises several unrelated types (download, Java, timeout)
+                raise LanguageToolError(f"language_tool_python could not download or start LanguageTool: {err}",
+                                        fix="use the managed mode: " + INSTALL_FIX) from None
+            self._configure(self._download_tool)
+            self._tool = self._download_tool
+        return self.url
+
+    @staticmethod
+    def _kill(pid: int, grace: float = 5.0) -> None:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline and _pid_alive(pid):
+            time.sleep(0.1)
+        if _pid_alive(pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        try:  # reap it if it is our own child, so it does not linger as a zombie
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+
+    def stop(self) -> bool:
+        """Stop the managed server (or the downloaded one); True if something was stopped."""
+        self.close()
+        if self.mode != "managed":
+            return False
+        state = self._read_state()
+        if state is None:
+            return False
+        stopped = _pid_alive(state.pid)
+        if stopped:
+            self._kill(state.pid)
+            # The socket can outlive the pid check by a moment; a restart right after must find it free.
+            deadline = time.monotonic() + 5.0
+            while time.monotonic() < deadline and _port_open(state.port):
+                time.sleep(0.1)
+        self.state_file.unlink(missing_ok=True)
+        return stopped
+
+    def close(self) -> None:
+        """Forget the client; a downloaded server (owned by this process) is stopped."""
+        if self._download_tool is not None:
+            self._download_tool.close()
+            self._download_tool = None
+        self._tool = None
+
+    def status(self) -> Status:
+        if self.mode == "url":
+            ok = _health(self.url)
+            return Status("url", ok, self.url, detail="answers" if ok else "does not answer")
+        if self.mode == "download":
+            running = self._download_tool is not None
+            return Status("download", running, self.url if running else "", detail="started by language_tool_python")
+        state = self._read_state()
+        if state is None or not _pid_alive(state.pid):
+            detail = "installed" if is_installed(self.lib_dir) else "not installed (run: mtcheck languagetool install)"
+            return Status("managed", False, self.url, detail=f"not running; {detail}")
+        healthy = _health(self.url)
+        stale = state.digest != self._digest()
+        detail = ("answers" if healthy else "not answering") + ("; rule pack changed, will restart" if stale else "")
+        return Status("managed", healthy, self.url, pid=state.pid, detail=f"LanguageTool {state.version} {detail}")
+
+    # -- checking -----------------------------------------------------------------------------
+    def _configure(self, tool: Any) -> None:
+        tool.picky = self.picky
+        if self.disabled_rules:
+            tool.disabled_rules = set(self.disabled_rules)
+
+    def _client(self) -> Any:
+        if self._tool is None:
+            base = self.ensure_running()
+            import language_tool_python
+
+            # Remote mode: language_tool_python only sends requests; it neither downloads nor
+            # starts anything, and it passes motherTongue and level=picky for us.
+            try:
+                tool = language_tool_python.LanguageTool(self.language, mother_tongue=self.mother_tongue, remote_server=base)
+            except Exception as err:
+                raise self._unreachable(err) from None
+            self._configure(tool)
+            self._tool = tool
+        return self._tool
+
+    def _unreachable(self, err: Exception) -> LanguageToolError:
+        if self.mode == "managed":
+            state = self._read_state()
+            if state is not None and not _pid_alive(state.pid):
+                return LanguageToolError(f"the LanguageTool server (pid {state.pid}) died: {_last_log_line(self.log_file)}",
+                                         fix="mtcheck languagetool start")
+        detail = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        return LanguageToolError(f"LanguageTool at {self.url} stopped answering: {detail}",
+                                 fix="mtcheck languagetool status")
+
+    def check_paragraphs(self, texts: list[str]) -> list[list[LTMatch]]:
+        """Check each paragraph with one request; offsets are relative to each text."""
+        results: list[list[LTMatch]] = []
+        tool = self._client() if any(t.strip() for t in texts) else None
+        for text in texts:
+            if not text.strip():
+                results.append([])
+                continue
+            try:
+                with self._lock:
+                    found = [_to_ltmatch(m) for m in tool.check(text)]
+            except Exception as err:  # requests and language_tool_python errors alike
+                self._tool = None
+                raise self._unreachable(err) from None
+            results.append(found)
+        return results
+
+
+def _to_ltmatch(match: Any) -> LTMatch:
+    # language_tool_python has already turned LanguageTool's UTF-16 offsets into Python ones.
+    return LTMatch(
+        offset=int(match.offset),
+        length=int(match.error_length),
+        rule_id=str(match.rule_id),
+        category=str(match.category),
+        issue_type=str(getattr(match, "rule_issue_type", "") or ""),
+        message=str(match.message),
+        replacements=tuple(str(r) for r in (match.replacements or ())[:5]),
+    )
+
+
+def _main(argv: list[str]) -> int:  # pragma: no cover - a developer's shortcut
+    service = LanguageToolService()
+    service.ensure_running()
+    for paragraph, matches in zip(argv, service.check_paragraphs(argv)):
+        for m in matches:
+            print(f"{m.rule_id}\t{paragraph[m.offset:m.end]!r}\t{m.message}")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(_main(sys.argv[1:]))
