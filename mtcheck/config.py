@@ -36,7 +36,9 @@ def cache_dir() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    threshold: float = 0.5  # a sentence is flagged at or above this calibrated probability
+    # A sentence is flagged at or above this calibrated probability; None means the detector
+    # model's own threshold, chosen on validation data (see mtcheck/resources/detector/provenance.json).
+    threshold: float | None = None
     severity_bands: dict[str, float] = field(default_factory=lambda: dict(SEVERITY_BANDS))
     fail_on: str = "warning"
     max_flagged_ratio: float | None = None

@@ -110,7 +110,8 @@ def check(
 
     progress = _progress_printer(quiet)
     try:
-        results = Pipeline(settings, options, progress=progress).run(files)
+        pipeline = Pipeline(settings, options, progress=progress)
+        results = pipeline.run(files)
     finally:
         if progress is not None:
             progress.stop()  # type: ignore[attr-defined]
@@ -124,7 +125,10 @@ def check(
 
     # A file gets plain text even when stdout is a terminal.
     report_options = ReportOptions.from_settings(
-        settings, reference_path=reference, exit_code=code, color=False if output is not None else None
+        settings.with_overrides(threshold=pipeline.detector.threshold),
+        reference_path=reference,
+        exit_code=code,
+        color=False if output is not None else None,
     )
     text = render(results, output_format, report_options)
     if output is not None:

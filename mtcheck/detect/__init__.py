@@ -1,1 +1,265 @@
+"""The detect stage: signals -> features -> calibrated classifier -> findings with reasons.
 
+``Detector(settings, services).detect(document, sentences)`` returns one Finding per
+sentence (boilerplate unscored) and a document-level probability. Each reason's weight is the
+sentence's actual log-odds contribution of the feature(s) the reason stands for, so the
+explanations are ordered by how much they moved the score.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+from mtcheck.config import Settings, cache_dir, severity_for
+from mtcheck.types import Document, Finding, Reason, Sentence
+
+# Signals whose evidence is a whole-sentence property get one summary reason when they matter.
+SUMMARY_REASONS = {
+    "fluency": ("unusual-wording", "The wording is statistically unusual for English news (word choices a native writer rarely makes)."),
+    "profile": ("translationese-profile", "The sentence's mix of function words, parts of speech and punctuation is typical of translated text."),
+}
+SUMMARY_MIN_SHARE = 0.3  # log-odds a signal must add before it earns a summary reason
+
+
+@dataclass(frozen=True)
+class DetectionResult:
+    findings: tuple[Finding, ...]
+    score: float  # document-level probability that the article is machine-translated
+
+
+@dataclass(frozen=True)
+class _Scored:
+    logodds: float
+    reasons: tuple[Reason, ...]
+
+
+def effective_threshold(settings: Settings, model_default: float) -> float:
+    """The configured threshold (config file or --threshold), else the model's default chosen on validation."""
+    return model_default if settings.threshold is None else float(settings.threshold)
+
+
+def _mask_allowed(text: str, allow: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
+    """Replace allow-listed names by a neutral name of the same length, so no signal sees them."""
+    spans: list[tuple[int, int]] = []
+    for name in allow:
+        if name.strip():
+            spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(name), text, re.I))
+    if not spans:
+        return text, spans
+    chars = list(text)
+    for start, end in spans:
+        filler = ("Smith" if end - start >= 5 else "Lee"[: end - start]).ljust(end - start)
+        chars[start:end] = filler
+    return "".join(chars), spans
+
+
+class Detector:
+    def __init__(self, settings: Settings, services: dict[str, Any] | None = None, signals: list[str] | None = None, model_path: str | None = None):
+        from mtcheck.detect.classifier import load_model
+        from mtcheck.errors import InputError
+        from mtcheck.registry import signals as registry
+
+        self.settings = settings
+        self.services = dict(services or {})
+        self.model = load_model(model_path or settings.section("detect").get("model"))
+        known = registry.names()
+        if signals is None:
+            wanted = [n for n in known if n in self.model.signals or n == "interference"]
+            if "languagetool" in known and "languagetool" in self.services and "languagetool" not in wanted:
+                wanted.append("languagetool")
+            signals = [n for n in wanted if n != "languagetool" or "languagetool" in self.services]
+        unknown = [n for n in signals if n not in known]
+        if unknown:
+            raise InputError(f"unknown signal {unknown[0]!r} (known: {', '.join(known)})")
+        self.signal_names = tuple(signals)
+        self.threshold = effective_threshold(settings, self.model.threshold)
+        self._signals = [registry.get(name)(settings) for name in self.signal_names]
+        self._code_version = _code_version(self._signals)
+
+    # -- public API --------------------------------------------------------------------------
+    def detect(self, document: Document, sentences: Sequence[Sentence]) -> DetectionResult:
+        from mtcheck.detect.classifier import sigmoid
+
+        prose = [s for s in sentences if s.kind == "prose"]
+        scored = self._score(prose, document)
+        by_index = dict(zip((s.index for s in prose), scored))
+        findings = []
+        logodds = []
+        for sentence in sentences:
+            result = by_index.get(sentence.index) if sentence.kind == "prose" else None
+            if result is None:
+                findings.append(Finding(sentence=sentence, score=0.0, flagged=False))
+                continue
+            score = sigmoid(result.logodds)
+            flagged = score >= self.threshold
+            logodds.append(result.logodds)
+            findings.append(
+                Finding(
+                    sentence=sentence,
+                    score=score,
+                    flagged=flagged,
+                    reasons=result.reasons,
+                    severity=severity_for(score, flagged, self.settings.severity_bands),
+                )
+            )
+        return DetectionResult(findings=tuple(findings), score=self.model.document_probability(logodds))
+
+    def score_texts(self, texts: list[str]) -> list[float]:
+        from mtcheck.detect.classifier import sigmoid
+
+        sentences = [Sentence(index=i, start=0, end=len(t), text=t) for i, t in enumerate(texts)]
+        return [sigmoid(r.logodds) for r in self._score(sentences, None)]
+
+    def features(self, sentences: Sequence[Sentence], document: Document | None = None) -> list[dict[str, float]]:
+        """The raw feature dicts (the same code path the classifier is trained on)."""
+        return [f for f, _ in self._run_signals(sentences, document)]
+
+    # -- internals ---------------------------------------------------------------------------
+    def _run_signals(self, sentences: Sequence[Sentence], document: Document | None) -> list[tuple[dict[str, float], list[Reason]]]:
+        from mtcheck.detect.base import SignalContext
+
+        if not sentences:
+            return []
+        cached = self._cache_get(sentences)
+        if cached is not None:
+            return cached
+        masked = []
+        allowed_spans = []
+        for s in sentences:
+            text, spans = _mask_allowed(s.text, self.settings.allow)
+            masked.append(dataclasses.replace(s, text=text) if spans else s)
+            allowed_spans.append([(s.start + a, s.start + b) for a, b in spans])
+        context = SignalContext(settings=self.settings, document=document, services=self.services)
+        out: list[tuple[dict[str, float], list[Reason]]] = [({}, []) for _ in sentences]
+        for signal in self._signals:
+            results = signal.run(masked, context)
+            for i, result in enumerate(results):
+                out[i][0].update(result.features)
+                for reason in result.reasons:
+                    if not any(reason.start < e and s < reason.end for s, e in allowed_spans[i]):
+                        out[i][1].append(reason)
+        self._cache_put(sentences, out)
+        return out
+
+    def _score(self, sentences: Sequence[Sentence], document: Document | None) -> list[_Scored]:
+        scored = []
+        for sentence, (features, reasons) in zip(sentences, self._run_signals(sentences, document)):
+            logodds, shares = self.model.sentence_logodds(features)
+            # A reason's own feature is credited with what its occurrences add over none
+            # (the centred share can be negative for a count below the training mean).
+            a = self.model.calibration[0]
+            for r in reasons:
+                key = f"{r.source}.{r.rule_id}"
+                presence = self.model.sentence.presence_share(key, features.get(key, 0.0))
+                if presence is not None:
+                    shares[key] = a * presence
+            scored.append(_Scored(logodds, self._weigh(sentence, reasons, shares)))
+        return scored
+
+    def _weigh(self, sentence: Sentence, reasons: list[Reason], shares: dict[str, float]) -> tuple[Reason, ...]:
+        """Give each reason its share of the log-odds: its own feature plus an equal part of its signal's totals."""
+        provisional = self.model.name == "provisional"
+        by_key: dict[str, int] = {}
+        for r in reasons:
+            by_key[f"{r.source}.{r.rule_id}"] = by_key.get(f"{r.source}.{r.rule_id}", 0) + 1
+        per_source: dict[str, int] = {}
+        for r in reasons:
+            per_source[r.source] = per_source.get(r.source, 0) + 1
+        unattributed: dict[str, float] = {}
+        for name, share in shares.items():
+            source = name.split(".", 1)[0]
+            if name not in by_key:
+                unattributed[source] = unattributed.get(source, 0.0) + share
+        weighed = []
+        for r in reasons:
+            key = f"{r.source}.{r.rule_id}"
+            if (provisional and r.source == "interference") or r.source not in self.model.signals:
+                weight = r.weight  # the model does not use this signal: keep the signal's own ranking
+            elif r.source in SUMMARY_REASONS:
+                weight = shares.get(key, 0.0) / by_key[key]  # the rest goes to the summary reason
+            else:
+                weight = shares.get(key, 0.0) / by_key[key] + unattributed.get(r.source, 0.0) / per_source[r.source]
+            if weight <= 0 and r.source in self.model.signals and not provisional:
+                continue  # the model reads this pattern as native: it is no evidence of translation
+            weighed.append(dataclasses.replace(r, weight=round(weight, 4)))
+        for source, (rule_id, message) in SUMMARY_REASONS.items():
+            share = unattributed.get(source, 0.0)
+            # A sentence with no specific reason still gets its (positive) overall evidence named.
+            if share >= SUMMARY_MIN_SHARE or (share > 0 and not weighed):
+                weighed.append(
+                    Reason(source=source, rule_id=rule_id, message=message, start=sentence.start, end=sentence.end, category="style", weight=round(share, 4))
+                )
+        weighed.sort(key=lambda r: (-r.weight, r.start))
+        return tuple(weighed)
+
+    # -- cache: features and reasons per batch of sentence texts -------------------------------
+    def _cache_key(self, sentences: Sequence[Sentence]) -> str:
+        h = hashlib.sha256()
+        h.update(json.dumps([CACHE_VERSION, self._code_version, self.signal_names, list(self.settings.allow)]).encode())
+        for s in sentences:
+            h.update(b"\0" + s.text.encode("utf-8"))
+        return h.hexdigest()
+
+    def _cache_path(self, sentences: Sequence[Sentence]):
+        return cache_dir() / "detect" / f"{self._cache_key(sentences)}.json"
+
+    def _cache_get(self, sentences: Sequence[Sentence]):
+        if not self.settings.cache:
+            return None
+        try:
+            data = json.loads(self._cache_path(sentences).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        out = []
+        for s, item in zip(sentences, data):
+            reasons = [
+                Reason(**{**r, "start": s.start + r["start"], "end": s.start + r["end"], "suggestions": tuple(r["suggestions"])})
+                for r in item["reasons"]
+            ]
+            out.append((item["features"], reasons))
+        return out if len(out) == len(sentences) else None
+
+    def _cache_put(self, sentences: Sequence[Sentence], results) -> None:
+        if not self.settings.cache:
+            return
+        data = []
+        for s, (features, reasons) in zip(sentences, results):
+            data.append(
+                {
+                    "features": features,
+                    "reasons": [
+                        {**dataclasses.asdict(r), "start": r.start - s.start, "end": r.end - s.start} for r in reasons
+                    ],
+                }
+            )
+        path = self._cache_path(sentences)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(json.dumps(data), encoding="utf-8")
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only cache only costs speed
+
+
+CACHE_VERSION = 1
+
+
+def _code_version(signal_objects: list) -> str:
+    """A hash of the signals' source files, so editing a rule invalidates cached features."""
+    import inspect
+
+    h = hashlib.sha256()
+    for obj in signal_objects:
+        try:
+            h.update(inspect.getsource(type(obj)).encode() + open(inspect.getfile(type(obj)), "rb").read())
+        except (OSError, TypeError):
+            h.update(type(obj).__qualname__.encode())
+    return h.hexdigest()[:16]
+
+__all__ = ["DetectionResult", "Detector"]

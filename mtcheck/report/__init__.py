@@ -33,7 +33,7 @@ class ReportOptions:
     @classmethod
     def from_settings(cls, settings: Settings, **changes: Any) -> "ReportOptions":
         return cls(
-            threshold=settings.threshold,
+            threshold=0.5 if settings.threshold is None else settings.threshold,
             fail_on=settings.fail_on,
             severity_bands=dict(settings.severity_bands),
             max_flagged_ratio=settings.max_flagged_ratio,

@@ -1,0 +1,168 @@
+"""``mtcheck eval detect`` and ``mtcheck eval make-sets``: measure the detector on labelled JSONL."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from mtcheck.cli.evaluate import eval_app
+
+
+def read_labelled(path: Path, text_field: str, label_field: str, group_field: str | None) -> list[dict]:
+    from mtcheck.errors import InputError
+
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    rows = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except ValueError:
+                raise InputError(f"{path}:{number}: not valid JSON") from None
+            missing = [f for f in (text_field, label_field, group_field) if f and f not in record]
+            if missing:
+                raise InputError(f"{path}:{number}: no field {missing[0]!r}", fix="pass --text-field/--label-field/--group-field")
+            text = str(record[text_field]).strip()
+            if text:
+                rows.append({"text": text, "label": str(record[label_field]), "group": str(record[group_field]) if group_field else None})
+    if not rows:
+        raise InputError(f"{path}: no labelled rows")
+    return rows
+
+
+def binary_metrics(labels: list[bool], scores: list[float], threshold: float) -> dict:
+    from mtcheck.detect.train import auroc
+
+    tp = sum(1 for l, s in zip(labels, scores) if l and s >= threshold)
+    fp = sum(1 for l, s in zip(labels, scores) if not l and s >= threshold)
+    fn = sum(1 for l, s in zip(labels, scores) if l and s < threshold)
+    negatives = sum(1 for l in labels if not l)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "n": len(labels),
+        "positives": sum(labels),
+        "auroc": auroc(labels, scores),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
+        "fpr": fp / negatives if negatives else float("nan"),
+        "threshold": threshold,
+    }
+
+
+def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, languagetool: bool = False) -> dict:
+    from mtcheck.config import Settings, load_settings
+    from mtcheck.detect import Detector
+    from mtcheck.detect.classifier import sigmoid
+    from mtcheck.types import Sentence
+
+    settings = load_settings()
+    settings = Settings(**{**settings.__dict__, "cache": False})  # measure real work, not the cache
+    services = {}
+    if languagetool:
+        from mtcheck.services.languagetool import LanguageToolService
+
+        service = LanguageToolService(settings)
+        service.ensure_running()
+        services["languagetool"] = service
+    full = Detector(settings, services=services, signals=signals)
+    sentences = [Sentence(index=i, start=0, end=len(r["text"]), text=r["text"]) for i, r in enumerate(rows)]
+    labels = [r["label"] == positive for r in rows]
+
+    features: list[dict[str, float]] = [{} for _ in rows]
+    timings: dict[str, float] = {}
+    per_signal: dict[str, list[dict[str, float]]] = {}
+    for name in full.signal_names:
+        one = Detector(settings, services=services, signals=[name])
+        started = time.perf_counter()
+        rows_features = one.features(sentences)
+        timings[name] = time.perf_counter() - started
+        per_signal[name] = rows_features
+        for target, part in zip(features, rows_features):
+            target.update(part)
+    elapsed = sum(timings.values()) or 1e-9
+    threshold = full.threshold
+    logodds = [full.model.sentence_logodds(f)[0] for f in features]
+    result = {
+        "threshold": threshold,
+        "model": full.model.name,
+        "signals": list(full.signal_names),
+        "sentences": {**binary_metrics(labels, [sigmoid(z) for z in logodds], threshold), "sentences_per_second": len(rows) / elapsed},
+        "baselines": {},
+    }
+    for name, rows_features in per_signal.items():
+        scores = [full.model.sentence_probability(f) for f in rows_features]
+        result["baselines"][name] = {**binary_metrics(labels, scores, threshold), "sentences_per_second": len(rows) / max(timings[name], 1e-9)}
+    if rows[0]["group"] is not None:
+        groups: dict[str, list[int]] = {}
+        for i, r in enumerate(rows):
+            groups.setdefault(r["group"], []).append(i)
+        doc_labels = [labels[idx[0]] for idx in groups.values()]
+        doc_scores = [full.model.document_probability([logodds[i] for i in idx]) for idx in groups.values()]
+        result["documents"] = binary_metrics(doc_labels, doc_scores, 0.5)
+    return result
+
+
+def _fmt(value: float) -> str:
+    return "  n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+
+
+def render(result: dict) -> str:
+    lines = [f"model: {result['model']}   signals: {', '.join(result['signals'])}   threshold: {result['threshold']:.4f}"]
+    header = f"{'':<22}{'n':>6}{'pos':>6}{'AUROC':>8}{'prec':>8}{'recall':>8}{'F1':>8}{'FPR':>8}{'sent/s':>9}"
+    lines.append(header)
+
+    def row(name: str, m: dict) -> str:
+        speed = f"{m['sentences_per_second']:9.1f}" if "sentences_per_second" in m else f"{'':>9}"
+        return (
+            f"{name:<22}{m['n']:>6}{m['positives']:>6}{_fmt(m['auroc']):>8}{_fmt(m['precision']):>8}"
+            f"{_fmt(m['recall']):>8}{_fmt(m['f1']):>8}{_fmt(m['fpr']):>8}{speed}"
+        )
+
+    lines.append(row("sentences (all)", result["sentences"]))
+    for name, metrics in result["baselines"].items():
+        lines.append(row(f"  only {name}", metrics))
+    if "documents" in result:
+        lines.append(row("documents", result["documents"]))
+    return "\n".join(lines)
+
+
+@eval_app.command("detect")
+def detect_command(
+    file: Path = typer.Argument(..., help="JSONL file with one labelled sentence per line."),
+    text_field: str = typer.Option("text", "--text-field", help="Field holding the sentence."),
+    label_field: str = typer.Option("label", "--label-field", help="Field holding the label."),
+    positive: str = typer.Option("mt", "--positive", help="The label of machine-translated sentences."),
+    group_field: Optional[str] = typer.Option(None, "--group-field", help="Also score documents: rows sharing this field form one document, in file order."),
+    signals: Optional[str] = typer.Option(None, "--signals", help="Comma-separated signals (default: those the model was trained on)."),
+    languagetool: bool = typer.Option(False, "--languagetool/--no-languagetool", help="Start LanguageTool and include its signal."),
+    as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
+) -> None:
+    """AUROC, precision/recall/F1 and false-positive rate at the default threshold, speed, and per-signal baselines."""
+    rows = read_labelled(file, text_field, label_field, group_field)
+    names = [s.strip() for s in signals.split(",") if s.strip()] if signals else None
+    result = evaluate(rows, positive, names, languagetool)
+    typer.echo(json.dumps(result, indent=1) if as_json else render(result))
+
+
+@eval_app.command("make-sets")
+def make_sets_command(
+    out: Path = typer.Option(Path("reports/eval"), "--out", help="Folder for the JSONL validation sets."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Folder with the development data (default: $MTCHECK_DATA, else /work/shared/data)."),
+) -> None:
+    """Write the validation sets (sentence and document level; MT vs English-original, MT vs human, MLQE-PE)."""
+    from mtcheck.detect.data import write_sets
+
+    for name, count in write_sets(out, data).items():
+        typer.echo(f"{out / name}: {count} rows")
+    typer.echo(f"evaluate with: mtcheck eval detect {out}/sentences_mt_vs_original.jsonl  (documents: add --group-field doc_id)")

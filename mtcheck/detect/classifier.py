@@ -1,0 +1,184 @@
+"""The sentence and document classifiers, stored as plain JSON (no pickles: the file is committed).
+
+A sentence's score is a Platt-calibrated logistic regression over standardised signal features,
+so every feature's share of the log-odds (coefficient × standardised value) is known exactly and
+can be attributed to the reasons that produced it. A feature that is missing at run time (its
+signal is switched off) is imputed with its training mean, i.e. it contributes nothing.
+
+The document score is a second small logistic model over summary statistics of the sentence
+log-odds (mean, quantiles, the share above the threshold, the number of sentences): a long
+article carries much more evidence than one sentence.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Mapping, Sequence
+
+from mtcheck.errors import ModelError
+
+MODEL_FILE = "model.json"
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+def logit(p: float, eps: float = 1e-6) -> float:
+    p = min(max(p, eps), 1 - eps)
+    return math.log(p / (1 - p))
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    features: tuple[str, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    mean: tuple[float, ...] = ()
+    scale: tuple[float, ...] = ()
+
+    def contributions(self, values: Mapping[str, float]) -> tuple[float, dict[str, float]]:
+        """The raw log-odds and each feature's additive share of it."""
+        shares: dict[str, float] = {}
+        total = self.intercept
+        for i, name in enumerate(self.features):
+            mean = self.mean[i] if self.mean else 0.0
+            scale = self.scale[i] if self.scale else 1.0
+            value = values.get(name)
+            if value is None or not math.isfinite(value):
+                continue  # missing: imputed with the mean, contributes nothing
+            share = self.coef[i] * (float(value) - mean) / (scale or 1.0)
+            if share:
+                shares[name] = share
+                total += share
+        return total, shares
+
+
+    def presence_share(self, name: str, value: float) -> float | None:
+        """What ``value`` of feature ``name`` adds compared with its absence (value 0)."""
+        if name not in self.features:
+            return None
+        i = self.features.index(name)
+        scale = self.scale[i] if self.scale else 1.0
+        return self.coef[i] * float(value) / (scale or 1.0)
+
+
+@dataclass(frozen=True)
+class DetectorModel:
+    sentence: LinearModel
+    calibration: tuple[float, float] = (1.0, 0.0)  # Platt scaling of the raw log-odds: a*z + b
+    document: LinearModel | None = None
+    threshold: float = 0.5  # default sentence threshold chosen on validation
+    signals: tuple[str, ...] = ("interference",)
+    name: str = "provisional"
+    metrics: dict = field(default_factory=dict)
+
+    def sentence_logodds(self, values: Mapping[str, float]) -> tuple[float, dict[str, float]]:
+        """Calibrated log-odds and the calibrated share of each feature."""
+        raw, shares = self.sentence.contributions(values)
+        a, b = self.calibration
+        return a * raw + b, {k: a * v for k, v in shares.items()}
+
+    def sentence_probability(self, values: Mapping[str, float]) -> float:
+        return sigmoid(self.sentence_logodds(values)[0])
+
+    def document_probability(self, sentence_logodds: Sequence[float]) -> float:
+        if not sentence_logodds:
+            return 0.0
+        stats = document_features(sentence_logodds, logit(self.threshold))
+        if self.document is None:
+            # Untrained: mean evidence plus a bonus for every flagged sentence.
+            return sigmoid(stats["doc.mean"] + 1.5 * stats["doc.n_flagged_log"])
+        return sigmoid(self.document.contributions(stats)[0])
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DetectorModel":
+        def linear(d: dict | None) -> LinearModel | None:
+            if d is None:
+                return None
+            return LinearModel(
+                features=tuple(d["features"]),
+                coef=tuple(float(x) for x in d["coef"]),
+                intercept=float(d["intercept"]),
+                mean=tuple(float(x) for x in d.get("mean", ())),
+                scale=tuple(float(x) for x in d.get("scale", ())),
+            )
+
+        return cls(
+            sentence=linear(data["sentence"]),
+            calibration=tuple(data.get("calibration", (1.0, 0.0))),
+            document=linear(data.get("document")),
+            threshold=float(data.get("threshold", 0.5)),
+            signals=tuple(data.get("signals", ("interference",))),
+            name=str(data.get("name", "trained")),
+            metrics=dict(data.get("metrics", {})),
+        )
+
+
+def document_features(logodds: Sequence[float], threshold_logodds: float) -> dict[str, float]:
+    values = sorted(logodds)
+    n = len(values)
+
+    def quantile(q: float) -> float:
+        pos = q * (n - 1)
+        lo = int(math.floor(pos))
+        hi = min(lo + 1, n - 1)
+        return values[lo] + (values[hi] - values[lo]) * (pos - lo)
+
+    flagged = sum(1 for v in values if v >= threshold_logodds)
+    return {
+        "doc.mean": sum(values) / n,
+        "doc.q25": quantile(0.25),
+        "doc.q50": quantile(0.5),
+        "doc.q75": quantile(0.75),
+        "doc.max": values[-1],
+        "doc.flagged_share": flagged / n,
+        "doc.n_flagged_log": math.log1p(flagged),
+        "doc.n_log": math.log1p(n),
+    }
+
+
+# The document model leaves out the raw sentence count: in the development data it tells the
+# kind of document apart (a label leak), while in real use articles of every length occur.
+DOCUMENT_FEATURES = tuple(k for k in document_features([0.0], 0.0) if k != "doc.n_log")
+
+
+def provisional_model() -> DetectorModel:
+    """A hand-set model over the interference rules, used until a trained model file exists."""
+    from mtcheck.detect.signals.interference import RULES
+
+    weights: dict[str, float] = {f"interference.{r.id}": r.weight for r in RULES}
+    weights.update({"interference.russian-agency-quoted": 2.5, "interference.russian-federation": 0.8})
+    names = tuple(sorted(weights))
+    return DetectorModel(
+        sentence=LinearModel(features=names, coef=tuple(weights[n] for n in names), intercept=-2.5),
+        signals=("interference",),
+        name="provisional",
+    )
+
+
+def default_model_path() -> Path:
+    return Path(str(resources.files("mtcheck") / "resources" / "detector" / MODEL_FILE))
+
+
+def load_model(path: str | Path | None = None) -> DetectorModel:
+    """The committed trained model; the provisional one when no model file has been trained yet."""
+    target = Path(path) if path else default_model_path()
+    if not target.exists():
+        if path:
+            raise ModelError(f"detector model not found: {target}", fix="mtcheck train")
+        return provisional_model()
+    try:
+        return DetectorModel.from_dict(json.loads(target.read_text(encoding="utf-8")))
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ModelError(f"detector model {target} is unreadable: {err}", fix="mtcheck train") from None

@@ -1,0 +1,124 @@
+"""The Detector's contract: one finding per sentence, boilerplate unscored, sorted reasons, spans inside."""
+
+from __future__ import annotations
+
+import pytest
+
+from mtcheck.config import Settings
+from mtcheck.detect import DetectionResult, Detector
+from mtcheck.detect.classifier import DetectorModel, LinearModel, document_features, load_model, provisional_model
+from mtcheck.types import Document, Sentence
+
+MT = "As reports Reuters, more than 1.3 thousand militants laid down arms, said RIA “Novosti”."
+CLEAN = "The United States and Russia on Sunday tabled a proposal to rebels in Aleppo."
+
+
+def make_document(parts: list[tuple[str, str]]) -> tuple[Document, list[Sentence]]:
+    text, sentences, pos = "", [], 0
+    for i, (kind, sentence_text) in enumerate(parts):
+        sentences.append(Sentence(index=i, start=pos, end=pos + len(sentence_text), text=sentence_text, kind=kind))
+        text += sentence_text + "\n"
+        pos = len(text)
+    return Document(path="t.txt", text=text, format="text", encoding="utf-8"), sentences
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("MTCHECK_CACHE", str(tmp_path / "cache"))
+    return Settings()
+
+
+def detector(settings, model=None):
+    d = Detector(settings, signals=["interference"])
+    if model is not None:
+        d.model = model
+    return d
+
+
+def test_one_finding_per_sentence_boilerplate_unscored(settings):
+    doc, sentences = make_document([("prose", MT), ("boilerplate", "Share this news"), ("prose", CLEAN)])
+    result = detector(settings).detect(doc, sentences)
+    assert isinstance(result, DetectionResult)
+    assert [f.sentence for f in result.findings] == sentences
+    boiler = result.findings[1]
+    assert (boiler.score, boiler.flagged, boiler.reasons, boiler.severity) == (0.0, False, (), "none")
+    mt, clean = result.findings[0], result.findings[2]
+    assert mt.flagged and mt.score > clean.score
+    assert not clean.flagged and clean.severity == "none"
+    assert 0.0 <= result.score <= 1.0
+
+
+def test_reasons_sorted_and_inside_their_sentence(settings):
+    doc, sentences = make_document([("prose", CLEAN), ("prose", MT)])
+    finding = detector(settings).detect(doc, sentences).findings[1]
+    weights = [r.weight for r in finding.reasons]
+    assert len(weights) >= 3 and weights == sorted(weights, reverse=True)
+    for reason in finding.reasons:
+        assert finding.sentence.start <= reason.start < reason.end <= finding.sentence.end
+        assert doc.text[reason.start : reason.end] in MT
+
+
+def test_threshold_and_severity_follow_settings(settings):
+    doc, sentences = make_document([("prose", MT), ("prose", CLEAN)])
+    none = Detector(Settings(threshold=1.0), signals=["interference"]).detect(doc, sentences).findings
+    assert not any(f.flagged for f in none) and {f.severity for f in none} == {"none"}
+    everything = Detector(Settings(threshold=0.0), signals=["interference"]).detect(doc, sentences).findings
+    assert all(f.flagged for f in everything)
+    assert all(f.severity in ("info", "warning", "error") for f in everything)
+
+
+def test_allow_listed_name_does_not_count(settings):
+    text = "The mayor, Dmitriy Ivanov, resigned."
+    doc, sentences = make_document([("prose", text)])
+    plain = detector(settings).detect(doc, sentences).findings[0]
+    allowed = Detector(Settings(allow=("Dmitriy",)), signals=["interference"]).detect(doc, sentences).findings[0]
+    assert plain.reasons and not allowed.reasons
+    assert allowed.score <= plain.score
+
+
+def test_score_texts_matches_detect(settings):
+    d = detector(settings)
+    scores = d.score_texts([MT, CLEAN])
+    doc, sentences = make_document([("prose", MT), ("prose", CLEAN)])
+    findings = d.detect(doc, sentences).findings
+    assert scores == pytest.approx([f.score for f in findings])
+    assert scores[0] > 0.5 > scores[1]
+
+
+def test_cache_returns_identical_result(settings):
+    doc, sentences = make_document([("prose", MT), ("prose", CLEAN)])
+    first = detector(settings).detect(doc, sentences)
+    second = detector(settings).detect(doc, sentences)
+    assert first == second
+
+
+def test_reason_weight_is_the_features_contribution(settings):
+    model = DetectorModel(
+        sentence=LinearModel(features=("interference.thousand-count", "interference.total"), coef=(2.0, 1.0), intercept=-3.0),
+        name="test",
+    )
+    doc, sentences = make_document([("prose", "Over 1.3 thousand militants left.")])
+    finding = detector(settings, model).detect(doc, sentences).findings[0]
+    [reason] = finding.reasons
+    assert reason.weight == pytest.approx(3.0)  # its own coefficient plus the whole "total" share
+    assert finding.score == pytest.approx(0.5)
+
+
+def test_missing_features_contribute_nothing():
+    model = LinearModel(features=("a", "b"), coef=(1.0, 5.0), intercept=0.0, mean=(0.0, 2.0), scale=(1.0, 1.0))
+    total, shares = model.contributions({"a": 1.0})
+    assert total == 1.0 and shares == {"a": 1.0}
+
+
+def test_document_score_grows_with_evidence():
+    model = provisional_model()
+    few = model.document_probability([2.0, -3.0, -3.0, -3.0])
+    many = model.document_probability([2.0] * 10 + [-3.0] * 4)
+    assert many > few
+    assert set(document_features([0.0, 1.0], 0.0)) >= {"doc.mean", "doc.max", "doc.n_log"}
+
+
+def test_committed_model_loads():
+    model = load_model()
+    assert "interference" in model.signals
+    assert 0.0 < model.threshold < 1.0
