@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from mtcheck.compare.align import AlignParams, Candidate, Candidates, decide
-from mtcheck.compare.evaluate import DEFAULT_SET, Pair, count, load_set
+from mtcheck.compare.evaluate import (
+    CLOSES, DEFAULT_SET, GAINS, LEADS, THRESHOLDS, Counts, Outcomes, Pair, count, load_set, similarity_grid, tune,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.85
 
 
@@ -57,25 +55,92 @@ def test_decide_adds_a_second_reference_when_the_joined_text_is_closer():
     assert [j for j, _ in decide(c, params)] == [0, 1]
 
 
+def _random_items(seed: int, n: int) -> list[tuple[Pair, Candidates]]:
+    import random
+
+    rng = random.Random(seed)
+    items = []
+    for i in range(n):
+        refs = rng.sample(range(8), rng.randint(0, 5))
+        shortlist = tuple(
+            Candidate(j, rng.uniform(0, 0.9), rng.uniform(0, 0.6), rng.uniform(0, 0.5), rng.uniform(0.2, 0.6), rng.choice((-1.0, 0.0, 0.5, 1.0)), rng.random())
+            for j in refs
+        )
+        joined = {}
+
+        def joiner(idx, joined=joined, rng=random.Random(seed * 1000 + i)):
+            return joined.setdefault(idx, (rng.uniform(0.2, 0.9), rng.uniform(0.1, 0.6)))
+
+        sure = frozenset(rng.sample(refs, min(len(refs), rng.randint(0, 2))))
+        possible = frozenset(j for j in refs if j not in sure and rng.random() < 0.3)
+        items.append((Pair("g", f"s{i}", sure, possible, "random"), Candidates(shortlist, joiner)))
+    return items
+
+
+def test_grid_counts_agree_with_decide():
+    # The tuner's array shortcut must count exactly what `decide` decides.
+    import random
+
+    items = _random_items(7, 25)
+    grid = similarity_grid()
+    base = AlignParams()
+    outcomes = [Outcomes(pair, c, base, grid) for pair, c in items]
+    rng = random.Random(3)
+    for _ in range(60):
+        g, lead, gain, t = rng.randrange(len(grid)), rng.randrange(len(LEADS)), rng.randrange(len(GAINS)), rng.randrange(len(THRESHOLDS))
+        close = rng.randrange(len(CLOSES))
+        w, b, k, nu, na = grid[g]
+        params = AlignParams(
+            weight=w, background=b, keywords=k, numbers=nu, names=na,
+            lead=LEADS[lead], gain=GAINS[gain], close=CLOSES[close], threshold=THRESHOLDS[t],
+        )
+        at = (g, lead, gain, close, t)
+        for (pair, c), o in zip(items, outcomes):
+            expected = count(pair, decide(c, params))
+            got = (int(o.predicted[at]), int(o.correct[at]), int(o.found[at]))
+            assert got == (expected.predicted, expected.correct, expected.found), params
+
+
+def test_tune_returns_the_grid_point_with_the_best_f1():
+    items = _random_items(11, 30)
+    best = tune(items, AlignParams())
+
+    def f1(params):
+        total = Counts()
+        for pair, c in items:
+            total = total + count(pair, decide(c, params))
+        return round(total.f1, 6)
+
+    rivals = [
+        AlignParams(weight=w, background=b, keywords=k, numbers=nu, names=na, lead=lead, threshold=t, gain=g, close=close)
+        for (w, b, k, nu, na) in similarity_grid()[::17] for lead in LEADS for t in THRESHOLDS[::4] for g in GAINS for close in CLOSES
+    ]
+    assert f1(best) >= max(f1(p) for p in rivals)
+
+
 @pytest.mark.integration
-def test_eval_align_prints_precision_and_recall_at_target():
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, "-m", "mtcheck", "eval", "align"], capture_output=True, text=True, env=env, cwd=ROOT
-    )
-    assert result.returncode == 0, result.stderr
-    precision = float(re.search(r"^precision (\d\.\d+)", result.stdout, re.M).group(1))
-    recall = float(re.search(r"^recall (\d\.\d+)", result.stdout, re.M).group(1))
-    assert precision >= TARGET and recall >= TARGET, result.stdout
+def test_eval_align_prints_precision_and_recall_at_target(capsys, monkeypatch):
+    from mtcheck.cli import main
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(sys, "argv", ["mtcheck", "eval", "align"])
+    with pytest.raises(SystemExit) as done:
+        main()
+    out = capsys.readouterr().out
+    assert done.value.code in (0, None), out
+    precision = float(re.search(r"^precision (\d\.\d+)", out, re.M).group(1))
+    recall = float(re.search(r"^recall (\d\.\d+)", out, re.M).group(1))
+    assert precision >= TARGET and recall >= TARGET, out
+    assert "5-fold cross-validation" in out
 
 
-def test_eval_align_rejects_a_missing_file(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, "-m", "mtcheck", "eval", "align", str(tmp_path / "none.jsonl")],
-        capture_output=True, text=True, env=env, cwd=ROOT,
-    )
-    assert result.returncode == 2 and "not found" in result.stderr
+def test_eval_align_rejects_a_missing_file(tmp_path, capsys, monkeypatch):
+    from mtcheck.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["mtcheck", "eval", "align", str(tmp_path / "none.jsonl")])
+    with pytest.raises(SystemExit) as done:
+        main()
+    assert done.value.code == 2 and "not found" in capsys.readouterr().err
 
 
 def test_set_records_are_json_lines():

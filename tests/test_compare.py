@@ -102,7 +102,11 @@ def _by_text(sentences_, start: str) -> Sentence:
 def test_seed_reconciliation_centre_figures_have_no_counterpart(seed_pair, comparer):
     ours, theirs = seed_pair
     alignment = {a.sentence.index: a for a in comparer.align(ours, theirs)}
-    for start in ("On the eve of Russian reconciliation centre", "More than 1.3 thousand militants"):
+    for start in (
+        "On the eve of Russian reconciliation centre",
+        "More than 1.3 thousand militants",
+        "Lavrov said that “if American experts",
+    ):
         assert not alignment[_by_text(ours, start).index].references, start
 
 
@@ -116,7 +120,6 @@ def test_seed_safe_passage_sentence_aligns_to_the_proposal(seed_pair, comparer):
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(reason="free paraphrase: MiniLM and keyword overlap do not link it at the tuned threshold", strict=False)
 def test_seed_48_hours_sentence_aligns_to_the_48_hour_implementation(seed_pair, comparer):
     ours, theirs = seed_pair
     alignment = {a.sentence.index: a for a in comparer.align(ours, theirs)}
@@ -126,7 +129,6 @@ def test_seed_48_hours_sentence_aligns_to_the_48_hour_implementation(seed_pair, 
 
 
 @pytest.mark.integration
-@pytest.mark.xfail(reason="shares 'civilians from Aleppo' with the proposal sentence; aligned by mistake", strict=False)
 def test_seed_civilians_figure_has_no_counterpart(seed_pair, comparer):
     ours, theirs = seed_pair
     alignment = {a.sentence.index: a for a in comparer.align(ours, theirs)}
@@ -209,14 +211,34 @@ def test_scores_match_the_sacrebleu_cli(tmp_path, seed_pair, comparer):
 
 # --- integration: the command ----------------------------------------------------------------
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mtcheck", *args], capture_output=True, text=True, env=ENV, cwd=ROOT)
+def invoke(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
+    """Run `mtcheck ARGS` in this process, through the same entry point as the console script.
+
+    The MiniLM model then loads once per test session instead of once per command.
+    """
+    from mtcheck.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["mtcheck", *args])
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    capsys.readouterr()
+    code = 0
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    out = capsys.readouterr()
+    return code, out.out, out.err
 
 
 @pytest.mark.integration
-def test_compare_command_json(tmp_path):
+def test_compare_command_json_in_a_real_process(tmp_path):
+    # The one test that runs the installed entry point as users do; the others run in-process.
     out = tmp_path / "compare.json"
-    result = run("compare", str(SEED), "--reference", str(SEED_REF), "--format", "json", "--output", str(out))
+    result = subprocess.run(
+        [sys.executable, "-m", "mtcheck", "compare", str(SEED), "--reference", str(SEED_REF), "--format", "json", "--output", str(out)],
+        capture_output=True, text=True, env=ENV, cwd=ROOT,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     records = {r["index"]: r for r in data["sentences"]}
@@ -227,14 +249,27 @@ def test_compare_command_json(tmp_path):
     assert set(data["document"]["before"]) == {"chrF", "BLEU", "TER"}
     assert data["unaligned"] and all(not records[i]["references"] for i in data["unaligned"])
     assert all(r["kind"] == "boilerplate" and not r["aligned"] for r in data["sentences"] if r["text"] == "Share this news")
+    reuters = next(r for r in data["sentences"] if r["text"].startswith("As reports Reuters"))
+    assert any("48-hour" in x["text"] for x in reuters["references"])
 
 
 @pytest.mark.integration
-def test_compare_command_text():
-    result = run("compare", str(SEED), "--reference", str(SEED_REF))
-    assert result.returncode == 0, result.stderr
-    assert "no counterpart in the reference" in result.stdout
-    assert "document chrF" in result.stdout and "version:" in result.stdout
+def test_compare_command_json_to_stdout(capsys, monkeypatch):
+    code, out, err = invoke(capsys, monkeypatch, "compare", str(SEED), "--reference", str(SEED_REF), "--format", "json")
+    assert code == 0, err
+    data = json.loads(out)
+    by_text = {r["text"]: r for r in data["sentences"]}
+    civilians = next(r for t, r in by_text.items() if t.startswith("With the beginning of the Syrian forces"))
+    assert not civilians["aligned"] and civilians["index"] in data["unaligned"]
+    assert data["document"]["aligned"] + data["document"]["unaligned"] == sum(1 for r in data["sentences"] if r["kind"] == "prose")
+
+
+@pytest.mark.integration
+def test_compare_command_text(capsys, monkeypatch):
+    code, out, err = invoke(capsys, monkeypatch, "compare", str(SEED), "--reference", str(SEED_REF))
+    assert code == 0, err
+    assert "no counterpart in the reference" in out
+    assert "document chrF" in out and "version:" in out
 
 
 @pytest.mark.parametrize(
@@ -246,11 +281,16 @@ def test_compare_command_text():
     ],
 )
 @pytest.mark.integration
-def test_compare_command_rejects_bad_references_with_one_line(tmp_path, reference, message):
+def test_compare_command_rejects_bad_references_with_one_line(tmp_path, capsys, monkeypatch, reference, message):
     ref = tmp_path / "ref.txt"
     ref.write_text(reference, encoding="utf-8")
-    result = run("compare", str(SEED), "--reference", str(ref))
-    assert result.returncode == 2
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("mtcheck: error:"), result.stderr
+    code, _, err = invoke(capsys, monkeypatch, "compare", str(SEED), "--reference", str(ref))
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("mtcheck: error:"), err
     assert message in lines[0] or "empty" in lines[0]
+
+
+def test_compare_command_rejects_an_unknown_format(capsys, monkeypatch):
+    code, _, err = invoke(capsys, monkeypatch, "compare", str(SEED), "--reference", str(SEED_REF), "--format", "xml")
+    assert code == 2 and "--format" in err

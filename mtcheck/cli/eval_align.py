@@ -29,5 +29,6 @@ def eval_align(
     t = report.tuned
     typer.echo(
         f"tuned on the whole set: weight={t.weight} background={t.background} keywords={t.keywords} "
-        f"lead={t.lead} threshold={t.threshold} gain={t.gain}"
+        f"numbers={t.numbers} names={t.names} "
+        f"lead={t.lead} threshold={t.threshold} gain={t.gain} close={t.close}"
     )

@@ -3,7 +3,7 @@ the phrasing with sacrebleu, before and after the suggested rewrites.
 
 ``Comparer(settings).compare(sentences, findings, reference_sentences)`` sets ``alignment`` on
 every prose finding and returns the document-level scores. Settings: ``[tool.mtcheck.compare]``
-``weight``, ``background``, ``keywords``, ``lead``, ``threshold``, ``gain`` (see align.py).
+``weight``, ``background``, ``keywords``, ``numbers``, ``names``, ``lead``, ``threshold``, ``gain``, ``close`` (see align.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Sequence
 from mtcheck.compare.align import AlignParams, Aligner
 from mtcheck.compare.embed import Embedder
 from mtcheck.compare.score import as_dict, corpus_scores, delta, sentence_scores
-from mtcheck.compare.terms import hints_for_pair
+from mtcheck.compare.terms import hints_for_pair, prime_hints
 from mtcheck.config import Settings
 from mtcheck.errors import InputError
 from mtcheck.types import AlignedReference, Alignment, Finding, Sentence, TermHint
@@ -60,7 +60,7 @@ class SentenceAlignment:
 class Comparer:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
         self.settings = settings or Settings()
-        self.embedder = embedder or Embedder()
+        self.embedder = embedder or Embedder(self.settings)
         self.aligner = Aligner(AlignParams.from_settings(self.settings.section("compare")), self.embedder)
 
     def align(self, sentences: Sequence[Sentence], reference_sentences: Sequence[Sentence]) -> list[SentenceAlignment]:
@@ -79,10 +79,12 @@ class Comparer:
 
     def term_hints(self, sentences: Sequence[Sentence], reference_sentences: Sequence[Sentence]) -> dict[int, list[TermHint]]:
         """Terminology hints per sentence index, for the rewriter's context."""
+        aligned = [a for a in self.align(sentences, reference_sentences) if a.references]
+        prime_hints([(a.sentence.text, a.reference_text) for a in aligned], self.embedder)
         return {
             a.sentence.index: list(hints)
-            for a in self.align(sentences, reference_sentences)
-            if a.references and (hints := hints_for_pair(a.sentence.text, a.reference_text, self.embedder))
+            for a in aligned
+            if (hints := hints_for_pair(a.sentence.text, a.reference_text, self.embedder))
         }
 
     def compare(
@@ -93,6 +95,7 @@ class Comparer:
     ) -> tuple[tuple[Finding, ...], dict]:
         check_english(reference_sentences, "reference")
         alignments = {a.sentence.index: a for a in self.align(sentences, reference_sentences)}
+        prime_hints([(a.sentence.text, a.reference_text) for a in alignments.values() if a.references], self.embedder)
         by_index = {f.sentence.index: f for f in findings}
         pairs_before: list[tuple[str, str]] = []
         pairs_after: list[tuple[str, str]] = []

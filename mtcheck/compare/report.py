@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from mtcheck.compare import Comparer, SentenceAlignment, check_english, document_scores
 from mtcheck.compare.score import as_dict, sentence_scores
-from mtcheck.compare.terms import hints_for_pair
+from mtcheck.compare.terms import hints_for_pair, prime_hints
 from mtcheck.config import Settings
 from mtcheck.types import Sentence
 
@@ -21,6 +21,7 @@ class Comparison:
     sentences: tuple[Sentence, ...]
     alignments: dict[int, SentenceAlignment]
     scores: dict  # document level
+    embedder: object = None  # the comparer's, so term hints reuse its model and cache
 
 
 def compare_files(article: str, reference: str, settings: Settings) -> Comparison:
@@ -34,7 +35,9 @@ def compare_files(article: str, reference: str, settings: Settings) -> Compariso
     comparer = Comparer(settings)
     alignments = comparer.align(ours, theirs)
     pairs = [(a.sentence.text, a.reference_text) for a in alignments if a.references]
-    return Comparison(article, reference, tuple(ours), {a.sentence.index: a for a in alignments}, document_scores(alignments, pairs))
+    return Comparison(
+        article, reference, tuple(ours), {a.sentence.index: a for a in alignments}, document_scores(alignments, pairs), comparer.embedder
+    )
 
 
 def sentence_record(sentence: Sentence, alignment: SentenceAlignment | None, embedder=None) -> dict:
@@ -55,7 +58,8 @@ def sentence_record(sentence: Sentence, alignment: SentenceAlignment | None, emb
 def _records(result: Comparison) -> list[dict]:
     from mtcheck.compare.embed import Embedder
 
-    embedder = Embedder()
+    embedder = result.embedder or Embedder()
+    prime_hints([(a.sentence.text, a.reference_text) for a in result.alignments.values() if a.references], embedder)
     return [sentence_record(s, result.alignments.get(s.index), embedder) for s in result.sentences]
 
 

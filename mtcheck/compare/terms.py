@@ -44,7 +44,16 @@ def _clean(phrase: str) -> str:
         phrase = shorter
 
 
+@lru_cache(maxsize=4096)
+def _phrases(text: str) -> tuple[str, ...]:
+    return tuple(_find_phrases(text))
+
+
 def phrases(text: str) -> list[str]:
+    return list(_phrases(text))
+
+
+def _find_phrases(text: str) -> list[str]:
     nlp = _nlp()
     found: list[str] = []
     if nlp is not None:
@@ -69,6 +78,12 @@ def _spelling(a: str, b: str) -> float:
 
 def _contains(text: str, phrase: str) -> bool:
     return re.search(r"\b" + re.escape(phrase.lower()) + r"\b", text.lower()) is not None
+
+
+def prime_hints(pairs: Sequence[tuple[str, str]], embedder: Embedder) -> None:
+    """Encode the phrases of all these pairs in one batch (one model call instead of one per pair)."""
+    texts = [p for ours, reference in pairs for p in (*phrases(ours), *phrases(reference))]
+    embedder.prime(texts)
 
 
 def hints_for_pair(ours_text: str, reference_text: str, embedder: Embedder) -> tuple[TermHint, ...]:
@@ -122,4 +137,5 @@ def _name_like(a: str, b: str) -> bool:
 
 
 def term_hints(pairs: Sequence[tuple[str, str]], embedder: Embedder) -> list[tuple[TermHint, ...]]:
+    prime_hints(pairs, embedder)
     return [hints_for_pair(ours, reference, embedder) for ours, reference in pairs]
