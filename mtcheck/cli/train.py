@@ -8,13 +8,14 @@ from typing import Optional
 import typer
 
 from mtcheck.cli import app
+from mtcheck.detect.train import DEFAULT_SIGNALS
 
 
 @app.command("train")
 def train_command(
     out: Optional[Path] = typer.Option(None, "--out", help="Write model.json and provenance.json here (default: the packaged mtcheck/resources/detector/)."),
     data: Optional[Path] = typer.Option(None, "--data", help="Folder with the development data (default: $MTCHECK_DATA, else /work/shared/data)."),
-    signals: str = typer.Option("interference,profile", "--signals", help="Comma-separated signals whose features the classifier uses."),
+    signals: str = typer.Option(",".join(DEFAULT_SIGNALS), "--signals", help="Comma-separated signals whose features the classifier uses."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final metrics."),
 ) -> None:
     """Fit the calibrated sentence and document classifiers (fixed seeds: reruns give the same file)."""

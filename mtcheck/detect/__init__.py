@@ -22,6 +22,7 @@ from mtcheck.types import Document, Finding, Reason, Sentence
 SUMMARY_REASONS = {
     "fluency": ("unusual-wording", "The wording is statistically unusual for English news (word choices a native writer rarely makes)."),
     "profile": ("translationese-profile", "The sentence's mix of function words, parts of speech and punctuation is typical of translated text."),
+    "embedding": ("translated-phrasing", "The sentence's overall phrasing resembles machine-translated news more than English-written news."),
 }
 SUMMARY_MIN_SHARE = 0.3  # log-odds a signal must add before it earns a summary reason
 

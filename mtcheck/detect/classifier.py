@@ -8,6 +8,11 @@ signal is switched off) is imputed with its training mean, i.e. it contributes n
 The document score is a second small logistic model over summary statistics of the sentence
 log-odds (mean, quantiles, the share above the threshold, the number of sentences): a long
 article carries much more evidence than one sentence.
+
+High-dimensional evidence (the masked POS/function-word n-gram profile, the MiniLM embedding)
+goes through *sub-models*: linear models over the raw features whose output is one derived
+feature of the sentence model (e.g. ``profile.ngram``), so the sentence model, its
+explanations and the committed file stay small.
 """
 
 from __future__ import annotations
@@ -48,6 +53,16 @@ class LinearModel:
         """The raw log-odds and each feature's additive share of it."""
         shares: dict[str, float] = {}
         total = self.intercept
+        if not self.mean and len(self.features) > len(values):
+            # A sparse model (no centring, missing = 0): walk the sentence's few features only.
+            index = self._index()
+            for name, value in values.items():
+                i = index.get(name)
+                if i is not None and math.isfinite(value) and value:
+                    share = self.coef[i] * float(value)
+                    shares[name] = share
+                    total += share
+            return total, shares
         for i, name in enumerate(self.features):
             mean = self.mean[i] if self.mean else 0.0
             scale = self.scale[i] if self.scale else 1.0
@@ -60,6 +75,13 @@ class LinearModel:
                 total += share
         return total, shares
 
+
+    def _index(self) -> dict[str, int]:
+        index = self.__dict__.get("_index_cache")
+        if index is None:
+            index = {name: i for i, name in enumerate(self.features)}
+            object.__setattr__(self, "_index_cache", index)
+        return index
 
     def presence_share(self, name: str, value: float) -> float | None:
         """What ``value`` of feature ``name`` adds compared with its absence (value 0)."""
@@ -79,10 +101,21 @@ class DetectorModel:
     signals: tuple[str, ...] = ("interference",)
     name: str = "provisional"
     metrics: dict = field(default_factory=dict)
+    # Derived feature name ("<signal>.<name>") -> the sub-model computing it from the signal's raw features.
+    submodels: dict = field(default_factory=dict)
+
+    def derive(self, values: Mapping[str, float]) -> dict[str, float]:
+        """``values`` plus each sub-model's output; left missing when its signal did not run."""
+        out = dict(values)
+        for name, model in self.submodels.items():
+            prefix = name.split(".", 1)[0] + "."
+            if any(k.startswith(prefix) for k in values):
+                out[name] = model.contributions(values)[0]
+        return out
 
     def sentence_logodds(self, values: Mapping[str, float]) -> tuple[float, dict[str, float]]:
         """Calibrated log-odds and the calibrated share of each feature."""
-        raw, shares = self.sentence.contributions(values)
+        raw, shares = self.sentence.contributions(self.derive(values) if self.submodels else values)
         a, b = self.calibration
         return a * raw + b, {k: a * v for k, v in shares.items()}
 
@@ -99,7 +132,9 @@ class DetectorModel:
         return sigmoid(self.document.contributions(stats)[0])
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1, sort_keys=True)
+        data = asdict(self)
+        data["submodels"] = {k: asdict(v) for k, v in self.submodels.items()}
+        return json.dumps(data, indent=1, sort_keys=True)
 
     @classmethod
     def from_dict(cls, data: dict) -> "DetectorModel":
@@ -122,6 +157,7 @@ class DetectorModel:
             signals=tuple(data.get("signals", ("interference",))),
             name=str(data.get("name", "trained")),
             metrics=dict(data.get("metrics", {})),
+            submodels={k: linear(v) for k, v in data.get("submodels", {}).items()},
         )
 
 

@@ -42,8 +42,15 @@ _BARE_OK = {
 # Sentence openers that translations from Russian overuse ("Кроме того", "При этом", "Напомним").
 OPENING_CONNECTIVES = r"(?:According to|At the same time|In addition|Also,|Moreover|Earlier|Meanwhile|Thus|In particular|Recall|It is reported|Note that|Besides)\b"
 
+# Closed-class words are kept in the n-gram profile; every other word becomes its Penn tag,
+# proper nouns become PROPN and numbers NUM, so the profile sees sentence shape, not topic.
+CLOSED_CLASSES = {"DET", "ADP", "PRON", "AUX", "CCONJ", "SCONJ", "PART", "PUNCT"}
+NGRAM_ORDER = 3
+
 _LOCK = threading.Lock()
 _NLP = None
+_PARSED: dict[str, object] = {}  # text -> spaCy Doc, shared with the embedding signal
+_PARSED_MAX = 4096
 
 
 def nlp():
@@ -63,6 +70,50 @@ def nlp():
             except Exception as err:
                 raise ModelError(f"cannot load the spaCy model from {root}: {err}", fix="make setup") from None
         return _NLP
+
+
+def parse(texts: Sequence[str]) -> list:
+    """spaCy Docs for ``texts``, parsing each distinct text once (the embedding signal reuses them)."""
+    pipeline = nlp()
+    with _LOCK:  # spaCy pipelines are not thread-safe
+        todo = [t for t in dict.fromkeys(texts) if t not in _PARSED]
+        if len(_PARSED) + len(todo) > _PARSED_MAX:
+            _PARSED.clear()
+        for text, doc in zip(todo, pipeline.pipe(todo, batch_size=64)):
+            _PARSED[text] = doc
+        return [_PARSED[t] for t in texts]
+
+
+def masked_tokens(doc) -> list[str]:
+    """The sentence with names, numbers and content words replaced by their category."""
+    out = []
+    for t in doc:
+        if t.is_space:
+            continue
+        if t.pos_ == "PROPN":
+            out.append("PROPN")
+        elif t.like_num or t.pos_ == "NUM":
+            out.append("NUM")
+        elif t.pos_ in CLOSED_CLASSES:
+            out.append(t.lower_)
+        else:
+            out.append(t.tag_ or t.pos_)
+    return out
+
+
+def ngram_features(doc) -> dict[str, float]:
+    """1-3-grams of the masked sentence, sublinear tf, L2-normalised over all of the sentence's n-grams."""
+    tokens = masked_tokens(doc)
+    counts: dict[str, int] = {}
+    for n in range(1, NGRAM_ORDER + 1):
+        for i in range(len(tokens) - n + 1):
+            gram = " ".join(tokens[i : i + n])
+            counts[gram] = counts.get(gram, 0) + 1
+    import math
+
+    tf = {g: 1.0 + math.log(c) for g, c in counts.items()}
+    norm = math.sqrt(sum(v * v for v in tf.values())) or 1.0
+    return {f"profile.ng.{g}": round(v / norm, 6) for g, v in tf.items()}
 
 
 def missing_articles(doc) -> list:
@@ -132,10 +183,8 @@ class ProfileSignal:
     def run(self, sentences: Sequence[Sentence], context: SignalContext) -> list[SignalResult]:
         if not sentences:
             return []
-        pipeline = nlp()
         results = []
-        with _LOCK:  # spaCy pipelines are not thread-safe
-            docs = list(pipeline.pipe((s.text for s in sentences), batch_size=64))
+        docs = parse([s.text for s in sentences])
         for sentence, doc in zip(sentences, docs):
             reasons = tuple(
                 Reason(
@@ -149,5 +198,5 @@ class ProfileSignal:
                 )
                 for first, noun in missing_articles(doc)
             )
-            results.append(SignalResult(features=profile_features(doc), reasons=reasons))
+            results.append(SignalResult(features={**profile_features(doc), **ngram_features(doc)}, reasons=reasons))
         return results
