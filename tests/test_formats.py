@@ -226,6 +226,6 @@ def test_word_diff_marks_changed_words():
 def test_document_comparison_is_shown_in_text_and_html(result):
     compared = replace(result, comparison={"article": {"chrF": 41.234, "BLEU": 12.5}, "rewritten": {"chrF": 47.0}})
     text = render([compared], "text", ReportOptions(color=False))
-    assert "reference article: chrF 41.23, BLEU 12.50" in text and "reference rewritten: chrF 47.00" in text
+    assert "reference article: chrF 41.2, BLEU 12.5" in text and "reference rewritten: chrF 47.0" in text
     html = render([compared], "html", ReportOptions())
-    assert "Compared with the reference" in html and "chrF 41.23, BLEU 12.50" in html
+    assert "Compared with the reference" in html and "chrF 41.2, BLEU 12.5" in html

@@ -91,16 +91,28 @@ def rewrite_text(finding: Finding) -> str | None:
 
 
 def comparison_rows(comparison: Any) -> list[tuple[str, str]]:
-    """Document-level reference scores as (name, value) rows, whatever their nesting."""
+    """Document-level reference scores (``Comparer.compare``'s dict) as (name, value) rows."""
     if not isinstance(comparison, dict):
         return []
+
+    def number(value: Any) -> float | None:
+        if isinstance(value, dict):
+            value = value.get("score")
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
     rows = []
     for key, value in comparison.items():
-        if isinstance(value, dict):
-            inner = ", ".join(f"{k} {v:.2f}" if isinstance(v, (int, float)) and not isinstance(v, bool) else f"{k} {v}" for k, v in value.items() if not isinstance(v, (dict, list)))
-            rows.append((str(key), inner))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, bool) or isinstance(value, list):
+            continue
+        if isinstance(value, int):
+            rows.append((str(key), str(value)))
+        elif isinstance(value, float):
             rows.append((str(key), f"{value:.2f}"))
+        elif isinstance(value, dict):
+            sign = "+" if key == "delta" else ""
+            parts = [f"{metric} {number(v):{sign}.1f}" for metric, v in value.items() if number(v) is not None]
+            if parts:
+                rows.append((str(key), ", ".join(parts)))
         elif isinstance(value, str):
             rows.append((str(key), value))
     return rows

@@ -1,0 +1,77 @@
+"""The seed report as an editor uses it: `mtcheck check --html`, review in Chromium, export a baseline, re-run."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SEED_MT, SEED_REF
+from test_browser import _browser, _cards
+from test_cli_check import mtcheck
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def seed_report(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("seed-report")
+    page = folder / "seed-000.html"
+    data = folder / "seed-000.json"
+    proc = mtcheck(
+        "check", str(SEED_MT), "--reference", str(SEED_REF), "--html", str(page),
+        "--format", "json", "--output", str(data), "--fail-on", "warning",
+    )
+    assert proc.returncode == 1, proc.stderr.decode()
+    downloads = folder / "downloads"
+    downloads.mkdir()
+    profile = Path(tempfile.mkdtemp(prefix="mtcheck-chromium-"))
+    driver = _browser(downloads, profile)
+    try:
+        driver.get(page.as_uri())
+        yield driver, json.loads(data.read_text()), downloads
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def test_seed_report_shows_every_flagged_sentence_with_rewrite_and_reference(seed_report):
+    from selenium.webdriver.common.by import By
+
+    driver, data, _ = seed_report
+    (document,) = data["documents"]
+    flagged = [s for s in document["sentences"] if s["flagged"]]
+    cards = _cards(driver)
+    assert len(cards) == len(flagged) >= 10
+    page_text = driver.find_element(By.TAG_NAME, "body").text
+    assert "As reports Reuters" in page_text
+    # The reference comparison and at least one verified rewrite reach the editor.
+    assert any(s.get("alignment", {}).get("aligned") for s in flagged)
+    assert any((s.get("rewrite") or {}).get("text") for s in flagged)
+    shots = ROOT / "reports"
+    shots.mkdir(exist_ok=True)
+    assert driver.save_screenshot(str(shots / "seed-000.png"))
+
+
+def test_decisions_exported_from_the_seed_report_make_the_next_run_pass(seed_report, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    driver, _data, downloads = seed_report
+    for card in _cards(driver):
+        card.find_element(By.CSS_SELECTOR, 'button[data-action="accepted"]').click()
+    driver.find_element(By.ID, "export-baseline").click()
+    names = (".mtcheck-baseline.json", "mtcheck-baseline.json")
+    deadline = time.monotonic() + 20
+    while not any((downloads / n).exists() for n in names) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    found = [downloads / n for n in names if (downloads / n).exists()]
+    assert found, "the report exported no baseline"
+    baseline = tmp_path / ".mtcheck-baseline.json"
+    baseline.write_bytes(found[0].read_bytes())
+
+    proc = mtcheck("check", str(SEED_MT), "--no-rewrite", "--fail-on", "warning", "--baseline", str(baseline))
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
