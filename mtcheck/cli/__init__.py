@@ -46,7 +46,19 @@ def _register() -> None:
         __import__(f"mtcheck.cli.{name}")
 
 
+def _quiet_libraries() -> None:
+    """Model libraries print progress bars and warnings on stderr; mtcheck's stderr is for its own lines."""
+    for name, value in (
+        ("HF_HUB_DISABLE_PROGRESS_BARS", "1"),
+        ("TRANSFORMERS_VERBOSITY", "error"),
+        ("TOKENIZERS_PARALLELISM", "false"),
+        ("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1"),
+    ):
+        os.environ.setdefault(name, value)
+
+
 def main() -> None:
+    _quiet_libraries()
     _register()
     try:
         app()
