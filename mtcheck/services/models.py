@@ -30,7 +30,7 @@ import tomllib
 import urllib.parse
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Iterable, Literal
+from typing import Any, BinaryIO, Callable, Iterable, Literal
 
 from mtcheck.config import Settings, project_root
 from mtcheck.errors import ConfigError, InputError, ModelError
@@ -233,6 +233,17 @@ def _fingerprint(path: Path) -> str:
         st = path.stat()
         parts = [f":{st.st_size}:{st.st_mtime_ns}"]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _copy_hashing(source: Path, out: BinaryIO, digest: "hashlib._Hash", done: int, report: Callable[[int], Any]) -> int:
+    """Append ``source`` to ``out`` while hashing it; returns the running byte count."""
+    with source.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            out.write(chunk)
+            digest.update(chunk)
+            done += len(chunk)
+            report(done)
+    return done
 
 
 def _fsync_dir(path: Path) -> None:
@@ -639,13 +650,7 @@ class ModelStore:
         try:
             with os.fdopen(fd, "wb") as out:
                 for part in inputs:
-                    with part.open("rb") as handle:
-                        while chunk := handle.read(CHUNK):
-                            out.write(chunk)
-                            digest.update(chunk)
-                            done += len(chunk)
-                            if progress:
-                                progress(entry.name, done, expected)
+                    done = _copy_hashing(part, out, digest, done, lambda n: progress and progress(entry.name, n, expected))
                 out.flush()
                 os.fsync(out.fileno())
             os.chmod(tmp, 0o644)  # mkstemp makes it private; a model is readable like any data file
@@ -674,13 +679,8 @@ class ModelStore:
                 dest = tmp / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 digest = hashlib.sha256()
-                with src.open("rb") as handle, dest.open("wb") as out:
-                    while chunk := handle.read(CHUNK):
-                        out.write(chunk)
-                        digest.update(chunk)
-                        done += len(chunk)
-                        if progress:
-                            progress(entry.name, done, expected)
+                with dest.open("wb") as out:
+                    done = _copy_hashing(src, out, digest, done, lambda n: progress and progress(entry.name, n, expected))
                     out.flush()
                     os.fsync(out.fileno())
                 lines.append((rel, digest.hexdigest()))
