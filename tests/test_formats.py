@@ -229,3 +229,17 @@ def test_document_comparison_is_shown_in_text_and_html(result):
     assert "reference article: chrF 41.2, BLEU 12.5" in text and "reference rewritten: chrF 47.0" in text
     html = render([compared], "html", ReportOptions())
     assert "Compared with the reference" in html and "chrF 41.2, BLEU 12.5" in html
+
+
+def test_reference_comparison_reaches_every_plain_text_format(result):
+    aligned = [f for f in result.findings if f.alignment is not None and f.alignment.references and f.flagged]
+    assert aligned, "the shared fixture has an aligned flagged finding"
+    reference_text = aligned[0].alignment.references[0].text
+    for fmt in ("sarif", "junit", "github", "jsonl", "text"):
+        out = render([result], fmt, ReportOptions(exit_code=1, reference_path="ref.txt", color=False))
+        needle = reference_text if fmt != "github" else escape_data(reference_text)
+        if fmt == "junit":
+            needle = reference_text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if fmt in ("sarif", "jsonl"):
+            needle = json.dumps(reference_text, ensure_ascii=False)[1:-1]
+        assert needle in out, fmt

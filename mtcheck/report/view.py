@@ -90,6 +90,29 @@ def rewrite_text(finding: Finding) -> str | None:
     return finding.rewrite.text if finding.rewrite is not None and finding.rewrite.text else None
 
 
+def explanation_lines(finding: Finding, suggestion_label: str = "Suggested") -> list[str]:
+    """Reasons, the suggested rewrite and the reference comparison, one line each, for plain-text formats."""
+    lines = [f"- {rule_id(r)}: {r.message}" for r in finding.reasons] or [f"- {FALLBACK_MESSAGE}"]
+    suggestion = rewrite_text(finding)
+    if suggestion:
+        lines.append(f"{suggestion_label}: {suggestion}")
+    alignment = finding.alignment
+    if alignment is not None:
+        if not alignment.references:
+            lines.append("Reference: no counterpart in the reference article.")
+        for ref in alignment.references:
+            lines.append(f"Reference: {ref.text} (similarity {ref.similarity:.2f})")
+        after = {s.metric: s.value for s in alignment.after}
+        scores = [
+            f"{s.metric} {s.value:.1f}" + (f" -> {after[s.metric]:.1f}" if s.metric in after else "")
+            for s in alignment.before
+        ]
+        if scores:
+            lines.append("Reference scores: " + ", ".join(scores))
+        lines += [f"Term: {h.ours} -> {h.reference}: {h.message}" for h in alignment.hints]
+    return lines
+
+
 def comparison_rows(comparison: Any) -> list[tuple[str, str]]:
     """Document-level reference scores (``Comparer.compare``'s dict) as (name, value) rows."""
     if not isinstance(comparison, dict):

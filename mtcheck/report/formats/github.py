@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mtcheck.registry import formats
-from mtcheck.report.view import FALLBACK_MESSAGE, position, primary_reason, reported, rewrite_text, rule_id
+from mtcheck.report.view import explanation_lines, position, primary_reason, reported, rule_id
 from mtcheck.types import DocumentResult, Finding
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
@@ -18,12 +18,8 @@ def escape_property(value: str) -> str:
 
 
 def message(finding: Finding) -> str:
-    lines = [f"Reads as machine-translated (score {finding.score:.2f}, {finding.severity})."]
-    lines += [f"- {rule_id(r)}: {r.message}" for r in finding.reasons] or [f"- {FALLBACK_MESSAGE}"]
-    suggestion = rewrite_text(finding)
-    if suggestion:
-        lines.append(f"Suggested: {suggestion}")
-    return "\n".join(lines)
+    head = f"Reads as machine-translated (score {finding.score:.2f}, {finding.severity})."
+    return "\n".join([head, *explanation_lines(finding)])
 
 
 @formats.register("github")

@@ -10,7 +10,7 @@ import re
 import xml.etree.ElementTree as ET
 
 from mtcheck.registry import formats
-from mtcheck.report.view import FALLBACK_MESSAGE, at_or_above, position, rewrite_text, rule_id
+from mtcheck.report.view import at_or_above, explanation_lines, position
 from mtcheck.types import DocumentResult, Finding
 
 # XML 1.0 cannot carry most control characters even escaped; an article may still contain them.
@@ -29,11 +29,7 @@ def _case_name(finding: Finding, limit: int = 80) -> str:
 
 def _details(result: DocumentResult, finding: Finding) -> str:
     where = position(result.document.text, finding.sentence.start)
-    lines = [f"{result.document.path}:{where.line}:{where.column}", finding.sentence.text]
-    lines += [f"- {rule_id(r)}: {r.message}" for r in finding.reasons] or [f"- {FALLBACK_MESSAGE}"]
-    suggestion = rewrite_text(finding)
-    if suggestion:
-        lines.append(f"Suggested: {suggestion}")
+    lines = [f"{result.document.path}:{where.line}:{where.column}", finding.sentence.text, *explanation_lines(finding)]
     return _clean("\n".join(lines))
 
 

@@ -15,7 +15,9 @@ from typing import Any
 from urllib.parse import quote
 
 from mtcheck.registry import formats
+from mtcheck.report.serialize import alignment_to_dict
 from mtcheck.report.view import (
+    explanation_lines,
     FALLBACK_MESSAGE,
     FALLBACK_RULE,
     fingerprint_of,
@@ -72,11 +74,7 @@ def _rule_name(identifier: str) -> str:
 
 def _message(finding: Finding) -> str:
     head = f"Reads as machine-translated from Russian (score {finding.score:.2f}, {finding.severity})."
-    parts = [head] + [f"{rule_id(r)}: {r.message}" for r in finding.reasons]
-    suggestion = rewrite_text(finding)
-    if suggestion:
-        parts.append(f"Suggested rewrite: {suggestion}")
-    return " ".join(parts)
+    return " ".join([head, *explanation_lines(finding, suggestion_label="Suggested rewrite")])
 
 
 def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
@@ -94,6 +92,8 @@ def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]
         "partialFingerprints": {"mtcheckSentence/v1": fingerprint_of(result, finding)},
         "properties": {"score": round(finding.score, 4), "severity": finding.severity, "sentenceIndex": sentence.index},
     }
+    if finding.alignment is not None:
+        out["properties"]["reference"] = alignment_to_dict(finding.alignment)
     related = []
     for number, reason in enumerate(finding.reasons):
         if reason.end > reason.start:
