@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mtcheck.compare.anchors import Names, number_evidence, numbers, same_name
-from mtcheck.compare.embed import Embedder, embedder_location
+from mtcheck.services.embedder import Embedder, embedder_location
 from mtcheck.config import Settings
 from mtcheck.errors import ModelError
 

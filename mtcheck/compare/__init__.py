@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Sequence
 
 from mtcheck.compare.align import AlignParams, Aligner
-from mtcheck.compare.embed import Embedder
+from mtcheck.services.embedder import Embedder
 from mtcheck.compare.score import as_dict, corpus_scores, delta, sentence_scores
 from mtcheck.compare.terms import hints_for_pair, prime_hints
 from mtcheck.config import Settings

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from mtcheck.compare.anchors import Names, number_evidence, numbers
-from mtcheck.compare.embed import Embedder
+from mtcheck.services.embedder import Embedder
 from mtcheck.compare.lexical import TfIdf
 from mtcheck.compare.score import chrf
 

@@ -56,7 +56,7 @@ def sentence_record(sentence: Sentence, alignment: SentenceAlignment | None, emb
 
 
 def _records(result: Comparison) -> list[dict]:
-    from mtcheck.compare.embed import Embedder
+    from mtcheck.services.embedder import Embedder
 
     embedder = result.embedder or Embedder()
     prime_hints([(a.sentence.text, a.reference_text) for a in result.alignments.values() if a.references], embedder)

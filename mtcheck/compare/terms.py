@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
-from mtcheck.compare.embed import Embedder
+from mtcheck.services.embedder import Embedder
 from mtcheck.compare.lexical import STOPWORDS
 from mtcheck.types import TermHint
 

