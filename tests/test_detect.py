@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mtcheck.config import Settings
-from mtcheck.detect import DetectionResult, Detector
-from mtcheck.detect.classifier import DetectorModel, LinearModel, document_features, load_model, provisional_model
+from mtcheck.detect import CONTEXT_RULE, DetectionResult, Detector
+from mtcheck.detect.classifier import (
+    CONTEXT_FEATURES,
+    ContextModel,
+    DetectorModel,
+    LinearModel,
+    document_features,
+    load_model,
+    provisional_model,
+    sigmoid,
+)
 from mtcheck.types import Document, Sentence
 
 MT = "As reports Reuters, more than 1.3 thousand militants laid down arms, said RIA “Novosti”."
@@ -44,7 +55,10 @@ def test_one_finding_per_sentence_boilerplate_unscored(settings):
     assert (boiler.score, boiler.flagged, boiler.reasons, boiler.severity) == (0.0, False, (), "none")
     mt, clean = result.findings[0], result.findings[2]
     assert mt.flagged and mt.score > clean.score
-    assert not clean.flagged and clean.severity == "none"
+    # Next to a blatantly translated sentence the clean one may be flagged, but only by that context.
+    assert not clean.flagged or [r.rule_id for r in clean.reasons] == [CONTEXT_RULE]
+    alone = detector(settings).detect(*make_document([("prose", CLEAN)])).findings[0]
+    assert not alone.flagged and alone.severity == "none"
     assert 0.0 <= result.score <= 1.0
 
 
@@ -76,13 +90,15 @@ def test_allow_listed_name_does_not_count(settings):
     assert allowed.score <= plain.score
 
 
-def test_score_texts_matches_detect(settings):
+def test_score_texts_matches_detect_on_lone_sentences(settings):
     d = detector(settings)
     scores = d.score_texts([MT, CLEAN])
-    doc, sentences = make_document([("prose", MT), ("prose", CLEAN)])
-    findings = d.detect(doc, sentences).findings
-    assert scores == pytest.approx([f.score for f in findings])
+    alone = [d.detect(*make_document([("prose", text)])).findings[0].score for text in (MT, CLEAN)]
+    assert scores == pytest.approx(alone)
     assert scores[0] >= d.threshold > scores[1]
+    # In one article the findings are scored in context; score_texts stays isolated.
+    together = d.detect(*make_document([("prose", MT), ("prose", CLEAN)])).findings
+    assert d.score_texts([MT, CLEAN]) == scores and together[1].score != pytest.approx(scores[1])
 
 
 def test_cache_returns_identical_result(settings):
@@ -151,3 +167,82 @@ def test_committed_model_is_small_and_stacked():
     # Only masked n-grams: no names or numbers in the committed vocabulary.
     grams = [f.removeprefix("profile.ng.") for f in model.submodels["profile.ngram"].features]
     assert all(not any(ch.isdigit() for ch in g) for g in grams)
+
+
+def context_model(max_others: int = 16, clip=None) -> ContextModel:
+    shift = LinearModel(features=CONTEXT_FEATURES, coef=(-0.5, 0.8, 0.9), intercept=0.4)
+    return ContextModel(shift=shift, max_others=max_others, clip=clip)
+
+
+def test_context_reduces_to_the_isolated_score_without_neighbours():
+    ctx = context_model()
+    model = DetectorModel(sentence=LinearModel((), (), 0.0), context=ctx, name="test")
+    for z in (-3.0, 0.0, 0.7, 9.5):
+        assert ctx.logodds(z, 0.0, 0) == z
+        assert model.in_context_logodds([z]) == [z]
+    assert model.in_context_logodds([]) == []
+    # Without a context step every sentence keeps its isolated score.
+    assert DetectorModel(sentence=LinearModel((), (), 0.0)).in_context_logodds([1.0, -2.0]) == [1.0, -2.0]
+
+
+def test_context_is_monotone_in_the_neighbours_mean_and_in_the_own_score():
+    model = DetectorModel(sentence=LinearModel((), (), 0.0), context=context_model(clip=(-3.0, 3.5)), name="test")
+    for n in (1, 3, 10, 40):
+        rises = [model.in_context_logodds([0.2] + [m] * n)[0] for m in (-5.0, -2.0, -0.5, 0.0, 0.5, 2.0, 5.0)]
+        assert rises == sorted(rises)
+        owns = [model.in_context_logodds([z] + [1.0] * n)[0] for z in (-6.0, -1.0, 0.0, 1.0, 6.0)]
+        assert owns == sorted(owns)
+    # More agreeing neighbours carry more weight, up to the cap seen in training.
+    by_size = [model.in_context_logodds([0.0] + [2.0] * n)[0] for n in (1, 4, 16, 40)]
+    assert by_size[0] < by_size[1] < by_size[2] == pytest.approx(by_size[3])
+
+
+def test_context_clips_an_extreme_neighbour():
+    clipped = DetectorModel(sentence=LinearModel((), (), 0.0), context=context_model(clip=(-3.0, 3.5)), name="test")
+    assert clipped.in_context_logodds([0.0, 30.0])[0] == pytest.approx(clipped.in_context_logodds([0.0, 3.5])[0])
+    assert clipped.in_context_logodds([0.0, 30.0])[1] > clipped.in_context_logodds([0.0, 3.5])[1]  # the own score is never clipped
+
+
+def test_context_serialisation_round_trip():
+    model = DetectorModel(
+        sentence=LinearModel(features=("interference.calque",), coef=(1.5,), intercept=-1.0),
+        context=context_model(max_others=12, clip=(-3.1, 3.6)),
+        name="test",
+    )
+    again = DetectorModel.from_dict(json.loads(model.to_json()))
+    assert again == model
+    values = [2.0, -1.0, 0.5, 3.0]
+    assert again.in_context_logodds(values) == model.in_context_logodds(values)
+    plain = DetectorModel(sentence=model.sentence, name="test")
+    assert "context" not in json.loads(plain.to_json()) and DetectorModel.from_dict(json.loads(plain.to_json())).context is None
+
+
+def test_context_reason_carries_the_context_contribution(settings):
+    sentence = LinearModel(features=("interference.thousand-count",), coef=(4.0,), intercept=-1.0)
+    model = DetectorModel(sentence=sentence, context=context_model(clip=(-3.0, 3.5)), threshold=0.7, name="test")
+    mt = "Over 1.3 thousand militants left the city."
+    doc, sentences = make_document([("prose", mt), ("prose", "About 2 thousand troops arrived."), ("prose", CLEAN)])
+    d = detector(settings, model)
+    result = d.detect(doc, sentences)
+    isolated = [-1.0 + 4.0, -1.0 + 4.0, -1.0]
+    expected = model.in_context_logodds(isolated)
+    assert [f.score for f in result.findings] == pytest.approx([sigmoid(z) for z in expected])
+    clean = result.findings[2]
+    assert clean.flagged and d.score_texts([CLEAN])[0] < d.threshold  # flagged only in context
+    [reason] = [r for r in clean.reasons if r.source == "document"]
+    assert reason.rule_id == CONTEXT_RULE and reason.weight == pytest.approx(expected[2] - isolated[2], abs=1e-4)
+    assert (reason.start, reason.end) == (clean.sentence.start, clean.sentence.end)
+    assert "rest of the article reads as translated" in reason.message and "other 2 sentences: 2 flagged" in reason.message
+    first = result.findings[0]
+    weights = [r.weight for r in first.reasons]
+    assert weights == sorted(weights, reverse=True) and {r.source for r in first.reasons} == {"interference", "document"}
+    # A context that lowers the score is no evidence of translation: no reason for it.
+    lone_mt = detector(settings, model).detect(*make_document([("prose", mt), ("prose", CLEAN), ("prose", CLEAN), ("prose", CLEAN)]))
+    assert all(r.source != "document" for r in lone_mt.findings[0].reasons)
+
+
+def test_committed_model_has_a_context_step():
+    model = load_model()
+    assert model.context is not None and model.context.shift.features == CONTEXT_FEATURES
+    assert model.in_context_logodds([1.25]) == [1.25]
+    assert model.context.shift.coef[1] >= 0 and model.context.shift.coef[2] >= 0 and model.context.shift.coef[0] >= -1

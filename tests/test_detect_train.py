@@ -9,8 +9,17 @@ import pytest
 from typer.testing import CliRunner
 
 from mtcheck.detect.classifier import load_model
-from mtcheck.detect.data import FILES, all_examples, documents, write_sets
-from mtcheck.detect.train import _fit_document_model, _logistic_with_offset, subsample, threshold_for_fpr, train
+from mtcheck.detect.data import FILES, all_examples, articles, documents, write_sets
+from mtcheck.detect.train import (
+    CONTEXT_SIZES,
+    _context_data,
+    _fit_context_model,
+    _fit_document_model,
+    _logistic_with_offset,
+    subsample,
+    threshold_for_fpr,
+    train,
+)
 
 MT_LINES = [
     "As reports Reuters, {n} thousand people left the city.",
@@ -113,6 +122,8 @@ def test_train_reproduces_its_model_and_writes_provenance(tiny, tmp_path):
     assert provenance == first
     model = load_model(tmp_path / "one" / "model.json")
     assert model.name == "trained" and 0 < model.threshold < 1
+    assert model.context is not None and "training documents only" in provenance["context_model"]["fitted_on"]
+    assert "in_context" in json.dumps(provenance["metrics"])
     assert model.sentence_probability({"interference.reporting-inversion": 1.0}) > model.sentence_probability({})
 
 
@@ -133,9 +144,39 @@ def test_cli_make_sets_then_eval_detect(tiny, tmp_path):
     result = runner.invoke(_cli(), ["eval", "detect", str(sentence_set), "--signals", "interference", "--group-field", "doc_id"])
     assert result.exit_code == 0, result.output
     assert "AUROC" in result.output and "only interference" in result.output and "documents" in result.output
+    assert "sentences, alone" in result.output and "sentences, in context" in result.output
     result = runner.invoke(_cli(), ["eval", "detect", str(sentence_set), "--signals", "interference", "--json"])
     metrics = json.loads(result.output)
     assert metrics["sentences"]["auroc"] > 0.9  # the tiny MT lines are full of interference
+
+
+def test_articles_keep_one_output_per_segment_and_one_side(tiny):
+    examples = all_examples(tiny)
+    arts = articles(examples)
+    assert sorted(id(e) for a in arts.values() for e in a) == sorted(id(e) for e in examples)  # each sentence once
+    for members in arts.values():
+        assert len({(e.label, e.doc_id, e.split) for e in members}) == 1
+        segs = [e.seg for e in members]
+        assert segs == sorted(segs) and len(set(segs)) == len(segs)
+
+
+def test_context_data_is_balanced_per_size_and_stays_in_the_article(tiny):
+    import random
+
+    examples = [e for e in all_examples(tiny) if e.split == "train" and e.label in ("mt", "original")]
+    data = _context_data(examples, random.Random(0))
+    article_of = {id(e): key for key, members in articles(examples).items() for e in members}
+    totals: dict = {}
+    for n, others, y, w in zip(data.sentence, data.others, data.positive, data.weight):
+        assert n not in others and len(others) in CONTEXT_SIZES
+        assert {article_of[id(examples[m])] for m in others} == {article_of[id(examples[n])]}
+        totals[(len(others), y)] = totals.get((len(others), y), 0.0) + w
+    for (k, y), total in totals.items():
+        assert total == pytest.approx(totals.get((k, not y), 0.0))  # the size alone tells nothing
+    logodds = [1.0 if e.positive else -1.0 for e in examples]
+    model = _fit_context_model(data, range(len(data.sentence)), logodds)
+    assert model is not None and model.shift.coef[1] >= 0 and model.shift.coef[2] >= 0
+    assert model.logodds(0.3, 0.0, 0) == 0.3
 
 
 def test_cli_train_writes_to_out(tiny, tmp_path):

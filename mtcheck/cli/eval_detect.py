@@ -107,6 +107,12 @@ def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, 
         groups: dict[str, list[int]] = {}
         for i, r in enumerate(rows):
             groups.setdefault(r["group"], []).append(i)
+        # Each group is one document, its rows in file order: the scores `mtcheck check` gives.
+        in_context = [0.0] * len(rows)
+        for idx in groups.values():
+            for i, z in zip(idx, full.model.in_context_logodds([logodds[i] for i in idx])):
+                in_context[i] = sigmoid(z)
+        result["sentences_in_context"] = binary_metrics(labels, in_context, threshold)
         doc_labels = [labels[idx[0]] for idx in groups.values()]
         doc_scores = [full.model.document_probability([logodds[i] for i in idx]) for idx in groups.values()]
         result["documents"] = binary_metrics(doc_labels, doc_scores, 0.5)
@@ -129,11 +135,18 @@ def render(result: dict) -> str:
             f"{_fmt(m['recall']):>8}{_fmt(m['f1']):>8}{_fmt(m['fpr']):>8}{speed}"
         )
 
-    lines.append(row("sentences (all)", result["sentences"]))
+    lines.append(row("sentences, alone", result["sentences"]))
     for name, metrics in result["baselines"].items():
         lines.append(row(f"  only {name}", metrics))
+    if "sentences_in_context" in result:
+        lines.append(row("sentences, in context", result["sentences_in_context"]))
     if "documents" in result:
         lines.append(row("documents", result["documents"]))
+    lines.append("alone: each sentence scored by itself (all signals; 'only X': one signal's features)")
+    if "sentences_in_context" in result:
+        lines.append("in context: each sentence scored with the other rows of its group as its article (what `mtcheck check` reports)")
+    if "documents" in result:
+        lines.append("documents: one score per group (threshold 0.5)")
     return "\n".join(lines)
 
 
@@ -143,12 +156,16 @@ def detect_command(
     text_field: str = typer.Option("text", "--text-field", help="Field holding the sentence."),
     label_field: str = typer.Option("label", "--label-field", help="Field holding the label."),
     positive: str = typer.Option("mt", "--positive", help="The label of machine-translated sentences."),
-    group_field: Optional[str] = typer.Option(None, "--group-field", help="Also score documents: rows sharing this field form one document, in file order."),
+    group_field: Optional[str] = typer.Option(None, "--group-field", help="Rows sharing this field form one document, in file order: adds in-context sentence scores and document scores."),
     signals: Optional[str] = typer.Option(None, "--signals", help="Comma-separated signals (default: those the model was trained on)."),
     languagetool: bool = typer.Option(False, "--languagetool/--no-languagetool", help="Start LanguageTool and include its signal."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
 ) -> None:
-    """AUROC, precision/recall/F1 and false-positive rate at the default threshold, speed, and per-signal baselines."""
+    """AUROC, precision/recall/F1 and false-positive rate at the default threshold, speed, and per-signal baselines.
+
+    Sentences are scored alone; with --group-field also in context (each group scored as one
+    article, as `mtcheck check` does) and as documents.
+    """
     rows = read_labelled(file, text_field, label_field, group_field)
     names = [s.strip() for s in signals.split(",") if s.strip()] if signals else None
     result = evaluate(rows, positive, names, languagetool)
@@ -165,4 +182,7 @@ def make_sets_command(
 
     for name, count in write_sets(out, data).items():
         typer.echo(f"{out / name}: {count} rows")
-    typer.echo(f"evaluate with: mtcheck eval detect {out}/sentences_mt_vs_original.jsonl  (documents: add --group-field doc_id)")
+    typer.echo(
+        f"evaluate with: mtcheck eval detect {out}/sentences_mt_vs_original.jsonl  (in context: add --group-field article;"
+        f" whole articles and documents: {out}/documents_mt_vs_original.jsonl --group-field doc_id)"
+    )

@@ -1,7 +1,9 @@
 """The detect stage: signals -> features -> calibrated classifier -> findings with reasons.
 
 ``Detector(settings, services).detect(document, sentences)`` returns one Finding per
-sentence (boilerplate unscored) and a document-level probability. Each reason's weight is the
+sentence (boilerplate unscored) and a document-level probability. A finding's score is the
+sentence's probability *in context* (given the article's other prose sentences, when the model
+has a context step); ``score_texts`` scores sentences alone. Each reason's weight is the
 sentence's actual log-odds contribution of the feature(s) the reason stands for, so the
 explanations are ordered by how much they moved the score.
 """
@@ -24,7 +26,8 @@ SUMMARY_REASONS = {
     "profile": ("translationese-profile", "The sentence's mix of function words, parts of speech and punctuation is typical of translated text."),
     "embedding": ("translated-phrasing", "The sentence's overall phrasing resembles machine-translated news more than English-written news."),
 }
-SUMMARY_MIN_SHARE = 0.3  # log-odds a signal must add before it earns a summary reason
+SUMMARY_MIN_SHARE = 0.3
+CONTEXT_RULE = "translated-context"  # the reason carrying the rest of the article's contribution  # log-odds a signal must add before it earns a summary reason
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,7 @@ class _Scored:
 
 
 def effective_threshold(settings: Settings, model_default: float) -> float:
-    """The configured threshold (config file or --threshold), else the model's default chosen on validation."""
+    """The configured threshold (config file or --threshold), else the model's default (chosen on the training documents, see provenance.json)."""
     return model_default if settings.threshold is None else float(settings.threshold)
 
 
@@ -88,17 +91,25 @@ class Detector:
 
         prose = [s for s in sentences if s.kind == "prose"]
         scored = self._score(prose, document)
-        by_index = dict(zip((s.index for s in prose), scored))
+        isolated = [r.logodds for r in scored]
+        # The document model reads the isolated log-odds: it was fitted on them, and the in-context
+        # scores already contain the document's evidence.
+        in_context = self.model.in_context_logodds(isolated)
+        alone = [sigmoid(z) for z in isolated]
+        summary = (sum(alone), sum(1 for p in alone if p >= self.threshold), len(alone))
+        by_index = {
+            s.index: dataclasses.replace(r, reasons=self._with_context(s, r, z, p, summary))
+            for s, r, z, p in zip(prose, scored, in_context, alone)
+        }
+        scores = {s.index: sigmoid(z) for s, z in zip(prose, in_context)}
         findings = []
-        logodds = []
         for sentence in sentences:
             result = by_index.get(sentence.index) if sentence.kind == "prose" else None
             if result is None:
                 findings.append(Finding(sentence=sentence, score=0.0, flagged=False))
                 continue
-            score = sigmoid(result.logodds)
+            score = scores[sentence.index]
             flagged = score >= self.threshold
-            logodds.append(result.logodds)
             findings.append(
                 Finding(
                     sentence=sentence,
@@ -108,9 +119,28 @@ class Detector:
                     severity=severity_for(score, flagged, self.settings.severity_bands),
                 )
             )
-        return DetectionResult(findings=tuple(findings), score=self.model.document_probability(logodds))
+        return DetectionResult(findings=tuple(findings), score=self.model.document_probability(isolated))
+
+    def _with_context(self, sentence: Sentence, scored: "_Scored", in_context: float, alone: float, summary: tuple[float, int, int]) -> tuple[Reason, ...]:
+        """The sentence's reasons plus, when the rest of the article raised its score, a reason
+        carrying exactly that rise, ordered with the others by contribution. ``summary`` is the
+        article's (sum of isolated probabilities, number flagged alone, number of prose sentences)."""
+        shift = round(in_context - scored.logodds, 4)
+        total, flagged, n = summary
+        if shift <= 0 or n < 2:
+            return scored.reasons  # reasons are evidence of translation; a lowering context is none
+        others = n - 1
+        alone_flagged = flagged - (1 if alone >= self.threshold else 0)
+        typical = (total - alone) / others
+        message = (
+            f"The rest of the article reads as translated (its other {others} sentences: {alone_flagged} flagged "
+            f"on their own, average score {typical:.2f}), which raises this sentence's score."
+        )
+        reason = Reason(source="document", rule_id=CONTEXT_RULE, message=message, start=sentence.start, end=sentence.end, category="context", weight=shift)
+        return tuple(sorted((*scored.reasons, reason), key=lambda r: (-r.weight, r.start)))
 
     def score_texts(self, texts: list[str]) -> list[float]:
+        """Each text scored alone (no document context): the rewrite verifier compares sentences with it."""
         from mtcheck.detect.classifier import sigmoid
 
         sentences = [Sentence(index=i, start=0, end=len(t), text=t) for i, t in enumerate(texts)]

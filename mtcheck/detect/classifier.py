@@ -9,6 +9,12 @@ The document score is a second small logistic model over summary statistics of t
 log-odds (mean, quantiles, the share above the threshold, the number of sentences): a long
 article carries much more evidence than one sentence.
 
+The optional *context* model is the hierarchical step: a sentence in an article that reads as
+translated throughout is itself very likely translated. It shifts a sentence's (isolated)
+log-odds by a small logistic model over its own log-odds and the leave-one-out mean of the other
+prose sentences' log-odds, weighted more as there are more of them; with no other sentences the
+shift is exactly zero, so a lone sentence keeps its isolated score.
+
 High-dimensional evidence (the masked POS/function-word n-gram profile, the MiniLM embedding)
 goes through *sub-models*: linear models over the raw features whose output is one derived
 feature of the sentence model (e.g. ``profile.ngram``), so the sentence model, its
@@ -92,17 +98,63 @@ class LinearModel:
         return self.coef[i] * float(value) / (scale or 1.0)
 
 
+# The context model's inputs; all are absent (and the shift is zero) when there are no other sentences.
+CONTEXT_FEATURES = ("ctx.own", "ctx.mean", "ctx.mean_x_log_n")
+
+
+def context_features(own: float, others_sum: float, n_others: int, max_others: int) -> dict[str, float]:
+    """The context model's features for one sentence, from the other sentences' log-odds sum and count.
+
+    The log of the count enters only as the weight of the mean (more sentences, a more reliable
+    mean), capped at the largest context seen in training so it never extrapolates.
+    """
+    if n_others <= 0:
+        return {}
+    mean = others_sum / n_others
+    return {"ctx.own": own, "ctx.mean": mean, "ctx.mean_x_log_n": mean * math.log(min(n_others, max(1, max_others)))}
+
+
+@dataclass(frozen=True)
+class ContextModel:
+    """In-context log-odds = own + shift, with shift = intercept + coef · context_features (0 when alone).
+
+    The log-odds entering the shift are clipped to the range the model was fitted on (``clip``), so
+    one extreme sentence (a stack of interference rules) cannot drag its neighbours beyond what the
+    training articles showed; the own log-odds outside the shift are never clipped.
+    """
+
+    shift: LinearModel
+    max_others: int = 16
+    clip: tuple[float, float] | None = None
+
+    def bounded(self, z: float) -> float:
+        return z if self.clip is None else min(max(z, self.clip[0]), self.clip[1])
+
+    def logodds(self, own: float, others_sum: float, n_others: int) -> float:
+        """``others_sum`` is the sum of the other sentences' log-odds, each already ``bounded``."""
+        values = context_features(self.bounded(own), others_sum, n_others, self.max_others)
+        if not values:
+            return own  # no other sentence: exactly the isolated score
+        return own + self.shift.contributions(values)[0]
+
+    def in_context(self, sentence_logodds: Sequence[float]) -> list[float]:
+        bounded = [self.bounded(z) for z in sentence_logodds]
+        total, n = sum(bounded), len(bounded)
+        return [self.logodds(z, total - b, n - 1) for z, b in zip(sentence_logodds, bounded)]
+
+
 @dataclass(frozen=True)
 class DetectorModel:
     sentence: LinearModel
     calibration: tuple[float, float] = (1.0, 0.0)  # Platt scaling of the raw log-odds: a*z + b
     document: LinearModel | None = None
-    threshold: float = 0.5  # default sentence threshold chosen on validation
+    threshold: float = 0.5  # default threshold on the (in-context) sentence probability, chosen in training
     signals: tuple[str, ...] = ("interference",)
     name: str = "provisional"
     metrics: dict = field(default_factory=dict)
     # Derived feature name ("<signal>.<name>") -> the sub-model computing it from the signal's raw features.
     submodels: dict = field(default_factory=dict)
+    context: ContextModel | None = None  # in-context sentence scores; None: sentences are scored alone
 
     def derive(self, values: Mapping[str, float]) -> dict[str, float]:
         """``values`` plus each sub-model's output; left missing when its signal did not run."""
@@ -122,6 +174,13 @@ class DetectorModel:
     def sentence_probability(self, values: Mapping[str, float]) -> float:
         return sigmoid(self.sentence_logodds(values)[0])
 
+    def in_context_logodds(self, sentence_logodds: Sequence[float]) -> list[float]:
+        """Each sentence's log-odds given the other sentences of its document (its own isolated
+        log-odds when there is no context model or no other sentence)."""
+        if self.context is None:
+            return list(sentence_logodds)
+        return self.context.in_context(sentence_logodds)
+
     def document_probability(self, sentence_logodds: Sequence[float]) -> float:
         if not sentence_logodds:
             return 0.0
@@ -134,6 +193,8 @@ class DetectorModel:
     def to_json(self) -> str:
         data = asdict(self)
         data["submodels"] = {k: asdict(v) for k, v in self.submodels.items()}
+        if self.context is None:
+            del data["context"]  # a model without the step keeps its old file
         return json.dumps(data, indent=1, sort_keys=True)
 
     @classmethod
@@ -158,7 +219,19 @@ class DetectorModel:
             name=str(data.get("name", "trained")),
             metrics=dict(data.get("metrics", {})),
             submodels={k: linear(v) for k, v in data.get("submodels", {}).items()},
+            context=_context(data.get("context"), linear),
         )
+
+
+def _context(data: dict | None, linear) -> ContextModel | None:
+    if data is None:
+        return None
+    clip = data.get("clip")
+    return ContextModel(
+        shift=linear(data["shift"]),
+        max_others=int(data.get("max_others", 16)),
+        clip=None if clip is None else (float(clip[0]), float(clip[1])),
+    )
 
 
 def document_features(logodds: Sequence[float], threshold_logodds: float) -> dict[str, float]:

@@ -125,6 +125,26 @@ def documents(examples: Iterable[Example]) -> dict[str, list[Example]]:
     return {k: sorted(v, key=lambda e: e.seg) for k, v in docs.items()}
 
 
+def articles(examples: Iterable[Example]) -> dict[str, list[Example]]:
+    """Article-like documents for in-context scoring: at most one sentence per segment, in order.
+
+    A WMT segment that gives MT gives ``SYSTEMS_PER_SEGMENT`` outputs; the j-th chosen output of
+    every segment of a document forms its j-th article, so each sentence is in exactly one article
+    and the article reads as translated throughout (``documents`` would split it by system into
+    fragments of a sentence or two). References and English originals give one article per
+    document; an MLQE-PE sentence is an article on its own.
+    """
+    by_segment: dict[tuple[str, str, int], list[Example]] = {}
+    for ex in examples:
+        by_segment.setdefault((ex.label, ex.doc_id, ex.seg), []).append(ex)
+    out: dict[str, list[Example]] = {}
+    for (label, doc_id, seg), group in sorted(by_segment.items()):
+        ranked = sorted(group, key=lambda e: _unit("system", e.doc_id, e.seg, e.system))  # the choice order
+        for j, ex in enumerate(ranked):
+            out.setdefault(f"{label}:{doc_id}:{j}", []).append(ex)
+    return out
+
+
 def document_examples(folder: Path, split: str, label: str) -> list[Example]:
     """Full documents for evaluation: every segment of a document from one system (README recipe)."""
     out: list[Example] = []
@@ -147,7 +167,12 @@ def document_examples(folder: Path, split: str, label: str) -> list[Example]:
 
 
 def write_sets(out_dir: Path, folder: Path | None = None) -> dict[str, int]:
-    """The validation sets as JSONL (fields: text, label, doc_id, system, source)."""
+    """The validation sets as JSONL (fields: text, label, doc_id, article, system, source).
+
+    ``doc_id`` groups one system's sentences of a document (the document-level contrast);
+    ``article`` groups the sentence sets into whole translated or original articles (see
+    :func:`articles`), the context the in-context scores are meant for.
+    """
     folder = data_dir(folder)
     out_dir.mkdir(parents=True, exist_ok=True)
     val = [e for e in all_examples(folder) if e.split == "validation"]
@@ -158,12 +183,14 @@ def write_sets(out_dir: Path, folder: Path | None = None) -> dict[str, int]:
         "documents_mt_vs_original.jsonl": document_examples(folder, "validation", "mt") + document_examples(folder, "validation", "original"),
         "documents_mt_vs_human.jsonl": document_examples(folder, "validation", "mt") + document_examples(folder, "validation", "human"),
     }
+    article = {id(e): key for key, members in articles(val).items() for e in members}
     counts = {}
     for name, rows in sets.items():
         with (out_dir / name).open("w", encoding="utf-8") as handle:
             for e in rows:
                 group = f"{e.label}:{e.doc_id}:{e.system}"
-                record = {"text": e.text, "label": e.label, "doc_id": group, "system": e.system, "source": e.source}
+                # A full-document set's documents are whole articles already.
+                record = {"text": e.text, "label": e.label, "doc_id": group, "article": article.get(id(e), group), "system": e.system, "source": e.source}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         counts[name] = len(rows)
     return counts

@@ -1,5 +1,6 @@
 """Fit the detector: features from the run-time signals, logistic regression, Platt calibration,
-a threshold chosen on validation, and a document model over sentence log-odds.
+a context model for in-context sentence scores, a threshold, and a document model over sentence
+log-odds. Only training documents are fitted on or tuned on; validation documents are only measured.
 
 The sentence model is stacked: sub-models over the masked n-gram profile (``profile.ng.*``) and
 the masked MiniLM embedding (``embedding.d*``) are fitted first; their out-of-fold scores are
@@ -7,6 +8,9 @@ features of the small sentence model, next to the interference rules (fixed log-
 missing-article count. Everything is fitted on MT vs English-original training sentences only:
 human translations from Russian carry the same translationese, and as negatives they taught the
 model to ignore it (validation AUROC MT vs original 0.80 with them, 0.86 without).
+
+The context model, the threshold and the document model read the sentence model's out-of-fold
+(GroupKFold by doc_id) log-odds of the training documents, as they would see unseen sentences.
 
 ``mtcheck train`` calls :func:`train`; with the same data and seeds it rewrites the committed
 ``mtcheck/resources/detector/model.json`` byte for byte, and writes ``provenance.json`` next to it.
@@ -22,8 +26,18 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from mtcheck.config import Settings
-from mtcheck.detect.classifier import DOCUMENT_FEATURES, DetectorModel, LinearModel, document_features, logit, sigmoid
-from mtcheck.detect.data import Example, all_examples, data_dir, documents, file_hashes
+from mtcheck.detect.classifier import (
+    CONTEXT_FEATURES,
+    DOCUMENT_FEATURES,
+    ContextModel,
+    DetectorModel,
+    LinearModel,
+    context_features,
+    document_features,
+    logit,
+    sigmoid,
+)
+from mtcheck.detect.data import Example, all_examples, articles, data_dir, document_examples, documents, file_hashes
 from mtcheck.types import Sentence
 
 SEED = 13
@@ -38,6 +52,11 @@ SUBMODELS = {"profile.ngram": "profile.ng.", "embedding.score": "embedding.d"}
 # Dense features the sentence model reads directly (besides the sub-model outputs and the rules).
 DIRECT_FEATURES = ("profile.article-omission",)
 NGRAM_MIN_COUNT = 2
+CONTEXT_C = 10.0
+# Context sizes drawn for every training sentence; the largest is the context model's cap.
+CONTEXT_SIZES = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16)
+# The context model may not invert the evidence: own log-odds keep a weight >= 0, the others' mean >= 0.
+CONTEXT_BOUNDS = {"ctx.own": (-1.0, None), "ctx.mean": (0.0, None), "ctx.mean_x_log_n": (0.0, None)}
 
 Progress = Callable[[str], None]
 
@@ -117,8 +136,9 @@ def balanced_weights(y):
     return np.where(y == 1, len(y) / (2 * n_pos), len(y) / (2 * n_neg))
 
 
-def _logistic_with_offset(Z, y, offset, c: float, weight=None):
-    """L2 logistic regression (sklearn's objective) with a fixed per-row offset in the log-odds."""
+def _logistic_with_offset(Z, y, offset, c: float, weight=None, bounds=None):
+    """L2 logistic regression (sklearn's objective) with a fixed per-row offset in the log-odds;
+    ``bounds`` optionally box-constrains the coefficients (one (low, high) per column)."""
     import numpy as np
     from scipy.optimize import minimize
     from scipy.special import expit
@@ -135,7 +155,8 @@ def _logistic_with_offset(Z, y, offset, c: float, weight=None):
         grad = np.append(Z.T @ r + w / c, np.sum(r))
         return value, grad
 
-    result = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", options={"maxiter": 5000})
+    box = None if bounds is None else list(bounds) + [(None, None)]
+    result = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=box, options={"maxiter": 5000})
     return result.x[:d], float(result.x[d])
 
 
@@ -262,6 +283,107 @@ def _document_rows(examples: list[Example], logodds: dict[int, float], threshold
     return rows, labels
 
 
+@dataclass(frozen=True)
+class ContextData:
+    """Training instances of the context model: a sentence and a random subset of its article."""
+
+    sentence: tuple[int, ...]  # positions into the sentence arrays
+    others: tuple[tuple[int, ...], ...]
+    positive: tuple[bool, ...]
+    group: tuple[str, ...]  # doc_id, for grouped folds
+    weight: tuple[float, ...]
+
+
+def _article_positions(examples: Sequence[Example]) -> list[list[int]]:
+    """Each article (see data.articles) as positions into ``examples``."""
+    index = {id(e): i for i, e in enumerate(examples)}
+    return [[index[id(e)] for e in members] for _, members in sorted(articles(examples).items())]
+
+
+def _context_data(examples: Sequence[Example], rng: random.Random) -> ContextData:
+    """For every sentence with other sentences in its article, one random context of every size in
+    CONTEXT_SIZES it allows, weighted so that both classes weigh the same *within each size*.
+
+    English-original articles are longer than the translated ones here (whole documents vs the
+    segments that gave MT), so unbalanced the context size alone would tell the classes apart;
+    balanced per size it carries no label, only how much the others' mean can be trusted.
+    """
+    sentence, others, positive, group = [], [], [], []
+    for article in _article_positions(examples):
+        for n in article:
+            pool = [m for m in article if m != n]
+            for k in CONTEXT_SIZES:
+                if k <= len(pool):
+                    sentence.append(n)
+                    others.append(tuple(sorted(rng.sample(pool, k))))
+                    positive.append(examples[n].positive)
+                    group.append(examples[n].doc_id)
+    counts: dict[tuple[int, bool], int] = {}
+    for o, y in zip(others, positive):
+        counts[(len(o), y)] = counts.get((len(o), y), 0) + 1
+    raw = [1.0 / counts[(len(o), y)] if counts.get((len(o), not y)) else 0.0 for o, y in zip(others, positive)]
+    scale = len(raw) / sum(raw) if sum(raw) else 0.0
+    return ContextData(tuple(sentence), tuple(others), tuple(positive), tuple(group), tuple(w * scale for w in raw))
+
+
+CONTEXT_CLIP_PERCENTILES = (1.0, 99.0)
+
+
+def _context_matrix(data: ContextData, rows: Sequence[int], logodds, context: ContextModel):
+    import numpy as np
+
+    X = np.zeros((len(rows), len(CONTEXT_FEATURES)))
+    for r, i in enumerate(rows):
+        own, others = float(logodds[data.sentence[i]]), data.others[i]
+        total = float(sum(context.bounded(float(logodds[m])) for m in others))
+        values = context_features(context.bounded(own), total, len(others), context.max_others)
+        X[r] = [values[k] for k in CONTEXT_FEATURES]
+    return X
+
+
+def _fit_context_model(data: ContextData, rows: Sequence[int], logodds) -> ContextModel | None:
+    """The shift of the own log-odds, fitted around them (an offset) on the instances ``rows``."""
+    import numpy as np
+
+    rows = [i for i in rows if data.weight[i] > 0]
+    if not rows or len({data.positive[i] for i in rows}) < 2:
+        return None
+    seen = np.array([float(logodds[n]) for n in sorted({data.sentence[i] for i in rows})])
+    low, high = (round(float(v), 4) for v in np.percentile(seen, CONTEXT_CLIP_PERCENTILES))
+    frame = ContextModel(shift=LinearModel((), (), 0.0), max_others=max(len(data.others[i]) for i in rows), clip=(low, high))
+    X = _context_matrix(data, rows, logodds, frame)
+    y = np.array([data.positive[i] for i in rows], dtype=int)
+    offset = np.array([float(logodds[data.sentence[i]]) for i in rows])
+    weight = np.array([data.weight[i] for i in rows])
+    bounds = [CONTEXT_BOUNDS[k] for k in CONTEXT_FEATURES]
+    w, b = _logistic_with_offset(X, y, offset, CONTEXT_C, weight, bounds)
+    shift = LinearModel(features=CONTEXT_FEATURES, coef=tuple(round(float(c), 6) for c in w), intercept=round(b, 6))
+    return ContextModel(shift=shift, max_others=frame.max_others, clip=frame.clip)
+
+
+def _context_scores(model: ContextModel | None, article: Sequence[int], logodds) -> list[float]:
+    """In-context log-odds of the sentences of one article (the model's run-time computation)."""
+    values = [float(logodds[n]) for n in article]
+    return DetectorModel(sentence=LinearModel((), (), 0.0), context=model).in_context_logodds(values)
+
+
+def _out_of_fold_context(examples: Sequence[Example], data: ContextData, logodds) -> dict[int, float]:
+    """Every sentence's in-context log-odds over its whole article, from a context model fitted
+    without its document (5-fold GroupKFold by doc_id): an honest basis for the threshold."""
+    import numpy as np
+    from sklearn.model_selection import GroupKFold
+
+    out: dict[int, float] = {}
+    groups = np.array(data.group)
+    for train_idx, test_idx in GroupKFold(n_splits=5).split(np.zeros(len(groups)), None, groups):
+        model = _fit_context_model(data, train_idx.tolist(), logodds)
+        held_out = set(groups[test_idx])
+        for article in _article_positions(examples):
+            if examples[article[0]].doc_id in held_out:
+                out.update(zip(article, _context_scores(model, article, logodds)))
+    return out
+
+
 def subsample(examples: list[Example], per_group: int | None) -> list[Example]:
     """At most ``per_group`` sentences per (split, source, label) (half that for MLQE-PE validation).
 
@@ -331,24 +453,37 @@ def train(
     )
     model = DetectorModel(sentence=sentence, signals=tuple(signals), name="trained", submodels=submodels)
 
-    val_idx = [i for i, e in enumerate(examples) if e.split == "validation"]
-    val_logodds = {i: model.sentence_logodds(rows[i])[0] for i in val_idx}
-    val_prob = {i: sigmoid(v) for i, v in val_logodds.items()}
-    original_val = [val_prob[i] for i in val_idx if examples[i].label == "original"]
-    threshold = math.ceil(threshold_for_fpr(original_val) * 1e4) / 1e4
+    # Everything below is fitted and tuned on the training documents' out-of-fold log-odds only.
+    fit_examples = [examples[i] for i in fit_idx]
+    oof_calibrated = [a * float(z - p) + b + float(p) for z, p in zip(oof, offset)]
+    say("fitting the context model")
+    context_data = _context_data(fit_examples, random.Random(SEED))
+    context = _fit_context_model(context_data, range(len(context_data.sentence)), oof_calibrated)
+    oof_context = _out_of_fold_context(fit_examples, context_data, oof_calibrated) if context else {}
+    originals = [n for n, e in enumerate(fit_examples) if e.label in NEGATIVE_LABELS]
+    # One threshold serves both a lone sentence (isolated score) and a sentence in an article: the
+    # stricter of the two keeps the false-positive rate on English-original sentences within target.
+    threshold_isolated = threshold_for_fpr([sigmoid(oof_calibrated[n]) for n in originals])
+    threshold_context = threshold_for_fpr([sigmoid(oof_context.get(n, oof_calibrated[n])) for n in originals])
+    threshold = math.ceil(max(threshold_isolated, threshold_context) * 1e4) / 1e4
 
     say("fitting the document model")
-    fit_examples = [examples[i] for i in fit_idx]
-    oof_calibrated = {n: a * float(z - p) + b + float(p) for n, (z, p) in enumerate(zip(oof, offset))}
     rng = random.Random(SEED)
-    doc_rows, doc_labels = _document_rows(fit_examples, oof_calibrated, threshold, rng)
+    doc_rows, doc_labels = _document_rows(fit_examples, dict(enumerate(oof_calibrated)), threshold, rng)
     document = _fit_document_model(doc_rows, doc_labels)
     model = DetectorModel(
         sentence=sentence, calibration=model.calibration, document=document, threshold=threshold,
-        signals=tuple(signals), name="trained", submodels=submodels,
+        signals=tuple(signals), name="trained", submodels=submodels, context=context,
     )
 
-    metrics = _validation_metrics(examples, val_idx, val_prob, threshold, model)
+    val_idx = [i for i, e in enumerate(examples) if e.split == "validation"]
+    val_prob = {i: sigmoid(model.sentence_logodds(rows[i])[0]) for i in val_idx}
+    full = []
+    if per_group is None:  # whole validation articles (one system per document); skipped when subsampling
+        full = [e for label in ("mt", "original", "human") for e in document_examples(folder, "validation", label)]
+    full_rows = extract([e.text for e in full], signals, progress=say) if full else []
+    full_logodds = [model.sentence_logodds(r)[0] for r in full_rows]
+    metrics = _validation_metrics(examples, val_idx, val_prob, threshold, model, (full, full_logodds))
     say(json.dumps(metrics))
     model = DetectorModel(**{**model.__dict__, "metrics": metrics})
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -372,7 +507,12 @@ def train(
         "masking": "n-grams: proper nouns -> PROPN, numbers -> NUM, content words -> Penn tag, closed-class words kept; embedding: proper nouns -> X, numbers -> N",
         "classifier": f"balanced L2 logistic regression (C={C}) on standardised features around fixed interference-rule log-odds (prior_weights), Platt-calibrated (balanced) on 5-fold GroupKFold out-of-fold log-odds",
         "prior_weights": priors,
-        "threshold": f"{threshold}: lowest with FPR <= {TARGET_FPR} on English-original validation sentences",
+        "threshold": (
+            f"{threshold}: the stricter of the lowest thresholds with FPR <= {TARGET_FPR} on the training English-original "
+            f"sentences' out-of-fold scores alone ({threshold_isolated:.4f}) and in context over their whole articles "
+            f"({threshold_context:.4f}); validation data is not used"
+        ),
+        "context_model": _context_provenance(context, context_data, fit_examples),
         "document_model": "monotone LogisticRegression (MT vs English-original documents) over " + ", ".join(DOCUMENT_FEATURES) + " of out-of-fold sentence log-odds, training documents and excerpts",
         "metrics": metrics,
     }
@@ -380,23 +520,59 @@ def train(
     return provenance
 
 
-def _validation_metrics(examples, val_idx, val_prob, threshold, model) -> dict:
-    def contrast(neg_label: str, source: str | None = None) -> dict:
-        idx = [i for i in val_idx if examples[i].label in ("mt", neg_label) and (source is None or examples[i].source in source)]
-        labels = [examples[i].positive for i in idx]
-        scores = [val_prob[i] for i in idx]
-        neg = [s for s, l in zip(scores, labels) if not l]
-        pos = [s for s, l in zip(scores, labels) if l]
-        return {
-            "n_pos": len(pos),
-            "n_neg": len(neg),
-            "auroc": round(auroc(labels, scores), 4),
-            "recall": round(sum(s >= threshold for s in pos) / max(1, len(pos)), 4),
-            "fpr": round(sum(s >= threshold for s in neg) / max(1, len(neg)), 4),
-        }
+def _context_provenance(context: ContextModel | None, data: ContextData, examples: Sequence[Example]) -> dict | str:
+    if context is None:
+        return "none: the training data has no multi-sentence articles of both kinds"
+    used = [i for i, w in enumerate(data.weight) if w > 0]
+    return {
+        "form": "in-context log-odds = own + intercept + w_own*c(own) + w_mean*mean + w_mean_n*mean*log(min(n, max_others)), "
+        "own = the sentence's calibrated log-odds, mean = the leave-one-out mean of the other prose sentences' c(log-odds), "
+        f"n = their number, c = clipping to [{context.clip[0]}, {context.clip[1]}] (percentiles {list(CONTEXT_CLIP_PERCENTILES)} "
+        "of the training log-odds: no extrapolation); no other sentence: exactly the isolated log-odds",
+        "fitted_on": "training documents only: out-of-fold calibrated sentence log-odds (5-fold GroupKFold by doc_id, the "
+        "sentence model's folds) of WMT22 MT (positive) and English-original (negative) sentences, each with one random "
+        f"context of every size in {list(CONTEXT_SIZES)} its article allows (data.articles: one MT output per segment, "
+        "all of a document's sentences on one side)",
+        "instances": {
+            "mt": sum(1 for i in used if data.positive[i]),
+            "original": sum(1 for i in used if not data.positive[i]),
+            "documents": len({examples[data.sentence[i]].doc_id for i in used}),
+        },
+        "weighting": "both classes weigh the same within each context size (the size alone carries no label)",
+        "regularisation": f"L2, C={CONTEXT_C}; bounds ("
+        + ", ".join(f"{k} >= {low}" for k, (low, _) in CONTEXT_BOUNDS.items())
+        + ") keep it monotone in the own and the others' log-odds",
+        "threshold_basis": "its out-of-fold (5-fold GroupKFold by doc_id) in-context scores over whole training articles",
+    }
 
+
+def _binary(labels: Sequence[bool], scores: Sequence[float], threshold: float) -> dict:
+    neg = [s for s, l in zip(scores, labels) if not l]
+    pos = [s for s, l in zip(scores, labels) if l]
+    return {
+        "n_pos": len(pos),
+        "n_neg": len(neg),
+        "auroc": round(auroc(labels, scores), 4),
+        "recall": round(sum(s >= threshold for s in pos) / max(1, len(pos)), 4),
+        "fpr": round(sum(s >= threshold for s in neg) / max(1, len(neg)), 4),
+    }
+
+
+def _validation_metrics(examples, val_idx, val_prob, threshold, model, full=((), ())) -> dict:
+    """Sentence metrics alone and in context (each validation article scored as one document),
+    document AUROCs, and the same on whole validation articles when ``full`` is given."""
     val_examples = [examples[i] for i in val_idx]
     logodds = {id(examples[i]): logit(val_prob[i]) for i in val_idx}
+    in_context: dict[int, float] = {}
+    for members in articles(val_examples).values():
+        values = model.in_context_logodds([logodds[id(e)] for e in members])
+        in_context.update((id(e), sigmoid(z)) for e, z in zip(members, values))
+
+    def contrast(neg_label: str, source: tuple[str, ...], context: bool = False) -> dict:
+        idx = [i for i in val_idx if examples[i].label in ("mt", neg_label) and examples[i].source in source]
+        scores = [in_context[id(examples[i])] if context else val_prob[i] for i in idx]
+        return _binary([examples[i].positive for i in idx], scores, threshold)
+
     doc_scores = {}
     for key, doc in documents(val_examples).items():
         doc_scores[key] = (doc[0].positive, model.document_probability([logodds[id(e)] for e in doc]))
@@ -404,11 +580,45 @@ def _validation_metrics(examples, val_idx, val_prob, threshold, model) -> dict:
         items = [(p, s) for k, (p, s) in doc_scores.items() if k.startswith(("mt:", f"{neg_label}:"))]
         return round(auroc([p for p, _ in items], [s for _, s in items]), 4)
 
-    return {
+    metrics = {
         "threshold": threshold,
         "sentences_mt_vs_original": contrast("original", ("wmt22", "wmt22-en")),
+        "sentences_mt_vs_original_in_context": contrast("original", ("wmt22", "wmt22-en"), True),
         "sentences_mt_vs_human": contrast("human", ("wmt22",)),
+        "sentences_mt_vs_human_in_context": contrast("human", ("wmt22",), True),
+        # MLQE-PE sentences have no article: in context they keep their isolated scores.
         "sentences_mlqepe_mt_vs_postedit": contrast("postedit", ("mlqepe",)),
         "documents_mt_vs_original_auroc": doc_auc("original"),
         "documents_mt_vs_human_auroc": doc_auc("human"),
     }
+    full_examples, full_logodds = full
+    if full_examples:
+        metrics.update(_article_metrics(list(full_examples), list(full_logodds), threshold, model))
+    return metrics
+
+
+def _article_metrics(full: list[Example], logodds: list[float], threshold: float, model: DetectorModel) -> dict:
+    """Whole validation articles (one MT system per document, every segment): sentence metrics
+    alone and in context, and the document AUROC, MT vs English-original and MT vs human."""
+    groups: dict[str, list[int]] = {}
+    for k, e in enumerate(full):
+        groups.setdefault(f"{e.label}:{e.doc_id}:{e.system}", []).append(k)
+    alone = [sigmoid(z) for z in logodds]
+    context = [0.0] * len(full)
+    doc = {}
+    for key, ks in groups.items():
+        for k, z in zip(ks, model.in_context_logodds([logodds[k] for k in ks])):
+            context[k] = sigmoid(z)
+        doc[key] = (full[ks[0]].positive, model.document_probability([logodds[k] for k in ks]))
+    out = {}
+    for neg in ("original", "human"):
+        ks = [k for k, e in enumerate(full) if e.label in ("mt", neg)]
+        labels = [full[k].positive for k in ks]
+        items = [v for key, v in doc.items() if key.startswith(("mt:", f"{neg}:"))]
+        out[f"articles_mt_vs_{neg}"] = {
+            "sentences": _binary(labels, [alone[k] for k in ks], threshold),
+            "sentences_in_context": _binary(labels, [context[k] for k in ks], threshold),
+            "documents_auroc": round(auroc([p for p, _ in items], [s for _, s in items]), 4),
+            "n_documents": len(items),
+        }
+    return out
