@@ -20,6 +20,8 @@ SEED = ("As reports Reuters, citing an unnamed representative of the opposition,
 GOOD = ("Citing an unnamed opposition representative, Reuters reports that the rebels will be able to leave "
         "the city through the corridors within 48 hours.")
 
+RULE_FIX = SEED.replace("As reports Reuters", "As Reuters reports")
+
 
 class FakeBackend:
     model_id = "fake:1"
@@ -116,7 +118,7 @@ def test_similarity_and_detector_checks_catch_failures():
 
 def test_fluency_check_rejects_higher_surprisal():
     verifier = fake_verifier()
-    (measured,) = verifier.verify([(SEED, [Candidate("llm", GOOD.replace("corridors", "zzcorridors"))])])
+    (measured,) = verifier.verify([(SEED, [Candidate("llm", RULE_FIX.replace("corridors", "zzcorridors"))])])
     assert measured[0].candidate.rejected_by == ("fluency",)
 
 
@@ -133,7 +135,7 @@ def test_languagetool_check_rejects_new_errors():
             return [[Match(0, 3, "SPELLING")] if "teh" in t else [] for t in texts]
 
     verifier = fake_verifier(services={"languagetool": FakeLT()})
-    (measured,) = verifier.verify([(SEED, [Candidate("llm", GOOD.replace("the rebels", "teh rebels"))])])
+    (measured,) = verifier.verify([(SEED, [Candidate("llm", RULE_FIX.replace("the rebels", "teh rebels"))])])
     assert measured[0].candidate.rejected_by == ("languagetool",)
 
 
@@ -249,3 +251,92 @@ def test_style_profile_suggestions_are_hints_not_fixes():
     s = Sentence(0, 0, len(text), text)
     assert rule_candidate(s, [reason], text) is None
     assert rule_candidate(s, [reason], text, sources=("profile",)).text == "The king will not find the bread."
+
+
+# -- a conservative editor ----------------------------------------------------------------
+def test_edit_share_is_character_edit_distance():
+    from mtcheck.rewrite.verify import edit_share
+
+    assert edit_share("kitten", "sitting") == pytest.approx(3 / 6)
+    assert edit_share("same", "same") == 0.0
+    assert edit_share(SEED, RULE_FIX) == pytest.approx(10 / len(SEED))
+
+
+def test_disproportionate_edit_is_rejected_unless_problems_justify_it():
+    verifier = fake_verifier(FakeDetector())
+    (one,), (three,) = verifier.verify([(SEED, [Candidate("llm", GOOD)]), (SEED, [Candidate("llm", GOOD)])],
+                                       reasons=[1, 3])
+    assert "edit size" in one.candidate.rejected_by
+    # Three problems allow a larger edit, but never more than the cap (0.35 of the sentence).
+    assert GOOD != SEED and one.edit == three.edit > 0.35
+    assert "edit size" in three.candidate.rejected_by
+    (small,) = verifier.verify([(SEED, [Candidate("rules", RULE_FIX)])], reasons=[1])[0]
+    assert "edit size" not in small.candidate.rejected_by
+
+
+def test_detector_must_drop_clearly():
+    same_score = SEED.replace("within 48 hours", "in 48 hours")  # no marker removed: same fake score
+    verifier = fake_verifier(FakeDetector())
+    (measured,) = verifier.verify([(SEED, [Candidate("llm", same_score)])])
+    assert "detector" in measured[0].candidate.rejected_by
+
+
+def test_ranking_prefers_the_most_gain_per_edit():
+    from mtcheck.rewrite.rank import rank
+    from mtcheck.rewrite.verify import Measured
+
+    minimal = Measured(Candidate("rules", "a"), detector=0.5, original_detector=0.8, edit=0.05)
+    rewrite = Measured(Candidate("llm", "b"), detector=0.3, original_detector=0.8, edit=0.30)
+    assert [m.candidate.generator for m in rank([rewrite, minimal])] == ["rules", "llm"]
+
+
+def test_rule_and_languagetool_fixes_are_combined():
+    from mtcheck.rewrite.generate import combined_candidate
+
+    text = "As reports Reuters, the rebels has left."
+    reasons = [Reason("interference", "as-reports", "verb before subject", 0, 18, suggestions=("As Reuters reports",))]
+
+    class Match:
+        offset, length, replacements = text.index("has"), 3, ("have",)
+
+    s = Sentence(0, 0, len(text), text)
+    assert combined_candidate(s, reasons, text, [Match()]).text == "As Reuters reports, the rebels have left."
+    assert combined_candidate(s, reasons, text, []) is None  # one source alone: its own candidate covers it
+
+
+def test_nothing_offered_when_no_candidate_is_clearly_better(tmp_path):
+    # The LLM paraphrases a sentence with no named problem: too large an edit for no reason.
+    text = "The talks in Geneva ended on Monday without an agreement on the corridors."
+    backend = FakeBackend(default="On Monday, negotiations held in Geneva concluded without any deal about the corridors.")
+    rewriter = make_rewriter(tmp_path, backend=backend, detector=FakeDetector())
+    (out,) = rewriter.rewrite(Document("x", text, "text", "utf-8"), [finding(text).sentence], [finding(text)])
+    assert out.rewrite.text is None
+
+
+def test_a_headline_keeps_its_missing_full_stop():
+    from mtcheck.rewrite.prompt import keep_ending
+
+    assert keep_ending("The situation in Libya", "The situation in Libya.") == "The situation in Libya"
+    assert keep_ending("Talks ended.", "The talks ended.") == "The talks ended."
+    assert keep_ending("He said: wait", "He said: wait...") == "He said: wait..."
+
+
+def test_article_wide_reasons_are_no_hints_and_no_licence_for_larger_edits():
+    from mtcheck.rewrite.generate import hint_lines, sentence_reasons
+
+    own = Reason("interference", "as-reports", "verb before subject", 0, 18, suggestions=("As Reuters reports",))
+    article = Reason("document", "translated-context", "the rest of the article reads as translated", 0, 40, weight=3.0)
+    assert sentence_reasons([own, article]) == [own]
+    assert all("rest of the article" not in line for line in hint_lines([own, article]))
+
+
+def test_a_content_word_dropped_without_a_replacement_fails():
+    from mtcheck.rewrite.facts import content_dropped
+
+    original = ('The study showed that at two doses, the efficiency of the vaccine is significantly lower: '
+                '"the neutralizing potential decreases".')
+    dropped = ('The study showed that at two doses, the vaccine\'s neutralizing potential is significantly lower: '
+               '"the neutralizing potential decreases".')
+    assert content_dropped(original, dropped)
+    swapped = "The militants left the besieged eastern districts through humanitarian corridors on Tuesday."
+    assert not content_dropped(swapped, swapped.replace("militants", "fighters"))

@@ -3,6 +3,7 @@ rewriter (Qwen2.5-Coder-1.5B GGUF) through llama.cpp, the trained detector and L
 
 from __future__ import annotations
 
+import dataclasses
 import socket
 from pathlib import Path
 
@@ -91,7 +92,9 @@ def test_seed_sentence_and_injection_with_the_default_model(languagetool, tmp_pa
     sentences = [Sentence(0, 0, len(SEED), SEED, block=0),
                  Sentence(1, len(SEED) + 2, len(text), INJECTION, block=1)]
     document = Document("seed.txt", text, "text", "utf-8")
-    findings = [Finding(s, 0.9, True) for s in sentences]
+    # The detector's own findings, so the rewriter sees its reasons (and their rule fixes) as in
+    # `mtcheck check`; flagged is forced so a retrained detector cannot silently skip the case.
+    findings = [dataclasses.replace(f, flagged=True) for f in detector.detect(document, sentences).findings]
     rewriter = Rewriter(settings, detector, services=services, cache=GenerationCache(tmp_path / "cache"))
     seed, injected = rewriter.rewrite(document, sentences, findings)
 

@@ -22,7 +22,7 @@ from mtcheck.cli.evaluate import eval_app
 from mtcheck.errors import InputError
 
 
-def _read_rows(path: Path, source: str, reference: str, system: str | None) -> tuple[list[dict], str | None]:
+def _read_rows(path: Path, source: str, reference: str, system: str | None, offset: int = 0) -> tuple[list[dict], str | None]:
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     rows = []
@@ -44,7 +44,9 @@ def _read_rows(path: Path, source: str, reference: str, system: str | None) -> t
         rows = [r for r in rows if r.get("system") == system]
         if not rows:
             raise InputError(f"{path}: no rows of system {system!r}")
-    return rows, system
+    # Rows before the offset are skipped (after the system filter), so a tuning slice and an
+    # evaluation slice of one file never share a segment.
+    return rows[offset:], system
 
 
 def _documents(rows: list[dict], source: str):
@@ -130,6 +132,7 @@ def eval_rewrite(
     source_field: str = typer.Option("mt_en", "--source-field", help="Field with the text to check and rewrite."),
     reference_field: str = typer.Option("ref_en", "--reference-field", help="Field with the reference translation."),
     limit: int = typer.Option(50, "--limit", help="Stop after this many flagged segments."),
+    offset: int = typer.Option(0, "--offset", help="Skip this many rows first (of the chosen system): keeps tuning and evaluation slices apart."),
     system: str = typer.Option(None, "--system", help="Rows of this system only (files with a 'system' field; default: the first)."),
     backend: str = typer.Option(None, "--backend", help="llama_cpp (default), transformers or openai."),
     model: str = typer.Option(None, "--model", help="Rewriter model path or id (default: the model store's rewriter)."),
@@ -140,13 +143,16 @@ def eval_rewrite(
     from mtcheck.config import load_settings
     from mtcheck.detect import Detector
     from mtcheck.rewrite import Rewriter
+    from mtcheck.rewrite.generate import sentence_reasons
 
     if limit < 1:
         raise InputError("--limit must be at least 1")
+    if offset < 0:
+        raise InputError("--offset must not be negative")
     settings = load_settings()
     if model:
         settings = settings.with_overrides(tables={**settings.tables, "rewrite": {**settings.section("rewrite"), "model": model}})
-    rows, chosen_system = _read_rows(file, source_field, reference_field, system)
+    rows, chosen_system = _read_rows(file, source_field, reference_field, system, offset)
     services: dict[str, Any] = {}
     if languagetool:
         from mtcheck.services.languagetool import LanguageToolService
@@ -183,8 +189,12 @@ def eval_rewrite(
             raw.append(llm or original)
             records.append({"id": members[finding.sentence.index].get("id"), "original": original, "rewrite": best,
                             "raw_llm": llm, "reference": references[-1],
+                            "reasons": len(sentence_reasons(finding.reasons)),
                             "candidates": [{"generator": m.candidate.generator, "text": m.candidate.text,
-                                            "accepted": m.candidate.accepted, "rejected_by": list(m.candidate.rejected_by)}
+                                            "accepted": m.candidate.accepted, "rejected_by": list(m.candidate.rejected_by),
+                                            "detector": m.detector, "original_detector": m.original_detector,
+                                            "surprisal": m.surprisal, "similarity": m.similarity, "edit": round(m.edit, 4),
+                                            "score": m.candidate.score}
                                            for m in measured]})
         if len(originals) >= limit:
             break
@@ -197,7 +207,7 @@ def eval_rewrite(
     damaged = [(o, s, fact_damage(o, s)) for o, s in zip(originals, suggestions) if s != o and fact_damage(o, s)]
     raw_damaged = sum(1 for o, r in zip(originals, raw) if r != o and fact_damage(o, r))
     result = {
-        "file": str(file), "system": chosen_system, "segments_read": seen, "flagged_read": flagged_total, "evaluated": n,
+        "file": str(file), "system": chosen_system, "offset": offset, "segments_read": seen, "flagged_read": flagged_total, "evaluated": n,
         "model": getattr(rewriter._backend, "model_id", ""),
         "original": _scores(originals, references), "suggested": _scores(suggestions, references),
         "raw_llm": _scores(raw, references),
@@ -205,7 +215,8 @@ def eval_rewrite(
         "rejections": dict(rejections.most_common()), "seconds_per_sentence": round(seconds / n, 2),
         "suggestions_damaging_facts": len(damaged), "raw_llm_damaging_facts": raw_damaged,
     }
-    typer.echo(f"{file.name}: {n} flagged segments evaluated ({flagged_total} flagged of {seen} read)"
+    typer.echo(f"{file.name}: {n} flagged segments evaluated ({flagged_total} flagged of {seen} read"
+               + (f" after skipping {offset} rows" if offset else "") + ")"
                + (f", system {chosen_system}" if chosen_system else "") + f", model {result['model']}")
     typer.echo(f"{'':12}{'chrF':>8}{'BLEU':>8}{'TER':>8}{'mean sent chrF':>16}")
     for label in ("original", "suggested", "raw_llm"):

@@ -12,8 +12,9 @@ from typing import Any, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.rewrite.cache import GenerationCache
-from mtcheck.rewrite.generate import RULE_SOURCES, hint_lines, languagetool_candidate, reason_lt_candidate, rule_candidate
-from mtcheck.rewrite.prompt import PROMPT_VERSION, clean_output, editor_prompt
+from mtcheck.rewrite.generate import (RULE_SOURCES, combined_candidate, hint_lines, languagetool_candidate,
+                                     reason_lt_candidate, rule_candidate, sentence_reasons)
+from mtcheck.rewrite.prompt import PROMPT_VERSION, clean_output, editor_prompt, keep_ending
 from mtcheck.rewrite.rank import rank
 from mtcheck.rewrite.verify import Measured, Verifier
 from mtcheck.types import Candidate, Document, Finding, Rewrite, Sentence, TermHint
@@ -119,7 +120,8 @@ class Rewriter:
             found = [
                 rule_candidate(s, finding.reasons, doc_text, self.rule_sources),
                 languagetool_candidate(s.text, matches) if service is not None else reason_lt_candidate(s, finding.reasons, doc_text),
-                *(Candidate("llm", clean_output(t)) for t in texts),
+                combined_candidate(s, finding.reasons, doc_text, matches if service is not None else None, self.rule_sources),
+                *(Candidate("llm", keep_ending(s.text, clean_output(t))) for t in texts),
             ]
             unique: dict[str, Candidate] = {}
             for cand in found:
@@ -132,7 +134,8 @@ class Rewriter:
     def rewrite_texts(self, document: Document | None, sentences: Sequence[Sentence], targets: Sequence[Finding],
                       hints: dict[int, list[TermHint]] | None = None) -> list[list[Measured]]:
         candidates = self.candidates_for(document, sentences, targets, hints)
-        verified = self.verifier.verify([(f.sentence.text, c) for f, c in zip(targets, candidates)])
+        verified = self.verifier.verify([(f.sentence.text, c) for f, c in zip(targets, candidates)],
+                                        reasons=[len(sentence_reasons(f.reasons)) for f in targets])
         return [rank(m) for m in verified]
 
     def rewrite(self, document: Document, sentences: Sequence[Sentence], findings: Sequence[Finding],

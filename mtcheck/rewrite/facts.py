@@ -203,9 +203,16 @@ def content_words(text: str, nlp=None) -> list[str]:
 
 def content_dropped(original: str, candidate: str, nlp=None) -> list[str]:
     """Content words of the original that the candidate lacks; a paraphrase may swap one word
-    of several ("militants" -> "fighters"), but losing two, or a third of them, means
-    information went missing."""
+    of several for a new one ("militants" -> "fighters"), but losing two, or a third of them,
+    or one with no new word in its place, means information went missing."""
     words = content_words(original, nlp)
     have = {_stem(t) for t in _tokens(candidate)}
     missing = [w for w in words if w not in have]
-    return missing if len(missing) >= 2 or (words and len(missing) / len(words) > 1 / 3) else []
+    if len(missing) >= 2 or (words and len(missing) / len(words) > 1 / 3):
+        return missing
+    # A swap brings a word of its own; a word gone with nothing new in its place was dropped
+    # ("the efficiency of the vaccine is lower" -> "the vaccine's potential is lower", where
+    # "potential" was already in the sentence).
+    known = {_stem(t) for t in _tokens(original)}
+    replacements = [w for w in content_words(candidate, nlp) if w not in known]
+    return missing if len(missing) > len(replacements) else []

@@ -40,9 +40,9 @@ def _local_span(sentence: Sentence, reason: Reason, document_text: str | None) -
 RULE_SOURCES = ("interference",)
 
 
-def rule_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text: str | None = None,
-                   sources: Sequence[str] = RULE_SOURCES, generator: str = "rules") -> Candidate | None:
-    """The sentence with the first suggestion of each reason from ``sources`` applied at its span."""
+def rule_edits(sentence: Sentence, reasons: Sequence[Reason], document_text: str | None = None,
+               sources: Sequence[str] = RULE_SOURCES) -> list[tuple[int, int, str]]:
+    """(start, end, replacement) in sentence coordinates: the first suggestion of each reason from ``sources``."""
     edits = []
     for reason in reasons:
         if not reason.suggestions or reason.source not in sources:
@@ -50,10 +50,24 @@ def rule_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text:
         span = _local_span(sentence, reason, document_text)
         if span is not None:
             edits.append((span[0], span[1], reason.suggestions[0]))
+    return edits
+
+
+def languagetool_edits(matches: Sequence[Any]) -> list[tuple[int, int, str]]:
+    return [(m.offset, m.offset + m.length, m.replacements[0]) for m in matches if m.replacements]
+
+
+def _candidate(generator: str, original: str, edits: list[tuple[int, int, str]]) -> Candidate | None:
     if not edits:
         return None
-    text = _apply(sentence.text, edits)
-    return Candidate(generator, text) if text and text != sentence.text else None
+    text = _apply(original, edits)
+    return Candidate(generator, text) if text and text != original else None
+
+
+def rule_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text: str | None = None,
+                   sources: Sequence[str] = RULE_SOURCES, generator: str = "rules") -> Candidate | None:
+    """The sentence with the first suggestion of each reason from ``sources`` applied at its span."""
+    return _candidate(generator, sentence.text, rule_edits(sentence, reasons, document_text, sources))
 
 
 def reason_lt_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text: str | None = None) -> Candidate | None:
@@ -62,16 +76,35 @@ def reason_lt_candidate(sentence: Sentence, reasons: Sequence[Reason], document_
 
 
 def languagetool_candidate(text: str, matches: Sequence[Any]) -> Candidate | None:
-    edits = [(m.offset, m.offset + m.length, m.replacements[0]) for m in matches if m.replacements]
-    if not edits:
-        return None
-    fixed = _apply(text, edits)
-    return Candidate("languagetool", fixed) if fixed and fixed != text else None
+    return _candidate("languagetool", text, languagetool_edits(matches))
+
+
+def combined_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text: str | None = None,
+                       matches: Sequence[Any] | None = None, sources: Sequence[str] = RULE_SOURCES) -> Candidate | None:
+    """Every minimal fix at once: the rule suggestions and LanguageTool's replacements (from the
+    service's ``matches`` when given, else as the detector reported them). A sentence with an
+    interference pattern and a grammar slip needs both; each alone leaves one problem in."""
+    rules = rule_edits(sentence, reasons, document_text, sources)
+    lt = (languagetool_edits(matches) if matches is not None
+          else rule_edits(sentence, reasons, document_text, ("languagetool",)))
+    if not rules or not lt:
+        return None  # the single-source candidate already covers it
+    return _candidate("rules+languagetool", sentence.text, rules + lt)
+
+
+# Reasons about the article rather than the sentence ("the rest of the article reads as
+# translated"): nothing in the sentence to fix, so neither a hint for the model nor a licence
+# for a larger edit.
+ARTICLE_SOURCES = ("document",)
+
+
+def sentence_reasons(reasons: Sequence[Reason]) -> list[Reason]:
+    return [r for r in reasons if r.source not in ARTICLE_SOURCES]
 
 
 def hint_lines(reasons: Sequence[Reason], terms: Sequence[TermHint] = ()) -> tuple[str, ...]:
     lines = []
-    for reason in sorted(reasons, key=lambda r: -r.weight):
+    for reason in sorted(sentence_reasons(reasons), key=lambda r: -r.weight):
         line = reason.message
         if reason.suggestions:
             line += f" (suggested: {reason.suggestions[0]})"

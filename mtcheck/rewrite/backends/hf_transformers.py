@@ -43,7 +43,7 @@ class TransformersBackend:
     def _load(self) -> None:
         if self._model is not None:
             return
-        from mtcheck.rewrite.models import quiet_transformers
+        from mtcheck.services.embedder import quiet_transformers
 
         quiet_transformers()
         offline = os.environ.get("HF_HUB_OFFLINE") == "1" or Path(self.location).is_dir()
