@@ -66,6 +66,7 @@ class LlamaCppBackend:
         self.n_threads = int(options.get("n_threads", 2))
         self.model_id = f"llama_cpp:{Path(self.path).name}:{file_fingerprint(Path(self.path))}"
         self.lock = threading.Lock()  # one llama context cannot serve two threads at once
+        self._prefixes: dict[str, list[int]] = {}  # system prompt -> its pinned token prefix
 
     @property
     def llama(self) -> Any:
@@ -83,6 +84,7 @@ class LlamaCppBackend:
                 temp = temperature if (i == 0 or temperature > 0) else 0.7
                 with self.lock:
                     try:
+                        self._pin_prefix(llama, prompt)
                         result = llama.create_chat_completion(
                             messages=prompt.messages(), temperature=temp, top_p=1.0 if temp == 0 else 0.95,
                             top_k=1 if temp == 0 else 40, max_tokens=max_tokens, seed=seed + i,
@@ -92,3 +94,36 @@ class LlamaCppBackend:
                 texts.append(result["choices"][0]["message"]["content"] or "")
             out.append(texts)
         return out
+
+    # llama.cpp reuses the longest cached token prefix of the previous prompt and evaluates the
+    # rest in one batch; logits from a batch of another size differ in the last bits, which
+    # flips near-ties at temperature 0. So the same prompt gave different answers depending on
+    # what came before it. Every prompt is therefore evaluated from one fixed boundary (the end of
+    # the shared system message, evaluated alone once): deterministic, and the system message is
+    # still computed only once per process.
+    def _pin_prefix(self, llama: Any, prompt: ChatPrompt) -> None:
+        prefix = self._prefixes.get(prompt.system)
+        if prefix is None:
+            prefix = self._prefixes[prompt.system] = self._learn_prefix(llama, prompt)
+        k = len(prefix)
+        if not k:
+            llama.reset()  # no boundary found: evaluate the whole prompt every time
+        elif llama.n_tokens >= k and list(llama.input_ids[:k]) == prefix:
+            llama.n_tokens = k
+        else:
+            llama.reset()
+            llama.eval(prefix)
+
+    @staticmethod
+    def _learn_prefix(llama: Any, prompt: ChatPrompt) -> list[int]:
+        """The prompt's tokens up to the end of its system message (less one token, which may merge
+        with what the chat template puts after it)."""
+        llama.reset()
+        llama.create_chat_completion(messages=prompt.messages(), max_tokens=1, temperature=0.0, top_k=1)
+        ids = [int(t) for t in llama.input_ids[: llama.n_tokens]]
+        llama.reset()  # the pinned prefix is then evaluated alone, as it will be in every process
+        system = llama.tokenize(prompt.system.encode("utf-8"), add_bos=False, special=False)[:-1]
+        for start in range(len(ids) - len(system) + 1):
+            if system and ids[start:start + len(system)] == system:
+                return ids[: start + len(system)]
+        return []
