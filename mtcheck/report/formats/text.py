@@ -57,7 +57,9 @@ def _finding_block(result: DocumentResult, finding: Finding):
         block.append("\n  - ")
         block.append(rule_id(reason), style="magenta")
         words = quoted(result.document, reason)
-        if words:
+        # A reason about the whole sentence (the article context, the overall phrasing) would
+        # only repeat the line above.
+        if words and (reason.start, reason.end) != (finding.sentence.start, finding.sentence.end):
             block.append(f' "{" ".join(words.split())}"', style="underline")
         block.append(f": {reason.message}")
     if not finding.reasons:
