@@ -75,6 +75,23 @@ def test_atomic_write_replaces_whole_file_and_leaves_no_temp(tmp_path):
     assert [p.name for p in target.parent.iterdir()] == ["report.json"]
 
 
+def test_atomic_write_gives_ordinary_permissions_and_keeps_existing_ones(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "report.html"
+        atomic_write(fresh, "x")
+        assert fresh.stat().st_mode & 0o777 == 0o644
+        kept = tmp_path / "private.json"
+        kept.write_text("old")
+        kept.chmod(0o600)
+        atomic_write(kept, "new")
+        assert kept.stat().st_mode & 0o777 == 0o600
+    finally:
+        os.umask(umask)
+
+
 def test_atomic_write_into_unwritable_place_is_an_input_error(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
