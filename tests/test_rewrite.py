@@ -340,3 +340,18 @@ def test_a_content_word_dropped_without_a_replacement_fails():
     assert content_dropped(original, dropped)
     swapped = "The militants left the besieged eastern districts through humanitarian corridors on Tuesday."
     assert not content_dropped(swapped, swapped.replace("militants", "fighters"))
+
+
+def test_spelling_suggestions_are_not_applied_automatically():
+    from mtcheck.rewrite.generate import languagetool_candidate
+
+    text = "The Yid feasts on weekdays, and Novosti reported it teh same day."
+
+    class Match:
+        def __init__(self, word, replacement, category):
+            self.offset, self.length, self.replacements, self.category = text.index(word), len(word), (replacement,), category
+
+    spelling = Match("Yid", "Did", "TYPOS")
+    grammar = Match("teh", "the", "GRAMMAR")
+    assert languagetool_candidate(text, [spelling]) is None
+    assert languagetool_candidate(text, [spelling, grammar]).text == text.replace("teh", "the")
