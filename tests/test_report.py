@@ -139,3 +139,19 @@ def test_report_handles_no_findings_and_suppressed_ones():
     suppressed = replace(result, findings=tuple(replace(f, suppressed="baseline") if f.flagged else f for f in result.findings))
     assert "suppressed: baseline" in _html([suppressed])
     assert "No documents were checked." in _html([])
+
+
+def test_whole_sentence_reasons_do_not_underline_the_whole_sentence():
+    from mtcheck.report.formats.html import _pieces
+    from mtcheck.types import Document, DocumentResult, Finding, Reason, Sentence
+
+    text = "As reports Reuters, the rebels left."
+    sentence = Sentence(0, 0, len(text), text)
+    reasons = (
+        Reason("document", "translated-context", "the rest of the article reads as translated", 0, len(text)),
+        Reason("interference", "reporting-inversion", "verb before subject", 0, 18),
+    )
+    finding = Finding(sentence, 0.99, True, reasons=reasons)
+    result = DocumentResult(document=Document("a.txt", text, "text", "utf-8"), findings=(finding,), score=0.9)
+    marked = "".join(p.text for p in _pieces(result, finding) if p.marked)
+    assert marked == "As reports Reuters"

@@ -51,6 +51,12 @@ def fingerprint_of(result: DocumentResult, finding: Finding) -> str:
     return finding_fingerprint(result, finding)
 
 
+def points_at_words(finding: Finding, reason: Reason) -> bool:
+    """False for a reason about the whole sentence (the article context, the overall phrasing):
+    underlining or quoting all of it would hide the reasons that point at particular words."""
+    return (reason.start, reason.end) != (finding.sentence.start, finding.sentence.end)
+
+
 def span_in_sentence(document: Document, finding: Finding, reason: Reason) -> tuple[int, int] | None:
     """Where a reason's document span falls inside ``sentence.text`` (None when it cannot be placed)."""
     sentence = finding.sentence

@@ -25,6 +25,7 @@ from mtcheck.report.view import (
     quoted,
     rewrite_text,
     rule_id,
+    points_at_words,
     span_in_sentence,
     comparison_rows,
     word_diff,
@@ -100,7 +101,7 @@ def _pieces(result: DocumentResult, finding: Finding) -> list[Piece]:
     text = finding.sentence.text
     marked = [False] * len(text)
     for reason in finding.reasons:
-        span = span_in_sentence(result.document, finding, reason)
+        span = span_in_sentence(result.document, finding, reason) if points_at_words(finding, reason) else None
         if span:
             for i in range(max(0, span[0]), min(len(text), span[1])):
                 marked[i] = True

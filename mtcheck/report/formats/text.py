@@ -12,6 +12,7 @@ from mtcheck.report.view import (
     FALLBACK_MESSAGE,
     SEVERITIES,
     comparison_rows,
+    points_at_words,
     position,
     quoted,
     reported,
@@ -36,7 +37,7 @@ def _sentence_line(result: DocumentResult, finding: Finding):
 
     line = Text(finding.sentence.text)
     for reason in finding.reasons:
-        span = span_in_sentence(result.document, finding, reason)
+        span = span_in_sentence(result.document, finding, reason) if points_at_words(finding, reason) else None
         if span:
             line.stylize("underline bold", *span)
     return line
@@ -57,9 +58,7 @@ def _finding_block(result: DocumentResult, finding: Finding):
         block.append("\n  - ")
         block.append(rule_id(reason), style="magenta")
         words = quoted(result.document, reason)
-        # A reason about the whole sentence (the article context, the overall phrasing) would
-        # only repeat the line above.
-        if words and (reason.start, reason.end) != (finding.sentence.start, finding.sentence.end):
+        if words and points_at_words(finding, reason):
             block.append(f' "{" ".join(words.split())}"', style="underline")
         block.append(f": {reason.message}")
     if not finding.reasons:
