@@ -104,3 +104,14 @@ def test_allow_listed_names_never_produce_reasons():
 def test_named_institutions_are_not_miscapitalised():
     assert not find_matches("He works for the Agency for Regulation and Development of the Financial Market.")
     assert not find_matches("A research team at the Department of Chemistry said so.")
+
+
+def test_a_thousand_range_is_fixed_at_both_ends():
+    from mtcheck.detect.signals.interference import thousand_count
+
+    text = "The average price is from 3 to 6 thousand rubles, and 10-15 thousand in Moscow."
+    fixes = [(text[m.start:m.end], m.suggestion) for m in thousand_count(text)]
+    assert fixes == [("3 to 6 thousand", "3,000 to 6,000"), ("10-15 thousand", "10,000-15,000")]
+    # A year before "to" is no range: only the scaled number changes.
+    (m,) = thousand_count("From 2020 to 50 thousand people")
+    assert m.suggestion == "50,000"

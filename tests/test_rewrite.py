@@ -355,3 +355,15 @@ def test_spelling_suggestions_are_not_applied_automatically():
     grammar = Match("teh", "the", "GRAMMAR")
     assert languagetool_candidate(text, [spelling]) is None
     assert languagetool_candidate(text, [spelling, grammar]).text == text.replace("teh", "the")
+
+
+def test_half_expanded_range_is_caught_by_the_checker_and_by_the_independent_audit():
+    from mtcheck.cli.eval_rewrite import fact_damage
+    from mtcheck.rewrite.verify import fact_checks
+
+    original = "The average price is from 3 to 6 thousand rubles."
+    wrong = "The average price is from 3 to 6,000 rubles."
+    right = "The average price is from 3,000 to 6,000 rubles."
+    assert "numbers" in [c.name for c in fact_checks(original, wrong) if not c.passed]
+    assert "numbers" not in [c.name for c in fact_checks(original, right) if not c.passed]
+    assert fact_damage(original, wrong) and not fact_damage(original, right)

@@ -79,10 +79,16 @@ def audit_values(text: str) -> list[float]:
     """Numbers as values, read token by token (independent of the verifier's regexes)."""
     tokens = re.findall(r"\d[\d,.]*\d|\d|[A-Za-z]+", text.replace("%", " percent "))
     values: list[float] = []
-    for token in tokens:
+    at: list[int] = []  # the token index each value came from
+    for i, token in enumerate(tokens):
         low = token.lower()
         if low in _MULTIPLIERS and values and values[-1] < 1000:
             values[-1] *= _MULTIPLIERS[low]
+            # A range shares its scale word: "3 to 6 thousand", "10-15 thousand" (the dash is
+            # not a token, so the two numbers are neighbours).
+            if len(values) >= 2 and (at[-2] == at[-1] - 1 or (at[-2] == at[-1] - 2 and tokens[at[-1] - 1].lower() in ("to", "and"))) \
+                    and values[-2] * _MULTIPLIERS[low] < values[-1]:
+                values[-2] *= _MULTIPLIERS[low]
             continue
         if token[0].isdigit():
             if re.fullmatch(r"\d{1,3}(,\d\d\d)+", token):
@@ -94,6 +100,7 @@ def audit_values(text: str) -> list[float]:
                     values.extend(float(p) for p in re.findall(r"\d+", token))
         elif low in _WORD_VALUES and low not in ("one", "zero"):
             values.append(float(_WORD_VALUES[low]))
+        at.extend([i] * (len(values) - len(at)))
     return sorted(round(v, 4) for v in values)
 
 

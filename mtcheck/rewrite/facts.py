@@ -41,16 +41,31 @@ def _clean(value: float) -> float:
     return round(value, 6)
 
 
+_RANGE_SCALE = re.compile(
+    r"\b(\d+(?:[.,]\d+)?)(\s*(?:to|and|-|–|—)\s*)(\d+(?:[.,]\d+)?)\s+(thousand|million|billion|trillion)\b", re.I
+)
+
+
+def _plain(raw: str) -> float:
+    return float(raw.replace(",", "")) if re.fullmatch(r"\d{1,3}(,\d{3})+", raw) else float(raw.replace(",", "."))
+
+
+def _spread_scale(match: re.Match) -> str:
+    # "3 to 6 thousand" is 3,000 to 6,000: the scale word covers both ends of a rising range.
+    low, joiner, high, scale = match.groups()
+    if _plain(low) >= _plain(high):
+        return match.group(0)
+    return f"{low} {scale}{joiner}{high} {scale}"
+
+
 def numbers(text: str) -> Counter:
-    """Numeric values in the text: "1.3 thousand", "1,300" and "1300" are all 1300."""
+    """Numeric values in the text: "1.3 thousand", "1,300" and "1300" are all 1300, and "3 to 6
+    thousand" is 3000 and 6000."""
     found: Counter = Counter()
-    text = _NUMERIC_DATE.sub(" ", text)
+    text = _RANGE_SCALE.sub(_spread_scale, _NUMERIC_DATE.sub(" ", text))
     for match in _NUMBER.finditer(text):
         raw, scale = match.group(1), match.group(2)
-        if re.fullmatch(r"\d{1,3}(,\d{3})+", raw):
-            value = float(raw.replace(",", ""))
-        else:
-            value = float(raw.replace(",", "."))
+        value = _plain(raw)
         if scale:
             value *= _SCALES[scale.lower()]
         found[_clean(value)] += 1

@@ -118,18 +118,27 @@ def _format_number(value: float) -> str:
 
 @rule("thousand-count", "numbers", 2.5)
 def thousand_count(text: str) -> Iterator[Match]:
-    """'1.3 thousand militants' / '78 thousand civilians': English writes 1,300 and 78,000."""
-    for m in re.finditer(r"\b(\d+(?:[.,]\d+)?)\s+thousand\b(?!s)", text):
-        raw = m.group(1)
+    """'1.3 thousand militants' / '78 thousand civilians': English writes 1,300 and 78,000.
+
+    In a range the scale word covers both ends ("from 3 to 6 thousand rubles" is 3,000 to
+    6,000), so the fix rewrites both; writing only "3 to 6,000" would change the figure."""
+    number = r"\d+(?:[.,]\d+)?"
+    pattern = rf"\b(?:({number})\s*(to|and|-|–|—)\s*)?({number})\s+thousand\b(?!s)"
+    for m in re.finditer(pattern, text):
+        low, joiner, raw = m.group(1), m.group(2), m.group(3)
         if re.fullmatch(r"\d{1,3},\d{3}", raw):  # "1,000 thousand" is a thousands separator, leave it
             continue
         value = float(raw.replace(",", ".")) * 1000
+        start, fix = m.start(3), _format_number(value)
+        if low is not None and not re.fullmatch(r"\d{1,3},\d{3}", low) and float(low.replace(",", ".")) < value / 1000:
+            between = f" {joiner} " if joiner.isalpha() else joiner
+            start, fix = m.start(1), f"{_format_number(float(low.replace(',', '.')) * 1000)}{between}{fix}"
         yield Match(
             "thousand-count",
-            f"“{m.group(0)}” is a Russian way of writing numbers; write the figure in full.",
-            m.start(),
+            f"“{text[start:m.end()]}” is a Russian way of writing numbers; write the figure in full.",
+            start,
             m.end(),
-            _format_number(value),
+            fix,
         )
 
 
