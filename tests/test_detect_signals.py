@@ -129,3 +129,13 @@ def test_seed_000_meets_the_recall_target(tmp_path, monkeypatch):
 
     prose = [f for f in Detector(Settings()).detect(*_seed(ROOT / "seeds" / "000_57608c29d3a128ea.txt")).findings if f.sentence.kind == "prose"]
     assert sum(f.flagged for f in prose) / len(prose) >= 0.8
+
+
+def test_parse_cache_overflow_keeps_every_text_of_the_call(monkeypatch):
+    from mtcheck.detect.signals import profile
+
+    monkeypatch.setattr(profile, "_PARSED_MAX", 3)
+    monkeypatch.setattr(profile, "_PARSED", {})
+    profile.parse(["The talks ended.", "Prices rose."])
+    docs = profile.parse(["The talks ended.", "Oil fell.", "Gold rose."])
+    assert [d.text for d in docs] == ["The talks ended.", "Oil fell.", "Gold rose."]

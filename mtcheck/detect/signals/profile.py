@@ -78,7 +78,9 @@ def parse(texts: Sequence[str]) -> list:
     with _LOCK:  # spaCy pipelines are not thread-safe
         todo = [t for t in dict.fromkeys(texts) if t not in _PARSED]
         if len(_PARSED) + len(todo) > _PARSED_MAX:
+            # Clearing drops texts of this very call that were parsed before: parse them again.
             _PARSED.clear()
+            todo = list(dict.fromkeys(texts))
         for text, doc in zip(todo, pipeline.pipe(todo, batch_size=64)):
             _PARSED[text] = doc
         return [_PARSED[t] for t in texts]
