@@ -46,8 +46,8 @@ def test_real_embedder_similarities_and_thread_setting_restored():
 
 @pytest.mark.integration
 def test_rewrite_stage_uses_the_shared_loader():
-    from mtcheck.rewrite.models import similarities
+    from mtcheck.rewrite.verify import Verifier
 
-    (value,) = similarities([("The talks ended.", "The talks ended.")])
+    (value,) = Verifier(Settings()).similarity([("The talks ended.", "The talks ended.")])
     assert value == pytest.approx(1.0, abs=1e-4)
     assert embedder.load_embedder.cache_info().currsize >= 1

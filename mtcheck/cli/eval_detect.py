@@ -108,10 +108,7 @@ def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, 
         for i, r in enumerate(rows):
             groups.setdefault(r["group"], []).append(i)
         # Each group is one document, its rows in file order: the scores `mtcheck check` gives.
-        in_context = [0.0] * len(rows)
-        for idx in groups.values():
-            for i, z in zip(idx, full.model.in_context_logodds([logodds[i] for i in idx])):
-                in_context[i] = sigmoid(z)
+        in_context = full.model.in_context_probabilities(logodds, groups.values())
         result["sentences_in_context"] = binary_metrics(labels, in_context, threshold)
         doc_labels = [labels[idx[0]] for idx in groups.values()]
         doc_scores = [full.model.document_probability([logodds[i] for i in idx]) for idx in groups.values()]

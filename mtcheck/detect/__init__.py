@@ -26,8 +26,8 @@ SUMMARY_REASONS = {
     "profile": ("translationese-profile", "The sentence's mix of function words, parts of speech and punctuation is typical of translated text."),
     "embedding": ("translated-phrasing", "The sentence's overall phrasing resembles machine-translated news more than English-written news."),
 }
-SUMMARY_MIN_SHARE = 0.3
-CONTEXT_RULE = "translated-context"  # the reason carrying the rest of the article's contribution  # log-odds a signal must add before it earns a summary reason
+SUMMARY_MIN_SHARE = 0.3  # log-odds a signal must add before it earns a summary reason
+CONTEXT_RULE = "translated-context"  # the reason carrying the rest of the article's contribution
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from mtcheck.errors import ModelError
 
@@ -180,6 +180,15 @@ class DetectorModel:
         if self.context is None:
             return list(sentence_logodds)
         return self.context.in_context(sentence_logodds)
+
+    def in_context_probabilities(self, sentence_logodds: Sequence[float], documents: Iterable[Sequence[int]]) -> list[float]:
+        """In-context probabilities of sentences pooled from several documents; ``documents`` lists
+        each document's positions into ``sentence_logodds``."""
+        out = [0.0] * len(sentence_logodds)
+        for members in documents:
+            for i, z in zip(members, self.in_context_logodds([sentence_logodds[i] for i in members])):
+                out[i] = sigmoid(z)
+        return out
 
     def document_probability(self, sentence_logodds: Sequence[float]) -> float:
         if not sentence_logodds:

@@ -361,12 +361,6 @@ def _fit_context_model(data: ContextData, rows: Sequence[int], logodds) -> Conte
     return ContextModel(shift=shift, max_others=frame.max_others, clip=frame.clip)
 
 
-def _context_scores(model: ContextModel | None, article: Sequence[int], logodds) -> list[float]:
-    """In-context log-odds of the sentences of one article (the model's run-time computation)."""
-    values = [float(logodds[n]) for n in article]
-    return DetectorModel(sentence=LinearModel((), (), 0.0), context=model).in_context_logodds(values)
-
-
 def _out_of_fold_context(examples: Sequence[Example], data: ContextData, logodds) -> dict[int, float]:
     """Every sentence's in-context log-odds over its whole article, from a context model fitted
     without its document (5-fold GroupKFold by doc_id): an honest basis for the threshold."""
@@ -380,7 +374,8 @@ def _out_of_fold_context(examples: Sequence[Example], data: ContextData, logodds
         held_out = set(groups[test_idx])
         for article in _article_positions(examples):
             if examples[article[0]].doc_id in held_out:
-                out.update(zip(article, _context_scores(model, article, logodds)))
+                values = [float(logodds[n]) for n in article]
+                out.update(zip(article, model.in_context(values) if model else values))
     return out
 
 
@@ -604,12 +599,8 @@ def _article_metrics(full: list[Example], logodds: list[float], threshold: float
     for k, e in enumerate(full):
         groups.setdefault(f"{e.label}:{e.doc_id}:{e.system}", []).append(k)
     alone = [sigmoid(z) for z in logodds]
-    context = [0.0] * len(full)
-    doc = {}
-    for key, ks in groups.items():
-        for k, z in zip(ks, model.in_context_logodds([logodds[k] for k in ks])):
-            context[k] = sigmoid(z)
-        doc[key] = (full[ks[0]].positive, model.document_probability([logodds[k] for k in ks]))
+    context = model.in_context_probabilities(logodds, groups.values())
+    doc = {key: (full[ks[0]].positive, model.document_probability([logodds[k] for k in ks])) for key, ks in groups.items()}
     out = {}
     for neg in ("original", "human"):
         ks = [k for k, e in enumerate(full) if e.label in ("mt", neg)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
+from mtcheck.detect.signals.languagetool import group_of
 from mtcheck.types import Candidate, Reason, Sentence, TermHint
 
 
@@ -45,11 +46,12 @@ RULE_SOURCES = ("interference",)
 # Measured on MLQE-PE train (first 3000 rows): applying the first suggestion of a TYPOS or
 # MULTITOKEN_SPELLING match moved the text further from the human post-edit in 453 of 579 cases
 # and closer in 5. The message still reaches the editor as a reason.
-UNAPPLIED_LANGUAGETOOL_CATEGORIES = ("TYPOS", "MULTITOKEN_SPELLING", "typos")  # LanguageTool's, and mtcheck's group
+# Reasons carry the LanguageTool signal's group of the category (both categories are "typos").
+UNAPPLIED_LANGUAGETOOL_GROUPS = ("typos",)
 
 
-def _applicable(category: str) -> bool:
-    return category not in UNAPPLIED_LANGUAGETOOL_CATEGORIES
+def _applicable(group: str) -> bool:
+    return group not in UNAPPLIED_LANGUAGETOOL_GROUPS
 
 
 def rule_edits(sentence: Sentence, reasons: Sequence[Reason], document_text: str | None = None,
@@ -69,7 +71,7 @@ def rule_edits(sentence: Sentence, reasons: Sequence[Reason], document_text: str
 
 def languagetool_edits(matches: Sequence[Any]) -> list[tuple[int, int, str]]:
     return [(m.offset, m.offset + m.length, m.replacements[0]) for m in matches
-            if m.replacements and _applicable(getattr(m, "category", ""))]
+            if m.replacements and _applicable(group_of(getattr(m, "category", "")))]
 
 
 def _candidate(generator: str, original: str, edits: list[tuple[int, int, str]]) -> Candidate | None:

@@ -1,6 +1,6 @@
-"""The small local models verification needs (fluency LM, MiniLM embedder, spaCy NER), each
-loaded once per process from the model store, else from the package that ships it. The
-embedder is the process-wide one of mtcheck/services/embedder.py, shared with alignment."""
+"""The small local models verification needs (fluency LM, spaCy NER), each loaded once per
+process from the model store, else from the package that ships it. The MiniLM embedder is the
+process-wide one of mtcheck/services/embedder.py, shared with alignment and detection."""
 
 from __future__ import annotations
 
@@ -54,14 +54,6 @@ def load_spacy() -> Any:
         return spacy.load(SPACY_MODEL, disable=["lemmatizer"])
     except Exception as err:
         raise ModelError(f"cannot load the spaCy model {SPACY_MODEL}: {err}", fix="make python") from None
-
-
-def similarities(pairs: Sequence[tuple[str, str]], settings: Any = None) -> list[float]:
-    """Cosine similarity of each (original, candidate) pair: one batched encode of the distinct texts
-    with the process-wide MiniLM (the Verifier keeps its own Embedder, which also remembers texts)."""
-    from mtcheck.services.embedder import Embedder
-
-    return Embedder(settings).similarities(pairs)
 
 
 class Surprisal:
