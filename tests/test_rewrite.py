@@ -367,3 +367,23 @@ def test_half_expanded_range_is_caught_by_the_checker_and_by_the_independent_aud
     assert "numbers" in [c.name for c in fact_checks(original, wrong) if not c.passed]
     assert "numbers" not in [c.name for c in fact_checks(original, right) if not c.passed]
     assert fact_damage(original, wrong) and not fact_damage(original, right)
+
+
+def test_house_style_keeps_a_rule_reported_but_never_applied(tmp_path):
+    text = "The fine is 50 thousand rubles, as reports Reuters."
+    thousand = Reason("interference", "thousand-count", "English writes 50,000", 12, 23, suggestions=("50,000",))
+    inversion = Reason("interference", "reporting-inversion", "verb before subject", 32, 50,
+                       suggestions=("as Reuters reports",))
+    settings = Settings(tables={"rewrite": {"keep_rules": ["thousand-count"]}})
+    backend = FakeBackend(default=text)
+    rewriter = Rewriter(settings, FakeDetector(), backend=backend, verifier=fake_verifier(FakeDetector()),
+                        cache=GenerationCache(tmp_path / "cache"))
+    (out,) = rewriter.rewrite(Document("x", text, "text", "utf-8"), [finding(text).sentence],
+                              [finding(text, [thousand, inversion])])
+    assert "50 thousand rubles" in "".join(c.text for c in out.rewrite.candidates)
+    assert all("50,000" not in c.text for c in out.rewrite.candidates)
+    (prompt,) = backend.calls[0]
+    assert "50,000" not in prompt.user and "as Reuters reports" in prompt.user
+    assert out.reasons == (thousand, inversion)  # the editor still sees both
+    # A single rule id in the config is one rule, not its letters.
+    assert Rewriter(Settings(tables={"rewrite": {"keep_rules": "thousand-count"}})).keep_rules == {"thousand-count"}

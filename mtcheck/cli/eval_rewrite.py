@@ -145,6 +145,7 @@ def eval_rewrite(
     model: str = typer.Option(None, "--model", help="Rewriter model path or id (default: the model store's rewriter)."),
     languagetool: bool = typer.Option(False, "--languagetool/--no-languagetool", help="Use LanguageTool candidates and checks."),
     json_out: Path = typer.Option(None, "--json", help="Also write the numbers and every rewrite to this JSON file."),
+    config: Path = typer.Option(None, "--config", help="Read settings from this TOML file instead of mtcheck.toml / pyproject.toml."),
 ) -> None:
     """Rewrite the flagged segments and compare original, raw LLM and verified rewrites with the reference."""
     from mtcheck.config import load_settings
@@ -156,7 +157,7 @@ def eval_rewrite(
         raise InputError("--limit must be at least 1")
     if offset < 0:
         raise InputError("--offset must not be negative")
-    settings = load_settings()
+    settings = load_settings(config)
     if model:
         settings = settings.with_overrides(tables={**settings.tables, "rewrite": {**settings.section("rewrite"), "model": model}})
     rows, chosen_system = _read_rows(file, source_field, reference_field, system, offset)

@@ -17,7 +17,7 @@ from mtcheck.rewrite.generate import (RULE_SOURCES, combined_candidate, hint_lin
 from mtcheck.rewrite.prompt import PROMPT_VERSION, clean_output, editor_prompt, keep_ending
 from mtcheck.rewrite.rank import rank
 from mtcheck.rewrite.verify import Measured, Verifier
-from mtcheck.types import Candidate, Document, Finding, Rewrite, Sentence, TermHint
+from mtcheck.types import Candidate, Document, Finding, Reason, Rewrite, Sentence, TermHint
 
 __all__ = ["Rewriter", "PROMPT_VERSION"]
 
@@ -48,6 +48,11 @@ class Rewriter:
         self.max_tokens = int(options.get("max_tokens", 200))
         self.use_llm = bool(options.get("llm", True))
         self.rule_sources = tuple(options.get("rule_sources", RULE_SOURCES))
+        # House style may keep what a rule flags (e.g. "50 thousand" for a newsroom that writes
+        # numbers as the source did): those reasons are still reported, but no candidate applies
+        # them, the LLM is not asked to, and they buy no room for a larger edit.
+        keep = options.get("keep_rules", ())
+        self.keep_rules = frozenset([keep] if isinstance(keep, str) else map(str, keep))
         self._backend_name = backend if isinstance(backend, str) or backend is None else None
         self._backend = None if isinstance(backend, str) or backend is None else backend
         self.verifier = verifier or Verifier(settings, detector=detector, services=self.services)
@@ -86,6 +91,10 @@ class Rewriter:
             results[i] = texts
         return [r or [] for r in results]
 
+    def editable(self, finding: Finding) -> tuple[Reason, ...]:
+        """The finding's reasons the rewrite acts on (all but the ``keep_rules``)."""
+        return tuple(r for r in finding.reasons if r.rule_id not in self.keep_rules)
+
     @staticmethod
     def jobs_for(sentences: Sequence[Sentence], targets: Sequence[Finding],
                  hints: dict[int, list[TermHint]] | None = None) -> list[tuple[str, str, str, tuple[str, ...]]]:
@@ -111,6 +120,7 @@ class Rewriter:
         if service is not None and targets:
             lt_matches = service.check_paragraphs([f.sentence.text for f in targets])
 
+        targets = [dataclasses.replace(f, reasons=self.editable(f)) for f in targets] if self.keep_rules else targets
         jobs = self.jobs_for(sentences, targets, hints)
         generated = self.llm_candidates(jobs) if self.use_llm and jobs else [[] for _ in jobs]
 
@@ -135,7 +145,7 @@ class Rewriter:
                       hints: dict[int, list[TermHint]] | None = None) -> list[list[Measured]]:
         candidates = self.candidates_for(document, sentences, targets, hints)
         verified = self.verifier.verify([(f.sentence.text, c) for f, c in zip(targets, candidates)],
-                                        reasons=[len(sentence_reasons(f.reasons)) for f in targets])
+                                        reasons=[len(sentence_reasons(self.editable(f))) for f in targets])
         return [rank(m) for m in verified]
 
     def rewrite(self, document: Document, sentences: Sequence[Sentence], findings: Sequence[Finding],
