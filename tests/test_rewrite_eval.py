@@ -82,3 +82,14 @@ def test_eval_rewrite_rejects_missing_fields(tmp_path):
     result = CliRunner().invoke(app, ["eval", "rewrite", str(data)])
     assert result.exit_code != 0
     assert "missing field" in str(result.exception) or "missing field" in result.output
+
+
+def test_recurring_post_edits_are_counted_against_every_chance_to_make_them():
+    from mtcheck.bench_reference_limits import recurring_edits
+
+    rows = ([{"mt_en": "He said: yes.", "ref_en": "He said: yes"}] * 4
+            + [{"mt_en": "He said: yes.", "ref_en": "He said: yes."}] * 4
+            + [{"mt_en": "They go home.", "ref_en": "They went home."}] * 5)
+    found = {edit: (share, made, occurs) for share, made, occurs, edit in recurring_edits(rows)}
+    assert found["yes [. -> ] </s>"] == (0.5, 4, 8)
+    assert found["They [go -> went] home"] == (1.0, 5, 5)
