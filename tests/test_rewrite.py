@@ -95,6 +95,10 @@ def test_numbers_equate_thousand_forms():
         ("He called it “a very good opportunity”.", "He called it a great chance.", "quotations"),
         ("Reuters reported that the rebels left.", "The rebels left.", "modality"),
         ("Babies are bigger, so girls are smaller.", "Girls are smaller than boys.", "content"),
+        ("According to him, this is the picture in other countries.",
+         'He said, "This is the picture in other countries."', "quotations"),
+        ("Users of iOS, as before, spent more than Android users.", "Users of iOS spent more than Android users.",
+         "modality"),
         (SEED, "Reuters reports that the rebels will be able to leave the city through the corridors within 48 hours.", "content"),
     ],
 )
@@ -104,6 +108,7 @@ def test_each_fact_check_catches_its_failure(original, candidate, check):
 
 def test_faithful_rewrite_passes_fact_checks():
     assert failed(SEED, GOOD) == set()
+    assert failed('The agency «Novosti» said it.', 'The agency “Novosti” said it.') == set()
     assert failed("More than 1.3 thousand militants laid down arms.", "More than 1,300 militants laid down their arms.") == set()
 
 
@@ -385,5 +390,26 @@ def test_house_style_keeps_a_rule_reported_but_never_applied(tmp_path):
     (prompt,) = backend.calls[0]
     assert "50,000" not in prompt.user and "as Reuters reports" in prompt.user
     assert out.reasons == (thousand, inversion)  # the editor still sees both
+    # LanguageTool's own rule for the same thing is kept by its rule id.
+    @dataclass(frozen=True)
+    class Match:
+        offset: int
+        length: int
+        rule_id: str
+        replacements: tuple
+        category: str = "MTCHECK_RU"
+
+    class FakeLT:
+        def check_paragraphs(self, texts):
+            return [[Match(12, 11, "MTCHECK_RU_THOUSAND", ("50,000",))] for _ in texts]
+
+    services = {"languagetool": FakeLT()}
+    for keep, applied in ((["thousand-count"], True), (["thousand-count", "MTCHECK_RU_THOUSAND"], False)):
+        settings = Settings(tables={"rewrite": {"keep_rules": keep}})
+        rewriter = Rewriter(settings, FakeDetector(), services=services, backend=FakeBackend(default=text),
+                            verifier=fake_verifier(FakeDetector()), cache=GenerationCache(tmp_path / "cache"))
+        (out,) = rewriter.rewrite(Document("x", text, "text", "utf-8"), [finding(text).sentence],
+                                  [finding(text, [thousand, inversion])])
+        assert any("50,000" in c.text for c in out.rewrite.candidates) is applied
     # A single rule id in the config is one rule, not its letters.
     assert Rewriter(Settings(tables={"rewrite": {"keep_rules": "thousand-count"}})).keep_rules == {"thousand-count"}

@@ -55,7 +55,7 @@ def test_eval_rewrite_prints_scores(tmp_path, monkeypatch):
 
     monkeypatch.setenv("MTCHECK_CACHE", str(tmp_path / "cache"))
     monkeypatch.setattr(mtcheck.detect, "Detector", _Detector)
-    monkeypatch.setattr(mtcheck.config, "load_settings", lambda: Settings(tables={"rewrite": {"model_checks": False}}))
+    monkeypatch.setattr(mtcheck.config, "load_settings", lambda path=None: Settings(tables={"rewrite": {"model_checks": False}}))
     rows = [
         {"doc_id": "d1", "doc_seg_id": 1, "mt_en": "As reports Reuters, the talks ended.", "ref_en": "As Reuters reports, the talks ended."},
         {"doc_id": "d1", "doc_seg_id": 2, "mt_en": "The weather was fine.", "ref_en": "The weather was fine."},

@@ -118,7 +118,8 @@ class Rewriter:
         lt_matches: list[list[Any]] = [[] for _ in targets]
         service = self.services.get("languagetool")
         if service is not None and targets:
-            lt_matches = service.check_paragraphs([f.sentence.text for f in targets])
+            lt_matches = [[m for m in found if m.rule_id not in self.keep_rules]
+                          for found in service.check_paragraphs([f.sentence.text for f in targets])]
 
         targets = [dataclasses.replace(f, reasons=self.editable(f)) for f in targets] if self.keep_rules else targets
         jobs = self.jobs_for(sentences, targets, hints)

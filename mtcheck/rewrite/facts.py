@@ -118,6 +118,13 @@ def quotations_kept(original: str, candidate: str) -> list[str]:
     return [q for q in quotations(original) if q not in flat]
 
 
+def quotations_added(original: str, candidate: str) -> list[str]:
+    """Quotations of the candidate that the original did not have: reported speech turned into a
+    direct quote puts words in someone's mouth ("According to him, this is ..." -> He said, "This is ...")."""
+    quoted = quotations(original)
+    return [q for q in quotations(candidate) if not any(q in o for o in quoted)]
+
+
 _NEGATION = re.compile(r"\b(not|no|never|nobody|nothing|none|neither|nor|without|nowhere|cannot)\b|n't\b|\byet to\b", re.IGNORECASE)
 
 
@@ -133,6 +140,9 @@ _MODAL_CLASSES = {
     "attribution": r"\b(according|citing|cited|said|says|say|saying|reported|reports|report|reporting|claimed|claims|"
                    r"claim|stated|states|told|announced|reportedly|allegedly|alleged|quoted|quoting|noted|added|"
                    r"confirmed|denied|insisted|believe|believes|believed|suggested|declared)\b",
+    # That something goes on or happens again: "users, as before, spent more" says more than
+    # "users spent more".
+    "continuity": r"\b(as before|as usual|again|still|already|no longer|any longer|anymore|once more)\b",
 }
 # "will be able to" may become "can": a future that is also an ability is satisfied by either.
 _FUTURE_SUBSTITUTES = ("future", "ability", "possibility", "obligation")

@@ -108,8 +108,9 @@ def fact_checks(original: str, candidate: str, nlp: Any = None) -> list[Check]:
     checks.append(Check("entities", not missing, ", ".join(f"dropped {m}" for m in missing)))
     dropped = facts.content_dropped(original, candidate, nlp)
     checks.append(Check("content", not dropped, ", ".join(f"dropped {w}" for w in dropped)))
-    quotes = facts.quotations_kept(original, candidate)
-    checks.append(Check("quotations", not quotes, "; ".join(f"changed “{q}”" for q in quotes)))
+    quotes = [f"changed “{q}”" for q in facts.quotations_kept(original, candidate)]
+    quotes += [f"added “{q}”" for q in facts.quotations_added(original, candidate)]
+    checks.append(Check("quotations", not quotes, "; ".join(quotes)))
     before, after = facts.negations(original), facts.negations(candidate)
     checks.append(Check("negation", before == after, "" if before == after else f"{before} negations became {after}"))
     modal = facts.modality_lost(original, candidate)
