@@ -109,6 +109,7 @@ def test_each_fact_check_catches_its_failure(original, candidate, check):
 def test_faithful_rewrite_passes_fact_checks():
     assert failed(SEED, GOOD) == set()
     assert failed('The agency «Novosti» said it.', 'The agency “Novosti” said it.') == set()
+    assert failed('"We expect it in summer", the expert said.', '"We expect it in summer," the expert said.') == set()
     assert failed("More than 1.3 thousand militants laid down arms.", "More than 1,300 militants laid down their arms.") == set()
 
 

@@ -122,7 +122,8 @@ def quotations_added(original: str, candidate: str) -> list[str]:
     """Quotations of the candidate that the original did not have: reported speech turned into a
     direct quote puts words in someone's mouth ("According to him, this is ..." -> He said, "This is ...")."""
     quoted = quotations(original)
-    return [q for q in quotations(candidate) if not any(q in o for o in quoted)]
+    # American style moves the comma inside the quote ("... in autumn," the expert said): same words.
+    return [q for q in quotations(candidate) if not any(q.strip(" ,.;:!?") in o for o in quoted)]
 
 
 _NEGATION = re.compile(r"\b(not|no|never|nobody|nothing|none|neither|nor|without|nowhere|cannot)\b|n't\b|\byet to\b", re.IGNORECASE)
