@@ -99,6 +99,8 @@ def test_numbers_equate_thousand_forms():
          'He said, "This is the picture in other countries."', "quotations"),
         ("Users of iOS, as before, spent more than Android users.", "Users of iOS spent more than Android users.",
          "modality"),
+        ("However, excessive dose on the contrary contributes to the growth of cancer cells.",
+         "However, excessive dose contributes to the growth of cancer cells.", "modality"),
         (SEED, "Reuters reports that the rebels will be able to leave the city through the corridors within 48 hours.", "content"),
     ],
 )
@@ -110,6 +112,7 @@ def test_faithful_rewrite_passes_fact_checks():
     assert failed(SEED, GOOD) == set()
     assert failed('The agency «Novosti» said it.', 'The agency “Novosti” said it.') == set()
     assert failed('"We expect it in summer", the expert said.', '"We expect it in summer," the expert said.') == set()
+    assert failed("However, the dose was too high.", "But the dose was too high.") == set()
     assert failed("More than 1.3 thousand militants laid down arms.", "More than 1,300 militants laid down their arms.") == set()
 
 

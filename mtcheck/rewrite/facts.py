@@ -144,6 +144,10 @@ _MODAL_CLASSES = {
     # That something goes on or happens again: "users, as before, spent more" says more than
     # "users spent more".
     "continuity": r"\b(as before|as usual|again|still|already|no longer|any longer|anymore|once more)\b",
+    # A contrast the sentence draws with the one before: "an excessive dose, on the contrary,
+    # helps cancer cells grow" loses its point as "an excessive dose helps cancer cells grow".
+    "contrast": r"\b(on the contrary|in contrast|by contrast|however|but|nevertheless|nonetheless|instead|whereas|"
+                r"although|even though|despite|in spite of|conversely)\b",
 }
 # "will be able to" may become "can": a future that is also an ability is satisfied by either.
 _FUTURE_SUBSTITUTES = ("future", "ability", "possibility", "obligation")
@@ -154,11 +158,23 @@ def modality(text: str) -> set[str]:
     return {name for name, pattern in _MODAL_CLASSES.items() if re.search(pattern, lowered)}
 
 
+# Markers a sentence can hold several of, each saying something of its own: every one must stay
+# (one may stand in for another: "however" -> "but").
+_COUNTED_CLASSES = ("continuity", "contrast")
+
+
+def _count(name: str, text: str) -> int:
+    return len(re.findall(_MODAL_CLASSES[name], text.lower().replace("’", "'")))
+
+
 def modality_lost(original: str, candidate: str) -> list[str]:
     before, after = modality(original), modality(candidate)
     lost = []
     for name in sorted(before):
-        if name == "future":
+        if name in _COUNTED_CLASSES:
+            if _count(name, candidate) < _count(name, original):
+                lost.append(name)
+        elif name == "future":
             if not after.intersection(_FUTURE_SUBSTITUTES) and "possibility" not in after:
                 lost.append(name)
         elif name == "possibility":
@@ -215,7 +231,7 @@ def names_missing(original: str, candidate: str, nlp=None) -> list[str]:
 _CONTENT_POS = {"NOUN", "PROPN"}  # numbers have their own check
 _FALLBACK_STOP = {"about", "after", "again", "against", "because", "before", "being", "between", "could", "during",
                   "other", "their", "there", "these", "those", "through", "under", "until", "where", "which", "while",
-                  "would", "should", "shall", "might", "within", "without", "also", "said", "says"}
+                  "would", "should", "shall", "might", "within", "without", "also", "said", "says", "however"}
 
 
 def content_words(text: str, nlp=None) -> list[str]:
