@@ -11,8 +11,8 @@ applies automatically (mtcheck/rewrite/generate.py) rests on these figures.
 from __future__ import annotations
 
 import argparse
-import json
 from collections import defaultdict
+from itertools import islice
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -24,12 +24,11 @@ def main(argv: list[str] | None = None) -> None:
     from sacrebleu.metrics import TER
 
     from mtcheck.config import Settings
-    from mtcheck.detect.data import data_dir
+    from mtcheck.detect.data import data_dir, read_jsonl
     from mtcheck.services.languagetool import LanguageToolService
 
     path = data_dir(args.data) / "mlqepe_ruen_train.jsonl"
-    with path.open(encoding="utf-8") as handle:
-        rows = [json.loads(line) for _, line in zip(range(args.rows), handle)]
+    rows = list(islice(read_jsonl(path), args.rows))
     service = LanguageToolService(Settings())
     service.ensure_running()
     texts = [r["mt_en"].strip() for r in rows]

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import random
 import re
 from collections import Counter
@@ -29,8 +28,9 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 def _rows(path: Path) -> list[dict]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+    from mtcheck.detect.data import read_jsonl
+
+    return list(read_jsonl(path))
 
 
 def _prefers(label: str, mt: list[float], pe: list[float], lower_is_better: bool, margin: float) -> None:
@@ -41,18 +41,13 @@ def _prefers(label: str, mt: list[float], pe: list[float], lower_is_better: bool
 
 def _translation_logprob(llama, source: str, text: str) -> float:
     """log P(text | Russian source) under the rewriter (Qwen chat format), summed over tokens."""
-    import numpy as np
+    from mtcheck.rewrite.models import token_logprobs
 
     prompt = ("<|im_start|>system\nYou are a professional Russian-to-English translator.<|im_end|>\n"
               f"<|im_start|>user\nTranslate into English:\n{source}<|im_end|>\n<|im_start|>assistant\n")
     head = llama.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
     tail = llama.tokenize((text + "<|im_end|>").encode("utf-8"), add_bos=False, special=True)
-    llama.reset()
-    llama.eval(head + tail)
-    logits = np.asarray(llama._scores[len(head) - 1: len(head) + len(tail) - 1], dtype=np.float64)
-    top = logits.max(axis=1, keepdims=True)
-    logprobs = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
-    return float(logprobs[np.arange(len(tail)), tail].sum())
+    return float(sum(token_logprobs(llama, head + tail, first=len(head))))
 
 
 def recurring_edits(rows: list[dict], min_count: int = 4) -> list[tuple[float, int, int, str]]:

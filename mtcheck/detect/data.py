@@ -63,7 +63,8 @@ def _split(doc_id: str) -> str:
     return "validation" if _unit("split", doc_id) < VALIDATION_SHARE else "train"
 
 
-def _read(path: Path) -> Iterable[dict]:
+def read_jsonl(path: Path) -> Iterable[dict]:
+    """The rows of a JSON-lines file (blank lines skipped)."""
     with path.open(encoding="utf-8") as handle:
         for line in handle:
             if line.strip():
@@ -76,7 +77,7 @@ def file_hashes(folder: Path) -> dict[str, str]:
 
 def wmt_examples(folder: Path, systems_per_segment: int = SYSTEMS_PER_SEGMENT) -> list[Example]:
     rows: dict[tuple[str, int], list[dict]] = {}
-    for row in _read(folder / FILES["wmt_ruen"]):
+    for row in read_jsonl(folder / FILES["wmt_ruen"]):
         rows.setdefault((row["doc_id"], int(row["doc_seg_id"])), []).append(row)
     out = []
     for (doc_id, seg), group in sorted(rows.items()):
@@ -92,7 +93,7 @@ def wmt_examples(folder: Path, systems_per_segment: int = SYSTEMS_PER_SEGMENT) -
 def original_examples(folder: Path) -> list[Example]:
     return [
         Example(r["text_en"], "original", r["doc_id"], int(r["doc_seg_id"]), "wmt22-en", "", _split(r["doc_id"]))
-        for r in _read(folder / FILES["wmt_en"])
+        for r in read_jsonl(folder / FILES["wmt_en"])
     ]
 
 
@@ -100,7 +101,7 @@ def mlqe_examples(folder: Path, per_side: int = MLQE_PER_SIDE) -> list[Example]:
     """MLQE-PE train -> training, dev -> validation; each segment gives its MT or its post-edit."""
     out = []
     for key, split in (("mlqe_train", "train"), ("mlqe_dev", "validation")):
-        rows = sorted(_read(folder / FILES[key]), key=lambda r: _unit("mlqe", r["id"]))
+        rows = sorted(read_jsonl(folder / FILES[key]), key=lambda r: _unit("mlqe", r["id"]))
         limit = per_side if split == "train" else per_side // 2
         mt = [r for r in rows if _unit("side", r["id"]) < 0.5][:limit]
         # An untouched post-edit is the MT itself: only edited ones are a contrast.
@@ -150,7 +151,7 @@ def document_examples(folder: Path, split: str, label: str) -> list[Example]:
     out: list[Example] = []
     if label == "original":
         return [e for e in original_examples(folder) if e.split == split]
-    rows = [r for r in _read(folder / FILES["wmt_ruen"]) if _split(r["doc_id"]) == split]
+    rows = [r for r in read_jsonl(folder / FILES["wmt_ruen"]) if _split(r["doc_id"]) == split]
     systems = sorted({r["system"] for r in rows})
     for doc_id in sorted({r["doc_id"] for r in rows}):
         doc_rows = [r for r in rows if r["doc_id"] == doc_id]

@@ -100,17 +100,23 @@ class _LlamaSurprisals:
         return load_llama(self.path, n_ctx=512, n_threads=self.n_threads, logits_all=True)
 
     def __call__(self, text: str) -> list[float]:
-        import numpy as np
-
         llama = self.llama
         tokens = [llama.token_bos()] + llama.tokenize(text.encode("utf-8"), add_bos=False)[:510]
         if len(tokens) < 2:
             return []
-        llama.reset()
-        llama.eval(tokens)
-        # ``_scores`` is the context's logits buffer; the public ``scores`` may copy all of it.
-        buffer = getattr(llama, "_scores", None)
-        logits = np.asarray((buffer if buffer is not None else llama.scores)[: len(tokens) - 1], dtype=np.float64)
-        top = logits.max(axis=1, keepdims=True)
-        logprobs = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
-        return (-logprobs[np.arange(len(tokens) - 1), tokens[1:]]).tolist()
+        return [-lp for lp in token_logprobs(llama, tokens)]
+
+
+def token_logprobs(llama: Any, tokens: Sequence[int], first: int = 1) -> list[float]:
+    """log P(token | the tokens before it) for ``tokens[first:]``, from one evaluation of the whole
+    sequence (``llama`` must keep every position's logits: ``logits_all=True``)."""
+    import numpy as np
+
+    llama.reset()
+    llama.eval(list(tokens))
+    # ``_scores`` is the context's logits buffer; the public ``scores`` may copy all of it.
+    buffer = getattr(llama, "_scores", None)
+    logits = np.asarray((buffer if buffer is not None else llama.scores)[first - 1: len(tokens) - 1], dtype=np.float64)
+    top = logits.max(axis=1, keepdims=True)
+    logprobs = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
+    return logprobs[np.arange(len(tokens) - first), list(tokens[first:])].tolist()
