@@ -417,3 +417,10 @@ def test_house_style_keeps_a_rule_reported_but_never_applied(tmp_path):
         assert any("50,000" in c.text for c in out.rewrite.candidates) is applied
     # A single rule id in the config is one rule, not its letters.
     assert Rewriter(Settings(tables={"rewrite": {"keep_rules": "thousand-count"}})).keep_rules == {"thousand-count"}
+
+
+def test_keep_rules_that_are_not_rule_ids_are_a_config_error():
+    from mtcheck.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="keep_rules"):
+        Rewriter(Settings(tables={"rewrite": {"keep_rules": 5}}))

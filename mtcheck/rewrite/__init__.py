@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any, Sequence
 
 from mtcheck.config import Settings
+from mtcheck.errors import ConfigError
 from mtcheck.rewrite.cache import GenerationCache
 from mtcheck.rewrite.generate import (RULE_SOURCES, combined_candidate, hint_lines, languagetool_candidate,
                                      reason_lt_candidate, rule_candidate, sentence_reasons)
@@ -52,7 +53,11 @@ class Rewriter:
         # numbers as the source did): those reasons are still reported, but no candidate applies
         # them, the LLM is not asked to, and they buy no room for a larger edit.
         keep = options.get("keep_rules", ())
-        self.keep_rules = frozenset([keep] if isinstance(keep, str) else map(str, keep))
+        if isinstance(keep, str):
+            keep = [keep]
+        if not isinstance(keep, (list, tuple)) or not all(isinstance(k, str) for k in keep):
+            raise ConfigError("[rewrite] keep_rules must be a list of rule ids, e.g. [\"thousand-count\"]")
+        self.keep_rules = frozenset(keep)
         self._backend_name = backend if isinstance(backend, str) or backend is None else None
         self._backend = None if isinstance(backend, str) or backend is None else backend
         self.verifier = verifier or Verifier(settings, detector=detector, services=self.services)
