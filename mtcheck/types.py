@@ -105,6 +105,15 @@ class Rewrite:
     text: str | None  # the suggestion; None when no candidate passed
     candidates: tuple[Candidate, ...] = ()
     model: str = ""
+    # Messages of the flagged problems the suggestion leaves in place (empty: all fixed).
+    remaining: tuple[str, ...] = ()
+    # Why there is no suggestion, in editor language ("2 candidates rejected: numbers, content").
+    note: str = ""
+
+    @property
+    def partial(self) -> bool:
+        """A suggestion that fixes some of the flagged problems but not all."""
+        return self.text is not None and bool(self.remaining)
 
 
 @dataclass(frozen=True)

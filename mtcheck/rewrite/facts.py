@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import Any
+
+from mtcheck.types import Check
 
 _UNITS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
@@ -258,3 +261,26 @@ def content_dropped(original: str, candidate: str, nlp=None) -> list[str]:
     known = {_stem(t) for t in _tokens(original)}
     replacements = [w for w in content_words(candidate, nlp) if w not in known]
     return missing if len(missing) > len(replacements) else []
+
+
+def fact_checks(original: str, candidate: str, nlp: Any = None) -> list[Check]:
+    """The checks that need no model beyond spaCy: facts, negation, modality."""
+    checks = []
+    lost = numbers(original) - numbers(candidate)
+    added = numbers(candidate) - numbers(original)
+    detail = ", ".join([f"lost {k}" for k in lost] + [f"added {k}" for k in added])
+    checks.append(Check("numbers", not lost and not added, detail))
+    lost_dates = dates(original) - dates(candidate)
+    checks.append(Check("dates", not lost_dates, ", ".join(f"lost {k}" for k in lost_dates)))
+    missing = names_missing(original, candidate, nlp)
+    checks.append(Check("entities", not missing, ", ".join(f"dropped {m}" for m in missing)))
+    dropped = content_dropped(original, candidate, nlp)
+    checks.append(Check("content", not dropped, ", ".join(f"dropped {w}" for w in dropped)))
+    quotes = [f"changed “{q}”" for q in quotations_kept(original, candidate)]
+    quotes += [f"added “{q}”" for q in quotations_added(original, candidate)]
+    checks.append(Check("quotations", not quotes, "; ".join(quotes)))
+    before, after = negations(original), negations(candidate)
+    checks.append(Check("negation", before == after, "" if before == after else f"{before} negations became {after}"))
+    modal = modality_lost(original, candidate)
+    checks.append(Check("modality", not modal, ", ".join(f"lost {m}" for m in modal)))
+    return checks

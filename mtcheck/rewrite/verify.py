@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from mtcheck.config import Settings
-from mtcheck.rewrite import facts
+from mtcheck.rewrite.facts import fact_checks
 from mtcheck.types import Candidate, Check
 
 DEFAULT_SIMILARITY = 0.75
@@ -93,29 +93,6 @@ class _Parses:
         if doc is None:
             doc = self.docs[text] = self.nlp(text)
         return doc
-
-
-def fact_checks(original: str, candidate: str, nlp: Any = None) -> list[Check]:
-    """The checks that need no model beyond spaCy: facts, negation, modality."""
-    checks = []
-    lost = facts.numbers(original) - facts.numbers(candidate)
-    added = facts.numbers(candidate) - facts.numbers(original)
-    detail = ", ".join([f"lost {k}" for k in lost] + [f"added {k}" for k in added])
-    checks.append(Check("numbers", not lost and not added, detail))
-    lost_dates = facts.dates(original) - facts.dates(candidate)
-    checks.append(Check("dates", not lost_dates, ", ".join(f"lost {k}" for k in lost_dates)))
-    missing = facts.names_missing(original, candidate, nlp)
-    checks.append(Check("entities", not missing, ", ".join(f"dropped {m}" for m in missing)))
-    dropped = facts.content_dropped(original, candidate, nlp)
-    checks.append(Check("content", not dropped, ", ".join(f"dropped {w}" for w in dropped)))
-    quotes = [f"changed “{q}”" for q in facts.quotations_kept(original, candidate)]
-    quotes += [f"added “{q}”" for q in facts.quotations_added(original, candidate)]
-    checks.append(Check("quotations", not quotes, "; ".join(quotes)))
-    before, after = facts.negations(original), facts.negations(candidate)
-    checks.append(Check("negation", before == after, "" if before == after else f"{before} negations became {after}"))
-    modal = facts.modality_lost(original, candidate)
-    checks.append(Check("modality", not modal, ", ".join(f"lost {m}" for m in modal)))
-    return checks
 
 
 def _count_lt(matches: Sequence[Any]) -> dict[str, int]:
