@@ -43,6 +43,10 @@ class Measured:
     similarity: float | None = None
     edit: float = 0.0  # character edit distance / original length
     original_detector: float | None = None
+    # The original's fixable problems (rule or LanguageTool id and the flagged words), split by
+    # whether the candidate still has them: len(resolved) + len(remaining) is the original's count.
+    resolved: tuple[str, ...] = ()
+    remaining: tuple[str, ...] = ()
 
     @property
     def gain(self) -> float | None:
