@@ -1,10 +1,14 @@
-"""``mtcheck eval rewrite FILE.jsonl``: how much the verified rewrites move flagged MT toward a reference.
+"""``mtcheck eval rewrite FILE.jsonl``: what the verified rewrites do to the flagged MT.
 
-Only the segments the detector flags are rewritten (that is what an editor would see). On
-that subset it prints chrF, BLEU and TER (sacrebleu, with signatures) of the original and of
-the suggestions (the original where nothing passed), the same for the raw LLM output without
-verification, rejections by check, seconds per sentence, and an audit of suggestions that
-drop or change a number or a name, implemented apart from the verifier so it can catch it.
+Only the segments the detector flags are rewritten (that is what an editor would see). On that
+subset it prints coverage (how many flagged sentences get a suggestion, and how many of their
+flagged rule/LanguageTool problems the suggestions remove), chrF, BLEU and TER (sacrebleu, with
+signatures) of the original, of the suggestions (the original where nothing passed) and of the
+raw LLM output, for context only: one reference cannot tell a good fix from a bad one, so
+quality is judged blind with ``--judge-sheet`` and ``mtcheck eval judge``. Then rejections by
+check, seconds per sentence, and an audit of suggestions that change a number, date, name,
+negation or hedge, implemented apart from the verifier (mtcheck/rewrite/facts.py) so it can
+catch what the verifier misses.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import json
 import re
 import time
 from collections import Counter, OrderedDict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +25,10 @@ import typer
 
 from mtcheck.cli.evaluate import eval_app
 from mtcheck.errors import InputError
+
+# Each row remembers its position in the file (under a key no JSON file uses), so a judge-sheet
+# id is stable whatever --system and --offset select.
+_ROW = "\x00row"
 
 
 def _read_rows(path: Path, source: str, reference: str, system: str | None, offset: int = 0) -> tuple[list[dict], str | None]:
@@ -37,6 +46,7 @@ def _read_rows(path: Path, source: str, reference: str, system: str | None, offs
             if source not in row or reference not in row:
                 raise InputError(f"{path}:{n}: missing field {source!r} or {reference!r}",
                                  fix="pass --source-field / --reference-field")
+            row[_ROW] = len(rows)
             rows.append(row)
     if rows and "system" in rows[0]:
         # A document must be one system's output; the first system in the file unless chosen.
@@ -75,9 +85,56 @@ _WORD_VALUES.update({"thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seven
 _MULTIPLIERS = {"hundred": 100, "thousand": 1000, "million": 10**6, "billion": 10**9}
 
 
+_FULL_MONTHS = "January February March April May June July August September October November December".split()
+_MONTHS = {m: i for i, m in enumerate(_FULL_MONTHS, 1)}
+_MONTHS.update({"Jan": 1, "Feb": 2, "Mar": 3, "Apr": 4, "Jun": 6, "Jul": 7, "Aug": 8, "Sep": 9, "Sept": 9,
+                "Oct": 10, "Nov": 11, "Dec": 12})
+_MONTH = r"(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\b\.?"
+_FULL_MONTH = r"(?P<month>" + "|".join(_FULL_MONTHS) + r")\b"  # alone only in full ("Jan Kubis" is a name)
+_DAY = r"(?P<day>\d{1,2})(?:st|nd|rd|th)?\b"
+_YEAR = r"(?P<year>\d{4})\b"
+# Most specific first; each match is blanked before the next pattern runs. Month names are
+# matched capitalised only, so the modal "may" is never a date.
+_DATE_PATTERNS = [re.compile(p) for p in (
+    r"\b(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4}|\d{2})\b",       # 12.12.2016 (Russian order)
+    r"\b(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})\b",                  # 2016-12-12
+    r"\b" + _DAY + r"(?:\s+of)?\s+" + _MONTH + r"(?:,?\s+" + _YEAR + ")?",      # 12 December (2016)
+    r"\b" + _MONTH + r"\s+" + _DAY + r"(?:,?\s+" + _YEAR + ")?",              # December 12(, 2016)
+    r"\b" + _MONTH + r"\s+" + _YEAR,                                          # December 2016
+    r"\b" + _FULL_MONTH,                                                      # (in) December
+)]
+
+
+def _dates(text: str) -> tuple[list[str], str]:
+    """Dates normalised to ``YYYY-MM-DD`` (``?`` where a part is not given), and the text with
+    them blanked out, so "12.12.2016", "December 12, 2016" and "12 December 2016" are one value
+    and their digits are not also read as numbers."""
+    found: list[str] = []
+    for pattern in _DATE_PATTERNS:
+        def take(m: re.Match) -> str:
+            month = m.group("month")
+            month_n = int(month) if month.isdigit() else _MONTHS[month]
+            parts = m.groupdict()
+            day = int(parts["day"]) if parts.get("day") else None
+            year = parts.get("year")
+            if not 1 <= month_n <= 12 or (day is not None and not 1 <= day <= 31):
+                return m.group(0)
+            if year and len(year) == 2:
+                year = str(2000 + int(year) if int(year) < 50 else 1900 + int(year))
+            found.append(f"{year or '?'}-{month_n:02d}-{f'{day:02d}' if day else '?'}")
+            return " "
+        text = pattern.sub(take, text)
+    return sorted(found), text
+
+
+def audit_dates(text: str) -> list[str]:
+    return _dates(text)[0]
+
+
 def audit_values(text: str) -> list[float]:
-    """Numbers as values, read token by token (independent of the verifier's regexes)."""
-    tokens = re.findall(r"\d[\d,.]*\d|\d|[A-Za-z]+", text.replace("%", " percent "))
+    """Numbers as values, read token by token (independent of the verifier's regexes); the
+    digits of dates are left to ``audit_dates``."""
+    tokens = re.findall(r"\d[\d,.]*\d|\d|[A-Za-z]+", _dates(text)[1].replace("%", " percent "))
     values: list[float] = []
     at: list[int] = []  # the token index each value came from
     for i, token in enumerate(tokens):
@@ -105,19 +162,52 @@ def audit_values(text: str) -> list[float]:
 
 
 def audit_names(text: str) -> set[str]:
-    words = text.split()
+    words = _dates(text)[1].split()
     return {re.sub(r"[^\w-]", "", w).lower().removesuffix("s") for i, w in enumerate(words[1:], 1)
             if w[:1].isupper() and re.sub(r"[^\w-]", "", w)} - {""}
 
 
+_NEGATION = re.compile(r"\b(?:not|never|cannot|without)\b|\bno\b(?!\.\s*\d)|n['’]t\b", re.I)
+# Hedges and attribution by kind: a rewrite may swap "may" for "might" or "according to
+# Reuters" for "Reuters reported", but must not leave a kind out.
+_HEDGES = {
+    "modal": re.compile(r"\b(?:may|might|could)\b", re.I),
+    "attribution": re.compile(r"\baccording to\b|\b(?:say|says|said|saying|report|reports|reported|reporting|reportedly"
+                              r"|cite|cites|cited|citing)\b", re.I),
+    "allegedly": re.compile(r"\ballegedly\b|\balleged\b", re.I),
+}
+
+
+def audit_negations(text: str) -> int:
+    return len(_NEGATION.findall(text))
+
+
+def audit_hedges(text: str) -> dict[str, int]:
+    plain = _dates(text)[1]  # "May 12" is a date, not a hedge
+    return {kind: len(pattern.findall(plain)) for kind, pattern in _HEDGES.items()}
+
+
 def fact_damage(original: str, rewrite: str) -> list[str]:
+    """What the rewrite changed among numbers, dates, names, negation and hedges/attribution
+    (empty: nothing). A change of format ("78 thousand" -> "78,000", "12.12.2016" ->
+    "December 12, 2016") is not damage."""
     problems = []
     if audit_values(original) != audit_values(rewrite):
         problems.append(f"numbers {audit_values(original)} -> {audit_values(rewrite)}")
-    have = {w.lower().removesuffix("s") for w in re.findall(r"[\w-]+", rewrite)}
+    if audit_dates(original) != audit_dates(rewrite):
+        problems.append(f"dates {audit_dates(original)} -> {audit_dates(rewrite)}")
+    have = {w.lower().removesuffix("s") for w in re.findall(r"[\w-]+", _dates(rewrite)[1])}
     lost = sorted(n for n in audit_names(original) if n not in have)
     if lost:
         problems.append("names dropped: " + ", ".join(lost))
+    before, after = audit_negations(original), audit_negations(rewrite)
+    if before != after:
+        problems.append(f"negation {'dropped' if after < before else 'added'} ({before} -> {after})")
+    hedges_before, hedges_after = audit_hedges(original), audit_hedges(rewrite)
+    dropped = [f"{kind} {hedges_before[kind]} -> {hedges_after[kind]}" for kind in _HEDGES
+               if hedges_after[kind] < hedges_before[kind]]
+    if dropped:
+        problems.append("hedge/attribution dropped: " + ", ".join(dropped))
     return problems
 
 
@@ -133,6 +223,39 @@ def _scores(hyps: list[str], refs: list[str]) -> dict[str, Any]:
     return out
 
 
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "n/a"
+
+
+def coverage(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """How far the suggestions go, from the evaluated records: ``problems`` (the original's fixable
+    flagged rule/LanguageTool problems, the same for every candidate of a sentence), and for the
+    chosen suggestion ``resolved`` / ``remaining`` (None when there is no suggestion)."""
+    with_suggestion = [r for r in records if r["rewrite"] is not None]
+    problems = sum(r["problems"] for r in records)
+    problems_suggested = sum(r["problems"] for r in with_suggestion)
+    resolved = sum(len(r["resolved"]) for r in with_suggestion)
+    return {
+        "flagged": len(records), "suggestions": len(with_suggestion),
+        "suggestion_share": round(len(with_suggestion) / len(records), 4) if records else None,
+        "partial": sum(1 for r in with_suggestion if r["remaining"]),
+        "problems": problems, "problems_resolved": resolved,
+        "problems_resolved_share": round(resolved / problems, 4) if problems else None,
+        "problems_with_suggestion": problems_suggested,
+        "problems_resolved_share_with_suggestion": round(resolved / problems_suggested, 4) if problems_suggested else None,
+    }
+
+
+def _sheet_ids(stem: str, rows: Sequence[dict]) -> list[str]:
+    """``<file stem>:<row id>`` (the row's position in the file when it has no id), unique."""
+    ids, seen = [], Counter()
+    for row in rows:
+        base = f"{stem}:{row['id'] if row.get('id') is not None else row[_ROW]}"
+        seen[base] += 1
+        ids.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+    return ids
+
+
 @eval_app.command("rewrite")
 def eval_rewrite(
     file: Path = typer.Argument(..., help="JSONL with a machine-translated and a reference field."),
@@ -145,9 +268,13 @@ def eval_rewrite(
     model: str = typer.Option(None, "--model", help="Rewriter model path or id (default: the model store's rewriter)."),
     languagetool: bool = typer.Option(False, "--languagetool/--no-languagetool", help="Use LanguageTool candidates and checks."),
     json_out: Path = typer.Option(None, "--json", help="Also write the numbers and every rewrite to this JSON file."),
+    judge_sheet: Path = typer.Option(None, "--judge-sheet", help="Write a blind A/B sheet of original vs suggestion for a judge "
+                                     "(JSON lines; its key goes to SHEET with .key.jsonl); score it with 'mtcheck eval judge'."),
+    judge_seed: int = typer.Option(0, "--judge-seed", help="Seed of the A/B order on the judge sheet (same seed, same sheet)."),
     config: Path = typer.Option(None, "--config", help="Read settings from this TOML file instead of mtcheck.toml / pyproject.toml."),
 ) -> None:
-    """Rewrite the flagged segments and compare original, raw LLM and verified rewrites with the reference."""
+    """Rewrite the flagged segments: coverage, an independent fact audit, reference metrics for context, and a blind judge sheet."""
+    from mtcheck.cli.eval_judge import key_path_for, write_judge_sheet
     from mtcheck.config import load_settings
     from mtcheck.detect import Detector
     from mtcheck.rewrite import Rewriter
@@ -157,6 +284,8 @@ def eval_rewrite(
         raise InputError("--limit must be at least 1")
     if offset < 0:
         raise InputError("--offset must not be negative")
+    if judge_sheet is not None and judge_sheet.is_dir():
+        raise InputError(f"--judge-sheet {judge_sheet}: is a directory", fix="name a .jsonl file")
     settings = load_settings(config)
     if model:
         settings = settings.with_overrides(tables={**settings.tables, "rewrite": {**settings.section("rewrite"), "model": model}})
@@ -171,7 +300,7 @@ def eval_rewrite(
     detector = Detector(settings, services=services)
     rewriter = Rewriter(settings, detector, services=services, backend=backend)
 
-    originals, references, suggestions, raw, records = [], [], [], [], []
+    originals, references, suggestions, raw, records, evaluated_rows = [], [], [], [], [], []
     rejections: Counter = Counter()
     seen = flagged_total = 0
     seconds = 0.0
@@ -187,36 +316,53 @@ def eval_rewrite(
         seconds += time.perf_counter() - started
         for finding, measured in zip(targets, ranked):
             original = finding.sentence.text
-            best = measured[0].candidate.text if measured and measured[0].candidate.accepted else None
+            row = members[finding.sentence.index]
+            chosen = measured[0] if measured and measured[0].candidate.accepted else None
+            best = chosen.candidate.text if chosen is not None else None
             llm = next((m.candidate.text for m in measured if m.candidate.generator == "llm"), None)
             for m in measured:
                 rejections.update(m.candidate.rejected_by)
             originals.append(original)
-            references.append(" ".join(str(members[finding.sentence.index][reference_field]).split()))
+            references.append(" ".join(str(row[reference_field]).split()))
             suggestions.append(best or original)
             raw.append(llm or original)
-            records.append({"id": members[finding.sentence.index].get("id"), "original": original, "rewrite": best,
+            evaluated_rows.append(row)
+            records.append({"id": row.get("id"), "original": original, "rewrite": best,
+                            "generator": chosen.candidate.generator if chosen is not None else None,
                             "raw_llm": llm, "reference": references[-1],
                             "reasons": len(sentence_reasons(finding.reasons)),
+                            # The original's fixable flagged problems (the same split for every
+                            # candidate), and which of them the chosen suggestion removes / keeps.
+                            "problems": len(measured[0].resolved) + len(measured[0].remaining) if measured else 0,
+                            "resolved": list(chosen.resolved) if chosen is not None else None,
+                            "remaining": list(chosen.remaining) if chosen is not None else None,
                             "candidates": [{"generator": m.candidate.generator, "text": m.candidate.text,
                                             "accepted": m.candidate.accepted, "rejected_by": list(m.candidate.rejected_by),
                                             "detector": m.detector, "original_detector": m.original_detector,
                                             "surprisal": m.surprisal, "similarity": m.similarity, "edit": round(m.edit, 4),
+                                            "resolved": list(m.resolved), "remaining": list(m.remaining),
                                             "score": m.candidate.score}
                                            for m in measured]})
         if len(originals) >= limit:
             break
     if not originals:
         typer.echo(f"no flagged segments among {seen} segments; nothing to evaluate")
+        if judge_sheet is not None:
+            write_judge_sheet(judge_sheet, [], seed=judge_seed)
+            typer.echo(f"judge sheet: 0 pairs written to {judge_sheet}")
         return
 
     n = len(originals)
     changed = sum(s != o for s, o in zip(suggestions, originals))
     damaged = [(o, s, fact_damage(o, s)) for o, s in zip(originals, suggestions) if s != o and fact_damage(o, s)]
     raw_damaged = sum(1 for o, r in zip(originals, raw) if r != o and fact_damage(o, r))
+    reach = coverage(records)
+    for record, sheet_id in zip(records, _sheet_ids(file.stem, evaluated_rows)):
+        record["sheet_id"] = sheet_id
     result = {
         "file": str(file), "system": chosen_system, "offset": offset, "segments_read": seen, "flagged_read": flagged_total, "evaluated": n,
-        "model": getattr(rewriter._backend, "model_id", ""),
+        "model": getattr(getattr(rewriter, "_backend", None), "model_id", ""),
+        "coverage": reach,
         "original": _scores(originals, references), "suggested": _scores(suggestions, references),
         "raw_llm": _scores(raw, references),
         "changed_share": round(changed / n, 3), "raw_llm_changed_share": round(sum(r != o for r, o in zip(raw, originals)) / n, 3),
@@ -226,7 +372,14 @@ def eval_rewrite(
     typer.echo(f"{file.name}: {n} flagged segments evaluated ({flagged_total} flagged of {seen} read"
                + (f" after skipping {offset} rows" if offset else "") + ")"
                + (f", system {chosen_system}" if chosen_system else "") + f", model {result['model']}")
-    typer.echo(f"{'':12}{'chrF':>8}{'BLEU':>8}{'TER':>8}{'mean sent chrF':>16}")
+    typer.echo(f"suggestions: {reach['suggestions']} of {n} flagged sentences ({_share(reach['suggestions'], n)})")
+    typer.echo(f"partial: {reach['partial']} of {reach['suggestions']} suggestions leave a flagged problem")
+    typer.echo(f"flagged rule/LanguageTool spans gone from the suggestions: {reach['problems_resolved']} of {reach['problems']} "
+               f"({_share(reach['problems_resolved'], reach['problems'])}); over the sentences with a suggestion: "
+               f"{reach['problems_resolved']} of {reach['problems_with_suggestion']} "
+               f"({_share(reach['problems_resolved'], reach['problems_with_suggestion'])})")
+    typer.echo(f"{'vs reference':12}{'chrF':>8}{'BLEU':>8}{'TER':>8}{'mean sent chrF':>16}"
+               "  (for context, never as a gate: judge quality blind with --judge-sheet)")
     for label in ("original", "suggested", "raw_llm"):
         s = result[label]
         typer.echo(f"{label:12}{s['chrF'][0]:>8}{s['BLEU'][0]:>8}{s['TER'][0]:>8}{s['mean_sentence_chrF']:>16}")
@@ -235,8 +388,20 @@ def eval_rewrite(
     typer.echo(f"changed: {result['changed_share']:.1%} of segments (raw LLM {result['raw_llm_changed_share']:.1%})")
     typer.echo("rejections by check: " + (", ".join(f"{k} {v}" for k, v in rejections.most_common()) or "none"))
     typer.echo(f"seconds per sentence: {result['seconds_per_sentence']}")
-    typer.echo(f"suggestions that drop or change a number or name (independent audit): {len(damaged)} (raw LLM {raw_damaged})")
+    typer.echo(f"suggestions that change a number, date, name, negation or hedge (independent audit): {len(damaged)} (raw LLM {raw_damaged})")
     for original, suggestion, problems in damaged[:5]:
         typer.echo(f"  - {'; '.join(problems)}: {original!r} -> {suggestion!r}")
+    if judge_sheet is not None:
+        pairs = [{"id": r["sheet_id"], "original": r["original"], "suggestion": r["rewrite"], "reference": r["reference"],
+                  "generator": r["generator"]}
+                 for r in records if r["rewrite"] is not None and r["rewrite"] != r["original"]]
+        key = write_judge_sheet(judge_sheet, pairs, seed=judge_seed)
+        typer.echo(f"judge sheet: {len(pairs)} pairs written to {judge_sheet} (key {key.name}, seed {judge_seed}); "
+                   f"{n - len(pairs)} evaluated sentences left out because the suggestion is the original "
+                   "(ties by construction)")
+        result["judge_sheet"] = {"path": str(judge_sheet), "key": str(key_path_for(judge_sheet)), "seed": judge_seed,
+                                 "pairs": len(pairs), "left_out_identical": n - len(pairs)}
     if json_out:
-        json_out.write_text(json.dumps({**result, "rewrites": records}, indent=2, ensure_ascii=False), encoding="utf-8")
+        from mtcheck.fsutil import atomic_write
+
+        atomic_write(json_out, json.dumps({**result, "rewrites": records}, indent=2, ensure_ascii=False))

@@ -9,7 +9,7 @@ from mtcheck.cli import app
 eval_app = typer.Typer(help="Evaluate detection, rewriting and alignment on labelled data.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
 
-for _name in ("eval_detect", "eval_rewrite", "eval_align"):
+for _name in ("eval_detect", "eval_rewrite", "eval_judge", "eval_align"):
     try:
         __import__(f"mtcheck.cli.{_name}")
     except ModuleNotFoundError as err:
