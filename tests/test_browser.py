@@ -12,7 +12,7 @@ import pytest
 
 from mtcheck import gate
 from mtcheck.report import ReportOptions, render
-from test_report_helpers import XSS_IMG, XSS_SCRIPT, build_result
+from test_report_helpers import NO_SUGGESTION_NOTE, XSS_IMG, XSS_SCRIPT, build_result
 
 pytestmark = pytest.mark.integration
 
@@ -93,6 +93,8 @@ def _press(driver, key):
 
 
 def test_findings_render(report_page):
+    from selenium.webdriver.common.by import By
+
     driver, _page, _downloads, result = report_page
     assert driver.title == "mtcheck review report"
     cards = _cards(driver)
@@ -101,6 +103,12 @@ def test_findings_render(report_page):
     assert [c.get_attribute("data-severity") for c in cards] == ["error", "warning", "info", "warning"]
     first = cards[0].text
     assert "interference/AS_REPORTS" in first and "reported" in first and "Reuters said about 1,300" in first
+    # A partial rewrite shows a visible badge and what it leaves; no suggestion shows why.
+    badges = cards[1].find_elements(By.CSS_SELECTOR, ".partial-badge")
+    assert len(badges) == 1 and badges[0].is_displayed() and badges[0].text.lower() == "partial"
+    assert "Still to fix:" in cards[1].text and "calque" in cards[1].text
+    assert not any(c.find_elements(By.CSS_SELECTOR, ".partial-badge") for c in (cards[0], cards[2], cards[3]))
+    assert f"No suggestion: {NO_SUGGESTION_NOTE}" in cards[3].text
     # The page script ran (a CSP hash mismatch would have blocked it).
     assert driver.execute_script("return typeof window.mtcheckBaseline") == "function"
 

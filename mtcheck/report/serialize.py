@@ -15,8 +15,9 @@ same everywhere. Schema ``mtcheck/report`` version 1 (documented in README, "JSO
           "index", "start", "end", "text", "kind", "score", "flagged", "severity",
           "fingerprint", "suppressed",
           "reasons": [{"source", "rule_id", "message", "start", "end", "category", "suggestions", "weight"}],
-          "rewrite": {"text", "model", "candidates": [{"generator", "text", "accepted", "rejected_by", "score",
-                                                      "checks": [{"name", "passed", "detail"}]}]}   (when rewriting ran)
+          "rewrite": {"text", "model", "partial", "remaining", "note",
+                      "candidates": [{"generator", "text", "accepted", "rejected_by", "score",
+                                      "checks": [{"name", "passed", "detail"}]}]}                  (when rewriting ran)
           "alignment": {"aligned", "references": [{"index", "text", "similarity", "start", "end"}],
                         "before": {metric: {"score", "signature"}}, "after": {...},
                         "hints": [{"ours", "reference", "message"}]}                               (with --reference)
@@ -24,6 +25,13 @@ same everywhere. Schema ``mtcheck/report`` version 1 (documented in README, "JSO
       }],
       "summary": {"documents", "sentences", "prose", "flagged", "exit_code"}
     }
+
+In ``rewrite``, ``text`` is the suggestion or null; ``partial`` (bool) is true when the
+suggestion leaves some of the flagged problems in place, and ``remaining`` (list of strings)
+holds their messages (empty for a complete fix); ``note`` (string) says why there is no
+suggestion ("3 candidates rejected (numbers 2, content 1)"), "" when there is one. These three
+fields were added to version 1 without changing its number: readers that ignore unknown keys
+are unaffected.
 """
 
 from __future__ import annotations
@@ -69,6 +77,9 @@ def rewrite_to_dict(rewrite: Rewrite) -> dict[str, Any]:
     return {
         "text": rewrite.text,
         "model": rewrite.model,
+        "partial": rewrite.partial,
+        "remaining": list(rewrite.remaining),
+        "note": rewrite.note,
         "candidates": [candidate_to_dict(c) for c in rewrite.candidates],
     }
 

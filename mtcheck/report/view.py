@@ -1,4 +1,4 @@
-"""Helpers every format shares: positions in the source, reason spans, word diffs, rule ids."""
+"""Helpers every format shares: positions in the source, reason spans, word diffs, rule ids, the rewrite status."""
 
 from __future__ import annotations
 
@@ -96,12 +96,64 @@ def rewrite_text(finding: Finding) -> str | None:
     return finding.rewrite.text if finding.rewrite is not None and finding.rewrite.text else None
 
 
+def remaining_problems(finding: Finding) -> tuple[str, ...]:
+    """The flagged problems a suggestion leaves in place: empty when it fixes them all or there is none."""
+    rewrite = finding.rewrite
+    return tuple(rewrite.remaining) if rewrite is not None and rewrite_text(finding) else ()
+
+
+def no_suggestion_reason(finding: Finding) -> str:
+    """Why a sentence the rewriter worked on has no suggestion ("" when it has one or rewriting did not run).
+
+    The rewriter's own note when it gave one; otherwise what can still be said (rejected
+    candidates, or none at all), so a sentence without a suggestion always says why.
+    """
+    rewrite = finding.rewrite
+    if rewrite is None or rewrite_text(finding):
+        return ""
+    note = " ".join(rewrite.note.split())
+    if note:
+        return note
+    rejected = sum(1 for c in rewrite.candidates if not c.accepted)
+    if rejected:
+        return f"{rejected} candidate{'s' if rejected != 1 else ''} rejected"
+    return "no candidate rewrite was produced"
+
+
+_ENDS_SENTENCE = re.compile(r"[.!?\u2026][\"'\u2019\u201d\u00bb)\]]*$")
+
+
+def _as_sentence(message: str) -> str:
+    text = " ".join(message.split())
+    return text if not text or _ENDS_SENTENCE.search(text) else text + "."
+
+
+def rewrite_status(finding: Finding, capitalize: bool = False) -> str:
+    """What every plain-text format says about the rewrite besides the suggestion itself.
+
+    ``"partial fix; still: <problem>. <problem>."`` for a suggestion that leaves flagged
+    problems in place, ``"no suggestion: <why>"`` for a sentence the rewriter could not fix,
+    ``""`` for a complete fix or when rewriting did not run.
+    """
+    remaining = remaining_problems(finding)
+    reason = no_suggestion_reason(finding)
+    if remaining:
+        status = "partial fix; still: " + " ".join(_as_sentence(m) for m in remaining)
+    else:
+        status = f"no suggestion: {reason}" if reason else ""
+    return status[:1].upper() + status[1:] if capitalize else status
+
+
 def explanation_lines(finding: Finding, suggestion_label: str = "Suggested") -> list[str]:
-    """Reasons, the suggested rewrite and the reference comparison, one line each, for plain-text formats."""
+    """Reasons, the suggested rewrite (and whether it is partial, or why there is none) and the
+    reference comparison, one line each, for plain-text formats."""
     lines = [f"- {rule_id(r)}: {r.message}" for r in finding.reasons] or [f"- {FALLBACK_MESSAGE}"]
     suggestion = rewrite_text(finding)
     if suggestion:
         lines.append(f"{suggestion_label}: {suggestion}")
+    status = rewrite_status(finding, capitalize=True)
+    if status:
+        lines.append(status)
     alignment = finding.alignment
     if alignment is not None:
         if not alignment.references:

@@ -22,7 +22,9 @@ from mtcheck.report.view import (
     FALLBACK_MESSAGE,
     SEVERITIES,
     fingerprint_of,
+    no_suggestion_reason,
     quoted,
+    remaining_problems,
     rewrite_text,
     rule_id,
     points_at_words,
@@ -86,6 +88,8 @@ class Card:
     diff: list[tuple[str, str]] | None
     rejected: list[dict[str, Any]]
     accepted_candidates: int
+    remaining: tuple[str, ...]  # problems a partial suggestion leaves in place
+    note: str  # why there is no suggestion ("" when there is one or rewriting did not run)
     references: list[dict[str, Any]]
     scores: list[dict[str, Any]]
     hints: list[dict[str, str]]
@@ -150,6 +154,8 @@ def _card(result: DocumentResult, finding: Finding, card_id: str) -> Card:
         diff=word_diff(finding.sentence.text, suggestion) if suggestion else None,
         rejected=rejected,
         accepted_candidates=sum(1 for c in candidates if c.accepted),
+        remaining=remaining_problems(finding),
+        note=no_suggestion_reason(finding),
         references=references,
         scores=scores,
         hints=hints,

@@ -1,7 +1,10 @@
 """``--format sarif``: SARIF 2.1.0 for code-scanning tools (GitHub code scanning, IDE viewers).
 
 One result per flagged sentence. Its rule is the sentence's strongest reason; the other
-reasons are related locations. Suppressed findings stay in the log with a ``suppressions``
+reasons are related locations. A verified rewrite is a ``fix``; a partial one (it leaves some
+flagged problems in place) is still offered, and its message, fix description and
+``properties.partial``/``properties.remaining`` say so; without a fix, ``properties.rewriteNote``
+says why. Suppressed findings stay in the log with a ``suppressions``
 entry, which is how SARIF consumers expect accepted alerts to look. Columns count Unicode
 code points (``columnKind``), the same unit as mtcheck's offsets.
 """
@@ -21,9 +24,12 @@ from mtcheck.report.view import (
     FALLBACK_MESSAGE,
     FALLBACK_RULE,
     fingerprint_of,
+    no_suggestion_reason,
     position,
     primary_reason,
+    remaining_problems,
     reported,
+    rewrite_status,
     rewrite_text,
     rule_id,
 )
@@ -77,6 +83,12 @@ def _message(finding: Finding) -> str:
     return " ".join([head, *explanation_lines(finding, suggestion_label="Suggested rewrite")])
 
 
+def _fix_description(finding: Finding) -> str:
+    text = "Verified rewrite proposed by mtcheck" + (f" ({finding.rewrite.model})" if finding.rewrite.model else "")
+    status = rewrite_status(finding, capitalize=True)  # a partial fix says so, and what it leaves
+    return f"{text}. {status}" if status else text
+
+
 def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     document = result.document
     sentence = finding.sentence
@@ -92,6 +104,14 @@ def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]
         "partialFingerprints": {"mtcheckSentence/v1": fingerprint_of(result, finding)},
         "properties": {"score": round(finding.score, 4), "severity": finding.severity, "sentenceIndex": sentence.index},
     }
+    if finding.rewrite is not None:
+        # What the editor reads in the message, as data for tools: a partial fix and what it leaves,
+        # or why there is no fix.
+        out["properties"]["partial"] = bool(remaining_problems(finding))
+        out["properties"]["remaining"] = list(remaining_problems(finding))
+        reason = no_suggestion_reason(finding)
+        if reason:
+            out["properties"]["rewriteNote"] = reason
     if finding.alignment is not None:
         out["properties"]["reference"] = alignment_to_dict(finding.alignment)
     related = []
@@ -110,7 +130,7 @@ def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]
     if suggestion:
         out["fixes"] = [
             {
-                "description": {"text": "Verified rewrite proposed by mtcheck" + (f" ({finding.rewrite.model})" if finding.rewrite.model else "")},
+                "description": {"text": _fix_description(finding)},
                 "artifactChanges": [
                     {
                         "artifactLocation": _artifact_location(document),

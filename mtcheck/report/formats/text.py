@@ -16,6 +16,7 @@ from mtcheck.report.view import (
     position,
     quoted,
     reported,
+    rewrite_status,
     rewrite_text,
     rule_id,
     span_in_sentence,
@@ -67,8 +68,9 @@ def _finding_block(result: DocumentResult, finding: Finding):
     if suggestion:
         block.append("\n  suggest: ", style="green")
         block.append(suggestion, style="green")
-    elif finding.rewrite is not None and finding.rewrite.candidates:
-        block.append(f"\n  no rewrite passed verification ({len(finding.rewrite.candidates)} rejected)", style="dim")
+    status = rewrite_status(finding)
+    if status:
+        block.append(f"\n  {status}", style="yellow" if suggestion else "dim")
     alignment = finding.alignment
     if alignment is not None and alignment.references:
         best = alignment.references[0]
