@@ -48,10 +48,12 @@ def fluency_model_path() -> str:
 
 @lru_cache(maxsize=1)
 def load_spacy() -> Any:
+    """The full pipeline, lemmatizer included: the fact checks compare content words by lemma
+    ("responded" is "respond") and nouns by number (NN/NNS)."""
     try:
         import spacy
 
-        return spacy.load(SPACY_MODEL, disable=["lemmatizer"])
+        return spacy.load(SPACY_MODEL)
     except Exception as err:
         raise ModelError(f"cannot load the spaCy model {SPACY_MODEL}: {err}", fix="make python") from None
 
