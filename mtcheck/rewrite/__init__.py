@@ -8,19 +8,23 @@ candidate as ``Rewrite.text`` (None when none passed) and every candidate with i
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
+from dataclasses import dataclass
 from typing import Any, Sequence
 
 from mtcheck.config import Settings
-from mtcheck.errors import ConfigError
 from mtcheck.rewrite.cache import GenerationCache
 from mtcheck.rewrite.generate import (RULE_SOURCES, combined_candidate, hint_lines, languagetool_candidate,
                                      reason_lt_candidate, rule_candidate, sentence_reasons)
-from mtcheck.rewrite.prompt import PROMPT_VERSION, clean_output, editor_prompt, keep_ending
+from mtcheck.rewrite.prompt import PROMPT_VERSION, ChatPrompt, clean_output, editor_prompt, keep_ending, repair_prompt
 from mtcheck.rewrite.rank import rank
-from mtcheck.rewrite.verify import Measured, Verifier
+from mtcheck.rewrite.verify import Measured, Verifier, keep_rules
 from mtcheck.types import Candidate, Document, Finding, Reason, Rewrite, Sentence, TermHint
 
-__all__ = ["Rewriter", "PROMPT_VERSION"]
+__all__ = ["Rewriter", "Job", "PROMPT_VERSION"]
+
+# Candidates from the LLM per sentence: the greedy answer, then samples when it does not settle the sentence.
+DEFAULT_CANDIDATES = 3
 
 
 def _max_tokens(sentence: str, cap: int) -> int:
@@ -28,11 +32,59 @@ def _max_tokens(sentence: str, cap: int) -> int:
     return max(32, min(cap, int(len(sentence) / 3.5 * 1.5) + 24))
 
 
-def _clip(text: str, limit: int = 200, tail: bool = False) -> str:
+def _clip(text: str, limit: int = 160, tail: bool = False) -> str:
     # Neighbours are context, not material: a bounded slice keeps the prompt (and its cost) small.
     if len(text) <= limit:
         return text
     return "…" + text[-limit:] if tail else text[:limit] + "…"
+
+
+@dataclass(frozen=True)
+class Job:
+    """What the LLM prompt for one flagged sentence is built from."""
+
+    sentence: str
+    before: str = ""
+    after: str = ""
+    hints: tuple[str, ...] = ()  # one line per problem: words, what is wrong, the known fix
+
+    def prompt(self) -> ChatPrompt:
+        return editor_prompt(self.sentence, self.before, self.after, self.hints)
+
+
+# What a failed check tells the model on its second try.
+_FAULTS = {
+    "numbers": "it changed a number ({})",
+    "dates": "it changed a date ({})",
+    "entities": "it dropped a name ({})",
+    "content": "it dropped information ({})",
+    "quotations": "it changed a quotation ({})",
+    "negation": "it changed a negation ({})",
+    "modality": "it dropped a hedge or who said it ({})",
+    "approximation": "it changed how exact a number is ({})",
+    "plurality": "it changed singular and plural ({})",
+    "edit size": "it changed more than the problems need",
+    "similarity": "it changed the meaning",
+    "languagetool": "it added a grammar error ({})",
+    "problems": "it added a translation problem ({})",
+}
+
+
+def _faults(measured: Measured) -> list[str]:
+    out = []
+    for check in measured.candidate.checks:
+        if not check.passed and check.name in _FAULTS:
+            out.append(_FAULTS[check.name].format(check.detail).replace(" ()", ""))
+    return out
+
+
+def _note(measured: Sequence[Measured]) -> str:
+    """Why a flagged sentence has no suggestion, in editor language."""
+    if not measured:
+        return "no candidate differed from the original (the model returned it unchanged)"
+    counts = Counter(name for m in measured for name in m.candidate.rejected_by)
+    reasons = ", ".join(f"{name} {n}" for name, n in counts.most_common())
+    return f"{len(measured)} candidate{'s' if len(measured) != 1 else ''} rejected ({reasons})"
 
 
 class Rewriter:
@@ -43,24 +95,28 @@ class Rewriter:
         self.detector = detector
         self.services = services or {}
         options = settings.section("rewrite")
-        self.n = int(options.get("candidates", 1))
+        # Greedy first; when it does not settle a sentence, n - 1 samples from the same prompt.
+        self.n = int(options.get("candidates", DEFAULT_CANDIDATES))
         self.temperature = float(options.get("temperature", 0.0))
+        self.sample_temperature = float(options.get("sample_temperature", 0.7))
+        self.repair_pass = bool(options.get("repair", True))
         self.seed = int(options.get("seed", 0))
         self.max_tokens = int(options.get("max_tokens", 200))
         self.use_llm = bool(options.get("llm", True))
+        # The previous sentence as context: off by default. The 1.5B editor rarely needs it (the
+        # problems are inside the sentence) and it costs about a second of prompt per sentence.
+        self.context = bool(options.get("context", False))
         self.rule_sources = tuple(options.get("rule_sources", RULE_SOURCES))
         # House style may keep what a rule flags (e.g. "50 thousand" for a newsroom that writes
         # numbers as the source did): those reasons are still reported, but no candidate applies
         # them, the LLM is not asked to, and they buy no room for a larger edit.
-        keep = options.get("keep_rules", ())
-        if isinstance(keep, str):
-            keep = [keep]
-        if not isinstance(keep, (list, tuple)) or not all(isinstance(k, str) for k in keep):
-            raise ConfigError("[rewrite] keep_rules must be a list of rule ids, e.g. [\"thousand-count\"]")
-        self.keep_rules = frozenset(keep)
+        self.keep_rules = keep_rules(settings)
         self._backend_name = backend if isinstance(backend, str) or backend is None else None
         self._backend = None if isinstance(backend, str) or backend is None else backend
         self.verifier = verifier or Verifier(settings, detector=detector, services=self.services)
+        if self.verifier.languagetool is None and self.services.get("languagetool") is not None:
+            # One LanguageTool for the candidates, their checks and the problems found in both.
+            self.verifier.languagetool = self.services["languagetool"]
         self.cache = cache or GenerationCache(enabled=settings.cache)
 
     @property
@@ -72,38 +128,32 @@ class Rewriter:
         return self._backend
 
     # -- generation ------------------------------------------------------------------------
-    def llm_candidates(self, jobs: Sequence[tuple[str, str, str, tuple[str, ...]]]) -> list[list[str]]:
-        """Raw model outputs for (sentence, before, after, hints), from the cache when possible."""
-        results: list[list[str] | None] = [None] * len(jobs)
-        todo, prompts = [], []
-        for i, (text, before, after, hints) in enumerate(jobs):
-            key = GenerationCache.key(
-                model=self.backend.model_id, prompt=PROMPT_VERSION, sentence=text, before=before, after=after,
-                hints=list(hints), n=self.n, temperature=self.temperature, seed=self.seed,
-                max_tokens=_max_tokens(text, self.max_tokens),
-            )
-            cached = self.cache.get(key)
-            if cached is not None:
-                results[i] = cached
-            else:
-                todo.append((i, key))
-                prompts.append(editor_prompt(text, before, after, hints))
-        for (i, key), prompt in zip(todo, prompts):
-            # One call per prompt: each has its own token budget.
-            texts = self.backend.generate([prompt], n=self.n, temperature=self.temperature,
-                                          max_tokens=_max_tokens(prompt.sentence, self.max_tokens), seed=self.seed)[0]
+    def generate(self, prompt: ChatPrompt, n: int = 1, temperature: float | None = None, kind: str = "greedy") -> list[str]:
+        """Cleaned model outputs for one prompt, from the cache when possible."""
+        temperature = self.temperature if temperature is None else temperature
+        max_tokens = _max_tokens(prompt.sentence, self.max_tokens)
+        key = GenerationCache.key(
+            model=self.backend.model_id, prompt=PROMPT_VERSION, system=prompt.system, user=prompt.user, kind=kind,
+            n=n, temperature=temperature, seed=self.seed, max_tokens=max_tokens,
+        )
+        texts = self.cache.get(key)
+        if texts is None:
+            seed = self.seed if kind == "greedy" else self.seed + 1
+            texts = self.backend.generate([prompt], n=n, temperature=temperature, max_tokens=max_tokens, seed=seed)[0]
             self.cache.put(key, texts)
-            results[i] = texts
-        return [r or [] for r in results]
+        return [keep_ending(prompt.sentence, clean_output(t)) for t in texts]
+
+    def llm_candidates(self, jobs: Sequence[Job]) -> list[list[str]]:
+        """The greedy answer to each job's prompt."""
+        return [self.generate(job.prompt()) for job in jobs]
 
     def editable(self, finding: Finding) -> tuple[Reason, ...]:
         """The finding's reasons the rewrite acts on (all but the ``keep_rules``)."""
         return tuple(r for r in finding.reasons if r.rule_id not in self.keep_rules)
 
-    @staticmethod
-    def jobs_for(sentences: Sequence[Sentence], targets: Sequence[Finding],
-                 hints: dict[int, list[TermHint]] | None = None) -> list[tuple[str, str, str, tuple[str, ...]]]:
-        """(sentence, previous, next, hint lines) for each target: what the LLM prompt is built from."""
+    def jobs_for(self, sentences: Sequence[Sentence], targets: Sequence[Finding],
+                 hints: dict[int, list[TermHint]] | None = None, document_text: str | None = None) -> list[Job]:
+        """The prompt material for each target: the sentence, its neighbours in the same block, and its problems."""
         prose = [s for s in sentences if s.kind == "prose"]
         position = {s.index: i for i, s in enumerate(prose)}
         jobs = []
@@ -113,46 +163,102 @@ class Rewriter:
             before = prose[i - 1].text if i is not None and i > 0 and prose[i - 1].block == s.block else ""
             after = prose[i + 1].text if i is not None and i + 1 < len(prose) and prose[i + 1].block == s.block else ""
             terms = tuple((hints or {}).get(s.index, ()))
-            jobs.append((s.text, _clip(before, tail=True), _clip(after), hint_lines(finding.reasons, terms)))
+            if not self.context:
+                before = ""
+            jobs.append(Job(s.text, _clip(before, tail=True), "", hint_lines(finding.reasons, terms, s, document_text)))
         return jobs
+
+    def fixed_candidates(self, finding: Finding, document_text: str | None) -> list[Candidate]:
+        """The deterministic fixes: rule suggestions, LanguageTool's replacements, and both at once."""
+        s = finding.sentence
+        if self.verifier.languagetool is not None:
+            matches = [m for m in self.verifier.languagetool_matches([s.text])[s.text] if m.rule_id not in self.keep_rules]
+            lt = languagetool_candidate(s.text, matches)
+        else:
+            matches, lt = None, reason_lt_candidate(s, finding.reasons, document_text)
+        found = [rule_candidate(s, finding.reasons, document_text, self.rule_sources), lt,
+                 combined_candidate(s, finding.reasons, document_text, matches, self.rule_sources)]
+        return [c for c in found if c is not None]
+
+    @staticmethod
+    def _unique(original: str, found: Sequence[Candidate], seen: Sequence[str] = ()) -> list[Candidate]:
+        unique: dict[str, Candidate] = {}
+        for cand in found:
+            if cand.text and cand.text != original and cand.text not in unique and cand.text not in seen:
+                unique[cand.text] = cand
+        return list(unique.values())
 
     def candidates_for(self, document: Document | None, sentences: Sequence[Sentence], targets: Sequence[Finding],
                        hints: dict[int, list[TermHint]] | None = None) -> list[list[Candidate]]:
+        """First-round candidates: the deterministic fixes and the LLM's greedy answer."""
         doc_text = document.text if document is not None else None
+        jobs = self.jobs_for(sentences, targets, hints, doc_text)
+        return [self._first_round(f, job, doc_text) for f, job in zip(targets, jobs)]
 
-        lt_matches: list[list[Any]] = [[] for _ in targets]
-        service = self.services.get("languagetool")
-        if service is not None and targets:
-            lt_matches = [[m for m in found if m.rule_id not in self.keep_rules]
-                          for found in service.check_paragraphs([f.sentence.text for f in targets])]
+    def _wants_llm(self, finding: Finding) -> bool:
+        # A sentence flagged only for the article around it has nothing of its own to fix: asking
+        # the model anyway costs seconds and invites churn.
+        return self.use_llm and bool(sentence_reasons(finding.reasons))
 
-        targets = [dataclasses.replace(f, reasons=self.editable(f)) for f in targets] if self.keep_rules else targets
-        jobs = self.jobs_for(sentences, targets, hints)
-        generated = self.llm_candidates(jobs) if self.use_llm and jobs else [[] for _ in jobs]
+    def _first_round(self, finding: Finding, job: Job, document_text: str | None) -> list[Candidate]:
+        found = self.fixed_candidates(finding, document_text)
+        if self._wants_llm(finding):
+            found += [Candidate("llm", t) for t in self.generate(job.prompt())]
+        return self._unique(finding.sentence.text, found)
 
-        out = []
-        for finding, matches, texts in zip(targets, lt_matches, generated):
-            s = finding.sentence
-            found = [
-                rule_candidate(s, finding.reasons, doc_text, self.rule_sources),
-                languagetool_candidate(s.text, matches) if service is not None else reason_lt_candidate(s, finding.reasons, doc_text),
-                combined_candidate(s, finding.reasons, doc_text, matches if service is not None else None, self.rule_sources),
-                *(Candidate("llm", keep_ending(s.text, clean_output(t))) for t in texts),
-            ]
-            unique: dict[str, Candidate] = {}
-            for cand in found:
-                if cand is not None and cand.text and cand.text != s.text and cand.text not in unique:
-                    unique[cand.text] = cand
-            out.append(list(unique.values()))
-        return out
+    def _settled(self, measured: Sequence[Measured]) -> bool:
+        """A sentence needs no more candidates when an accepted one leaves no flagged problem and
+        the model's own attempt (if it made one) passed too: a rejected attempt says the model saw
+        more to fix than the rules did ("78 thousand" fixed, the sentence around it still broken)."""
+        llm = [m for m in measured if m.candidate.generator.startswith("llm")]
+        return (any(m.candidate.accepted and not m.remaining for m in measured)
+                and (not llm or any(m.candidate.accepted for m in llm)))
+
+    def samples(self, job: Job, measured: Sequence[Measured]) -> list[Candidate]:
+        """n - 1 samples of the same prompt. Asked right after the greedy answer, while llama.cpp
+        still holds the evaluated prompt, they cost only their own tokens."""
+        if self.n <= 1:
+            return []
+        return [Candidate("llm-sample", t) for t in
+                self.generate(job.prompt(), n=self.n - 1, temperature=self.sample_temperature, kind="sample")]
+
+    def repair(self, job: Job, measured: Sequence[Measured]) -> list[Candidate]:
+        """One more try for the best LLM attempt, naming the problems it left and the checks it failed."""
+        llm = [m for m in rank(measured) if m.candidate.generator.startswith("llm")]
+        if not self.repair_pass or not llm:
+            return []
+        attempt = llm[0]
+        messages = {p.key: f"{_quote(p.words)}: {p.message}" for p in self.verifier.problems(job.sentence)}
+        remaining = [messages.get(k, k) for k in attempt.remaining]
+        faults = _faults(attempt)
+        if not remaining and not faults:
+            return []
+        prompt = repair_prompt(job.sentence, attempt.candidate.text, remaining, faults, job.before, job.after)
+        return [Candidate("llm-repair", t) for t in self.generate(prompt, kind="repair")]
+
+    def rewrite_one(self, finding: Finding, job: Job, document_text: str | None = None) -> list[Measured]:
+        """Every candidate for one flagged sentence, verified and ranked: the deterministic fixes and
+        the greedy answer first; samples and then a repair only while the sentence is not settled."""
+        original = finding.sentence.text
+        count = len(sentence_reasons(finding.reasons))
+        candidates = self._first_round(finding, job, document_text)
+        measured = self.verifier.verify([(original, candidates)], reasons=[count])[0] if candidates else []
+        if self._wants_llm(finding):
+            for step in (self.samples, self.repair):
+                if self._settled(measured):
+                    break
+                more = self._unique(original, step(job, measured), [m.candidate.text for m in measured])
+                if more:
+                    measured = list(measured) + self.verifier.verify([(original, more)], reasons=[count])[0]
+        return rank(measured)
 
     # -- the stage -------------------------------------------------------------------------
     def rewrite_texts(self, document: Document | None, sentences: Sequence[Sentence], targets: Sequence[Finding],
                       hints: dict[int, list[TermHint]] | None = None) -> list[list[Measured]]:
-        candidates = self.candidates_for(document, sentences, targets, hints)
-        verified = self.verifier.verify([(f.sentence.text, c) for f, c in zip(targets, candidates)],
-                                        reasons=[len(sentence_reasons(self.editable(f))) for f in targets])
-        return [rank(m) for m in verified]
+        targets = [dataclasses.replace(f, reasons=self.editable(f)) for f in targets] if self.keep_rules else list(targets)
+        doc_text = document.text if document is not None else None
+        jobs = self.jobs_for(sentences, targets, hints, doc_text)
+        return [self.rewrite_one(f, job, doc_text) for f, job in zip(targets, jobs)]
 
     def rewrite(self, document: Document, sentences: Sequence[Sentence], findings: Sequence[Finding],
                 hints: dict[int, list[TermHint]] | None = None) -> tuple[Finding, ...]:
@@ -163,11 +269,21 @@ class Rewriter:
         model = self._backend.model_id if self._backend is not None else ""
         by_index = {}
         for finding, measured in zip(targets, ranked):
-            top = measured[0].candidate if measured and measured[0].candidate.accepted else None
+            top = measured[0] if measured and measured[0].candidate.accepted else None
+            messages = {p.key: f"{_quote(p.words)}: {p.message}" for p in self.verifier.problems(finding.sentence.text)}
+            note = ""
+            if top is None:
+                note = _note(measured) if measured or sentence_reasons(self.editable(finding)) else (
+                    "nothing in the sentence itself was flagged (it reads as translated with the article around it)")
             by_index[finding.sentence.index] = Rewrite(
-                text=top.text if top else None, candidates=tuple(m.candidate for m in measured), model=model
+                text=top.candidate.text if top else None, candidates=tuple(m.candidate for m in measured), model=model,
+                remaining=tuple(messages.get(k, k) for k in top.remaining) if top else (), note=note,
             )
         chosen = {id(f) for f in targets}
         return tuple(
             dataclasses.replace(f, rewrite=by_index[f.sentence.index]) if id(f) in chosen else f for f in findings
         )
+
+
+def _quote(words: str) -> str:
+    return f"“{' '.join(words.split())}”"

@@ -120,13 +120,42 @@ def sentence_reasons(reasons: Sequence[Reason]) -> list[Reason]:
     return [r for r in reasons if r.source not in ARTICLE_SOURCES]
 
 
-def hint_lines(reasons: Sequence[Reason], terms: Sequence[TermHint] = ()) -> tuple[str, ...]:
-    lines = []
-    for reason in sorted(sentence_reasons(reasons), key=lambda r: -r.weight):
-        line = reason.message
-        if reason.suggestions:
-            line += f" (suggested: {reason.suggestions[0]})"
-        lines.append(line)
+def _hint_source(reason: Reason) -> bool:
+    from mtcheck.rewrite.problems import UNFIXABLE_GROUPS, UNFIXABLE_RULES
+
+    if reason.source in ARTICLE_SOURCES or reason.rule_id in UNFIXABLE_RULES:
+        return False
+    return not (reason.source == "languagetool" and reason.category in UNFIXABLE_GROUPS)
+
+
+def _quoted(text: str) -> str:
+    return f"“{' '.join(text.split())}”"
+
+
+def hint_lines(reasons: Sequence[Reason], terms: Sequence[TermHint] = (), sentence: Sentence | None = None,
+               document_text: str | None = None) -> tuple[str, ...]:
+    """One short line per flagged span for the prompt: the words and the fix a rule knows
+    ("“As reports Reuters” → “As Reuters reports”"), else the words and what is wrong. Reasons about
+    the whole sentence's style name nothing to fix and only cost prompt tokens; a span flagged by two
+    finders (a rule and its LanguageTool twin) is named once."""
+    lines: list[str] = []
+    taken: list[tuple[int, int]] = []
+    for reason in sorted((r for r in reasons if _hint_source(r)), key=lambda r: -r.weight):
+        if sentence is None:
+            lines.append(reason.message)
+            continue
+        span = _local_span(sentence, reason, document_text)
+        if span is None or span[1] - span[0] >= len(sentence.text) - 1:
+            continue
+        if any(span[0] < end and start < span[1] for start, end in taken):
+            continue
+        taken.append(span)
+        words = _quoted(sentence.text[span[0]:span[1]])
+        if reason.suggestions and reason.source in RULE_SOURCES + ("languagetool",):
+            fix = reason.suggestions[0]
+            lines.append(f"{words} → {_quoted(fix)}" if fix else f"{words}: delete it ({reason.message})")
+        else:
+            lines.append(f"{words}: {reason.message}")
     for hint in terms:
         lines.append(f"The reference article says “{hint.reference}” where this says “{hint.ours}”: {hint.message}")
     return tuple(dict.fromkeys(lines))

@@ -8,29 +8,38 @@ of a document: one detector call, one embedder call.
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.rewrite.facts import fact_checks
+from mtcheck.rewrite.problems import Problem, find_problems, introduced, resolution
 from mtcheck.types import Candidate, Check
 
 DEFAULT_SIMILARITY = 0.75
 # SmolLM2's mean surprisal differs by about 0.1 nats between equally fluent paraphrases
 # (word order alone moves it), so "not more surprising" allows that much noise.
 DEFAULT_SURPRISAL_TOLERANCE = 0.1
-# A copy editor's edit is proportionate to what is wrong: each problem the detector named
-# buys this share of the sentence's characters (Levenshtein distance / original length),
-# up to the cap. Tuned on MLQE-PE train and WMT22 ALMAnaCH-Inria rows 0-499 (see
-# mtcheck/bench_rewrite.py's neighbour, the eval command's --offset), never on the rows we report.
-DEFAULT_EDIT_PER_REASON = 0.12
-DEFAULT_EDIT_CAP = 0.35
-# ... but a short sentence still gets room for one word-order fix ("As reports Reuters" ->
-# "As Reuters reports" is 14 characters) whatever its length.
-DEFAULT_EDIT_FLOOR_CHARS = 16
-# "Clearly better": the detector's MT probability must fall by at least this much. A rewrite
-# that the detector scores about the same is churn, and on post-edited data churn costs TER.
+# A copy editor's edit is proportionate to what is wrong: every fixable problem found in the
+# sentence buys this share of its words, on top of a base that allows one small grammar fix, up
+# to the cap. Word salad with four or five problems may so be recast whole; a sentence with one
+# problem gets a small edit.
+DEFAULT_EDIT_BASE = 0.15
+DEFAULT_EDIT_PER_PROBLEM = 0.15
+DEFAULT_EDIT_CAP = 0.9
+# ... and a short sentence still gets room for a two-word fix whatever its length.
+DEFAULT_EDIT_FLOOR_WORDS = 2
+# "Clearly better" when no flagged problem was resolved: the detector's MT probability must fall
+# by at least this much. A rewrite that the detector scores about the same is churn.
 DEFAULT_MIN_GAIN = 0.02
+# A candidate that resolves a flagged problem and keeps the meaning is not vetoed by a small rise
+# of the detector's sentence-alone score: on unseen news that score ranks an MT sentence above an
+# English-written one only about 3 times in 4, so a rise up to this much is noise.
+DEFAULT_MAX_RISE = 0.1
+# Resolving a problem may cost a little fluency under a 135M LM ("78 thousand" -> "78,000").
+DEFAULT_RESOLVED_SURPRISAL_TOLERANCE = 0.3
 
 
 @dataclass(frozen=True)
@@ -41,12 +50,13 @@ class Measured:
     detector: float | None = None
     surprisal: float | None = None
     similarity: float | None = None
-    edit: float = 0.0  # character edit distance / original length
+    edit: float = 0.0  # share of the original's words changed (see edit_share)
     original_detector: float | None = None
     # The original's fixable problems (rule or LanguageTool id and the flagged words), split by
     # whether the candidate still has them: len(resolved) + len(remaining) is the original's count.
     resolved: tuple[str, ...] = ()
     remaining: tuple[str, ...] = ()
+    original_surprisal: float | None = None
 
     @property
     def gain(self) -> float | None:
@@ -56,32 +66,47 @@ class Measured:
         return self.original_detector - self.detector
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+|[^\w\s]", text.lower())
+
+
+def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        current = [0]
+        for j, y in enumerate(b, 1):
+            current.append(previous[j - 1] + 1 if x == y else max(previous[j], current[j - 1]))
+        previous = current
+    return previous[-1]
+
+
+# A word moved costs this share of a word changed: "As reports Reuters" -> "As Reuters reports"
+# changes no word at all, and an editor reads a word-order fix as a small edit.
+MOVE_COST = 0.3
+
+
 def edit_share(original: str, candidate: str) -> float:
-    """Character-level Levenshtein distance divided by the original's length."""
+    """How much of the original a candidate changes, by words: words replaced, added or dropped,
+    plus ``MOVE_COST`` for each word kept but moved, divided by the original's length in words."""
     if original == candidate:
         return 0.0
-    # Strip the common head and tail first: a minimal edit leaves most of the sentence alone,
-    # and the quadratic table is then only as big as the changed middle.
-    head = 0
-    while head < min(len(original), len(candidate)) and original[head] == candidate[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(original), len(candidate)) - head and original[-1 - tail] == candidate[-1 - tail]:
-        tail += 1
-    a, b = original[head:len(original) - tail], candidate[head:len(candidate) - tail]
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1] / max(1, len(original))
+    a, b = _words(original), _words(candidate)
+    common = Counter(a) & Counter(b)
+    overlap = sum(common.values())
+    changed = max(len(a), len(b)) - overlap
+    # Words both keep, in each one's order: those outside their longest common subsequence moved.
+    kept_a = [w for w in a if common.get(w)]
+    kept_b = [w for w in b if common.get(w)]
+    moved = overlap - _lcs(kept_a, kept_b)
+    return (changed + MOVE_COST * moved) / max(1, len(a))
 
 
-def edit_bound(original: str, reasons: int, per_reason: float = DEFAULT_EDIT_PER_REASON, cap: float = DEFAULT_EDIT_CAP,
-               floor_chars: int = DEFAULT_EDIT_FLOOR_CHARS) -> float:
-    """The largest edit (as a share of the original's characters) a candidate may make."""
-    return max(floor_chars / max(1, len(original)), min(cap, per_reason * max(1, reasons)))
+def edit_bound(original: str, problems: float, per_problem: float = DEFAULT_EDIT_PER_PROBLEM,
+               base: float = DEFAULT_EDIT_BASE, cap: float = DEFAULT_EDIT_CAP) -> float:
+    """The largest edit (a share of the original's words) a candidate may make: a sentence with
+    one problem gets a small edit, word salad with many may be recast whole."""
+    words = max(1, len(_words(original)))
+    return max(DEFAULT_EDIT_FLOOR_WORDS / words, min(cap, base + per_problem * max(0.0, problems)))
 
 
 class _Parses:
@@ -106,6 +131,18 @@ def _count_lt(matches: Sequence[Any]) -> dict[str, int]:
     return counts
 
 
+def keep_rules(settings: Settings) -> frozenset[str]:
+    """``[rewrite] keep_rules``: house-style rules whose reasons are reported but never rewritten."""
+    from mtcheck.errors import ConfigError
+
+    keep = settings.section("rewrite").get("keep_rules", ())
+    if isinstance(keep, str):
+        keep = [keep]
+    if not isinstance(keep, (list, tuple)) or not all(isinstance(k, str) for k in keep):
+        raise ConfigError("[rewrite] keep_rules must be a list of rule ids, e.g. [\"thousand-count\"]")
+    return frozenset(keep)
+
+
 class Verifier:
     """Checks candidates; models come in as callables so tests can replace them."""
 
@@ -121,11 +158,15 @@ class Verifier:
         options = settings.section("rewrite")
         self.settings = settings
         self.threshold = float(options.get("similarity_threshold", DEFAULT_SIMILARITY))
-        self.edit_per_reason = float(options.get("edit_per_reason", DEFAULT_EDIT_PER_REASON))
+        self.edit_base = float(options.get("edit_base", DEFAULT_EDIT_BASE))
+        self.edit_per_problem = float(options.get("edit_per_problem", DEFAULT_EDIT_PER_PROBLEM))
         self.edit_cap = float(options.get("edit_cap", DEFAULT_EDIT_CAP))
-        self.edit_floor = int(options.get("edit_floor_chars", DEFAULT_EDIT_FLOOR_CHARS))
         self.min_gain = float(options.get("min_gain", DEFAULT_MIN_GAIN))
+        self.max_rise = float(options.get("max_rise", DEFAULT_MAX_RISE))
         self.surprisal_tolerance = float(options.get("surprisal_tolerance", DEFAULT_SURPRISAL_TOLERANCE))
+        self.resolved_tolerance = float(options.get("resolved_surprisal_tolerance", DEFAULT_RESOLVED_SURPRISAL_TOLERANCE))
+        self.keep = keep_rules(settings)
+        self.allow = tuple(settings.allow or ())
         self.detector = detector
         # The detector's own threshold (config override or the model's validated default).
         self.flag_threshold = float(getattr(detector, "threshold", None) or settings.threshold or 0.5)
@@ -134,6 +175,7 @@ class Verifier:
         self._surprisal = surprisal
         self._nlp = nlp
         self.use_models = bool(options.get("model_checks", True))
+        self._matches: dict[str, list[Any]] = {}
 
     # Models are loaded on first use, so a Verifier with fakes never touches them.
     def similarity(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
@@ -163,33 +205,56 @@ class Verifier:
         also a load; benchmarks and long runs call this before timing."""
         self.verify([("The talks ended on Monday.", [Candidate("warm-up", "The talks ended on Monday, officials said.")])])
 
+    # -- problems ------------------------------------------------------------------------------
+    def languagetool_matches(self, texts: Sequence[str]) -> dict[str, list[Any]]:
+        """LanguageTool's matches per text, each text checked once per Verifier."""
+        if self.languagetool is None:
+            return {}
+        todo = [t for t in dict.fromkeys(texts) if t not in self._matches]
+        if todo:
+            self._matches.update(zip(todo, self.languagetool.check_paragraphs(todo)))
+        return {t: self._matches[t] for t in texts}
+
+    def problems(self, text: str) -> list[Problem]:
+        """The fixable problems of ``text`` (interference rules, and LanguageTool when in use)."""
+        matches = self.languagetool_matches([text]).get(text) if self.languagetool is not None else None
+        return find_problems(text, matches, self.keep, self.allow)
+
     def verify(self, items: Sequence[tuple[str, Sequence[Candidate]]], reasons: Sequence[int] | None = None) -> list[list[Measured]]:
         """``items`` are (original sentence, its candidates); the result mirrors it. ``reasons`` is the
-        number of problems named for each original: it bounds how large an edit may be."""
+        number of problems named for each original (the fixable problems found again here count when
+        there are more): it bounds how large an edit may be."""
         pairs = [(orig, c.text) for orig, cands in items for c in cands]
         if not pairs:
             return [[] for _ in items]
         originals = list(dict.fromkeys(orig for orig, _ in items))
         texts = list(dict.fromkeys(originals + [c for _, c in pairs]))
         # Every model sees the whole batch at once: one detector call, one embedder encode, one
-        # spaCy pipe, and the fluency LM once per distinct text.
+        # spaCy pipe, one LanguageTool request, and the fluency LM once per distinct text.
         detector_scores: dict[str, float] = {}
         if self.detector is not None:
             detector_scores = dict(zip(texts, self.detector.score_texts(texts)))
         surprisals = dict(zip(texts, self.surprisal(texts))) if self.use_models else {}
         sims = dict(zip(pairs, self.similarity(pairs))) if self.use_models else {}
         nlp = _Parses(self.nlp, texts) if self.nlp is not None else None
-        lt: dict[str, dict[str, int]] = {}
-        if self.languagetool is not None:
-            lt = {t: _count_lt(m) for t, m in zip(texts, self.languagetool.check_paragraphs(texts))}
+        matches = self.languagetool_matches(texts)
+        lt = {t: _count_lt(m) for t, m in matches.items()}
+        problems = {t: find_problems(t, matches.get(t) if self.languagetool is not None else None, self.keep, self.allow)
+                    for t in texts}
+        similar = self.similarity if self.use_models else None
 
         out: list[list[Measured]] = []
         for k, (original, candidates) in enumerate(items):
-            bound = edit_bound(original, reasons[k] if reasons is not None else 1, self.edit_per_reason, self.edit_cap,
-                               self.edit_floor)
+            before = problems[original]
+            named = reasons[k] if reasons is not None else 1
+            bound = edit_bound(original, max(len(before), named), self.edit_per_problem, self.edit_base, self.edit_cap)
+            # Words a fix of a flagged problem may replace ("On the eve" -> "The day before").
+            replaceable = {w.lower() for p in before for w in re.findall(r"[\w'’-]+", p.words)}
             measured = []
             for cand in candidates:
-                checks = fact_checks(original, cand.text, nlp)
+                after = problems[cand.text]
+                resolved, remaining = resolution(before, after)
+                checks = fact_checks(original, cand.text, nlp, replaceable=replaceable, similar=similar)
                 edit = edit_share(original, cand.text)
                 checks.append(Check("edit size", edit <= bound, f"{edit:.2f} of the sentence (at most {bound:.2f})"))
                 sim = sims.get((original, cand.text))
@@ -198,17 +263,27 @@ class Verifier:
                 det = detector_scores.get(cand.text)
                 before_det = detector_scores.get(original)
                 if det is not None and before_det is not None:
-                    # Clearly less translated-sounding: a real drop, not noise around the same score.
-                    ok = before_det - det >= self.min_gain
-                    checks.append(Check("detector", ok, f"{before_det:.2f} -> {det:.2f} (needs a drop of {self.min_gain:.2f})"))
+                    if resolved:
+                        ok = det - before_det <= self.max_rise
+                        need = f"fixes {len(resolved)} flagged problem(s); a rise up to {self.max_rise:.2f} is noise"
+                    else:
+                        # Nothing flagged was fixed: only a clear drop shows the edit is not churn.
+                        ok = before_det - det >= self.min_gain
+                        need = f"needs a drop of {self.min_gain:.2f}"
+                    checks.append(Check("detector", ok, f"{before_det:.2f} -> {det:.2f} ({need})"))
                 sur = surprisals.get(cand.text)
                 if sur is not None:
-                    before = surprisals[original]
-                    ok = sur <= before + self.surprisal_tolerance
-                    checks.append(Check("fluency", ok, f"surprisal {before:.2f} -> {sur:.2f}"))
+                    before_sur = surprisals[original]
+                    tolerance = self.resolved_tolerance if resolved else self.surprisal_tolerance
+                    checks.append(Check("fluency", sur <= before_sur + tolerance, f"surprisal {before_sur:.2f} -> {sur:.2f}"))
+                # LanguageTool's own check below covers its rules; this one covers mtcheck's.
+                new_rules = introduced([p for p in before if p.source == "interference"],
+                                       [p for p in after if p.source == "interference"])
+                checks.append(Check("problems", not new_rules, ", ".join(f"adds {r}" for r in new_rules)))
                 if lt:
                     new = {r: n for r, n in lt[cand.text].items() if n > lt[original].get(r, 0)}
                     checks.append(Check("languagetool", not new, ", ".join(sorted(new))))
-                measured.append(Measured(dataclasses.replace(cand, checks=tuple(checks)), det, sur, sim, edit, before_det))
+                measured.append(Measured(dataclasses.replace(cand, checks=tuple(checks)), det, sur, sim, edit, before_det,
+                                         resolved, remaining, surprisals.get(original)))
             out.append(measured)
         return out

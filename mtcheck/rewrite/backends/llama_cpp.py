@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 from pathlib import Path
 from typing import Any, Sequence
@@ -67,6 +68,9 @@ class LlamaCppBackend:
         self.model_id = f"llama_cpp:{Path(self.path).name}:{file_fingerprint(Path(self.path))}"
         self.lock = threading.Lock()  # one llama context cannot serve two threads at once
         self._prefixes: dict[str, list[int]] = {}  # system prompt -> its pinned token prefix
+        self._last: tuple[str, str] | None = None  # the prompt evaluated last
+        self._formatter: Any = None
+        self.persist_prefix = bool(options.get("persist_prefix", True)) and settings.cache
 
     @property
     def llama(self) -> Any:
@@ -84,7 +88,12 @@ class LlamaCppBackend:
                 temp = temperature if (i == 0 or temperature > 0) else 0.7
                 with self.lock:
                     try:
-                        self._pin_prefix(llama, prompt)
+                        # A greedy answer is always evaluated from the pinned prefix (deterministic);
+                        # a sample of the prompt evaluated just before reuses it whole, so extra
+                        # candidates cost only their own tokens.
+                        if temp == 0 or self._last != (prompt.system, prompt.user):
+                            self._pin_prefix(llama, prompt)
+                        self._last = (prompt.system, prompt.user)
                         result = llama.create_chat_completion(
                             messages=prompt.messages(), temperature=temp, top_p=1.0 if temp == 0 else 0.95,
                             top_k=1 if temp == 0 else 40, max_tokens=max_tokens, seed=seed + i,
@@ -110,18 +119,95 @@ class LlamaCppBackend:
             llama.reset()  # no boundary found: evaluate the whole prompt every time
         elif llama.n_tokens >= k and list(llama.input_ids[:k]) == prefix:
             llama.n_tokens = k
-        else:
+        elif not self._restore_prefix(llama, prefix):
             llama.reset()
             llama.eval(prefix)
+            self._save_prefix(llama, prefix)
 
-    @staticmethod
-    def _learn_prefix(llama: Any, prompt: ChatPrompt) -> list[int]:
+    # The system message (instructions and examples, ~1,000 tokens) takes ~15 s to evaluate on two
+    # cores. Its llama.cpp state (~30 MB) is kept on disk, keyed by the model and the exact tokens,
+    # so only the first process ever pays for it; a missing, stale or corrupt file is evaluated again.
+    def _state_path(self, prefix: list[int]) -> Path:
+        import hashlib
+        import json
+
+        from mtcheck.config import cache_dir
+
+        try:
+            from llama_cpp import __version__ as version
+        except ImportError:  # pragma: no cover
+            version = "?"
+        key = hashlib.sha256(json.dumps([self.model_id, self.n_ctx, version, prefix]).encode()).hexdigest()[:32]
+        return cache_dir() / "llama-prefix" / f"{key}.state"
+
+    def _restore_prefix(self, llama: Any, prefix: list[int]) -> bool:
+        if not self.persist_prefix:
+            return False
+        try:
+            import ctypes
+
+            import llama_cpp
+
+            data = self._state_path(prefix).read_bytes()
+            llama.reset()
+            buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+            if llama_cpp.llama_state_set_data(llama._ctx.ctx, buffer, len(data)) != len(data):
+                return False
+        except Exception:
+            llama.reset()
+            return False
+        llama.input_ids[: len(prefix)] = prefix
+        llama.n_tokens = len(prefix)
+        return True
+
+    def _save_prefix(self, llama: Any, prefix: list[int]) -> None:
+        if not self.persist_prefix:
+            return
+        try:
+            import ctypes
+
+            import llama_cpp
+
+            size = llama_cpp.llama_state_get_size(llama._ctx.ctx)
+            buffer = (ctypes.c_uint8 * int(size))()
+            n = int(llama_cpp.llama_state_get_data(llama._ctx.ctx, buffer, size))
+            path = self._state_path(prefix)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(bytes(buffer)[:n])
+            tmp.replace(path)
+        except Exception:
+            pass  # a read-only cache only costs speed
+
+    def _prompt_ids(self, llama: Any, prompt: ChatPrompt) -> list[int] | None:
+        """The tokens ``create_chat_completion`` will evaluate for ``prompt``, without evaluating them:
+        the GGUF's own chat template, tokenised as llama-cpp-python's chat handler does."""
+        try:
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+            if self._formatter is None:
+                model = llama._model
+                eos, bos = llama.token_eos(), llama.token_bos()
+                self._formatter = Jinja2ChatFormatter(
+                    template=llama.metadata["tokenizer.chat_template"],
+                    eos_token=model.token_get_text(eos) if eos >= 0 else "",
+                    bos_token=model.token_get_text(bos) if bos >= 0 else "",
+                )
+            result = self._formatter(messages=prompt.messages())
+            return [int(t) for t in llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special,
+                                                   special=True)]
+        except Exception:
+            return None
+
+    def _learn_prefix(self, llama: Any, prompt: ChatPrompt) -> list[int]:
         """The prompt's tokens up to the end of its system message (less one token, which may merge
         with what the chat template puts after it)."""
-        llama.reset()
-        llama.create_chat_completion(messages=prompt.messages(), max_tokens=1, temperature=0.0, top_k=1)
-        ids = [int(t) for t in llama.input_ids[: llama.n_tokens]]
-        llama.reset()  # the pinned prefix is then evaluated alone, as it will be in every process
+        ids = self._prompt_ids(llama, prompt)
+        if ids is None:  # no usable template in the file: learn the tokens by evaluating once
+            llama.reset()
+            llama.create_chat_completion(messages=prompt.messages(), max_tokens=1, temperature=0.0, top_k=1)
+            ids = [int(t) for t in llama.input_ids[: llama.n_tokens]]
+            llama.reset()  # the pinned prefix is then evaluated alone, as it will be in every process
         system = llama.tokenize(prompt.system.encode("utf-8"), add_bos=False, special=False)[:-1]
         for start in range(len(ids) - len(system) + 1):
             if system and ids[start:start + len(system)] == system:
