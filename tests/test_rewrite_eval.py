@@ -71,7 +71,13 @@ class _Detector:
         from mtcheck.detect import DetectionResult
         from mtcheck.types import Finding
 
-        findings = tuple(Finding(s, 0.9 if "reports" in s.text else 0.1, "reports" in s.text) for s in sentences)
+        from mtcheck.types import Reason
+
+        def reasons(s):
+            at = s.text.find("As reports")
+            return (Reason("profile", "translationese-profile", "reads as translated", s.start, s.end),) if at >= 0 else ()
+
+        findings = tuple(Finding(s, 0.9 if "reports" in s.text else 0.1, "reports" in s.text, reasons(s)) for s in sentences)
         return DetectionResult(findings=findings, score=0.5)
 
     def score_texts(self, texts):
