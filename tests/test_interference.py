@@ -26,6 +26,8 @@ CASES = [
     ("numeric-date", "The opposition said so on 12.12.2016", "12.12.2016", "December 12, 2016",
      "The opposition said so on December 12, 2016."),
     ("year-calque", "The plant opened in 2016 year.", "2016 year", "2016", "The plant opened in 2016."),
+    ("derived-from", "Since Monday is derived from Aleppo more than 78 thousand civilians.", "is derived from Aleppo", None,
+     "Since Monday, more than 78,000 civilians have been brought out of Aleppo."),
     ("on-the-eve", "On the eve the ministry confirmed the report.", "On the eve", "The day before",
      "On the eve of the summit, the ministry confirmed the report."),
     ("on-the-eve", "On the eve of Russian reconciliation centre reported that 93% is under control.", "On the eve of", None,
@@ -78,6 +80,7 @@ def test_plain_said_with_a_person_is_good_english():
     assert not find_matches("“We will not leave,” said John Smith.")
     assert not find_matches("The rebels have yet to respond to the proposal, a copy of the proposal seen by Reuters said.")
     assert not find_matches("Sales rose 2.5 million units, with 1,300 more sold on Dec. 12, 2016.")
+    assert not find_matches("The formula is derived from Newton's laws, which hold for 3 bodies.")
 
 
 def test_signal_reports_document_spans_and_counts():

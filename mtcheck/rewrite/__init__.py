@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.rewrite.cache import GenerationCache
-from mtcheck.rewrite.generate import (RULE_SOURCES, combined_candidate, hint_lines, languagetool_candidate,
+from mtcheck.rewrite.generate import (RULE_SOURCES, combined_candidate, languagetool_candidate, problem_hints,
                                      reason_lt_candidate, rule_candidate, sentence_reasons)
 from mtcheck.rewrite.prompt import PROMPT_VERSION, ChatPrompt, clean_output, editor_prompt, keep_ending, repair_prompt
 from mtcheck.rewrite.rank import rank
@@ -114,6 +114,8 @@ class Rewriter:
         self._backend_name = backend if isinstance(backend, str) or backend is None else None
         self._backend = None if isinstance(backend, str) or backend is None else backend
         self.verifier = verifier or Verifier(settings, detector=detector, services=self.services)
+        # One house style: the problems verification counts are the ones the rewrite acts on.
+        self.verifier.keep = self.verifier.keep | self.keep_rules
         if self.verifier.languagetool is None and self.services.get("languagetool") is not None:
             # One LanguageTool for the candidates, their checks and the problems found in both.
             self.verifier.languagetool = self.services["languagetool"]
@@ -165,7 +167,9 @@ class Rewriter:
             terms = tuple((hints or {}).get(s.index, ()))
             if not self.context:
                 before = ""
-            jobs.append(Job(s.text, _clip(before, tail=True), "", hint_lines(finding.reasons, terms, s, document_text)))
+            # The problems as found in the sentence itself (the same finders verification runs), so a
+            # rule the detector model has no weight for yet still reaches the editor's prompt.
+            jobs.append(Job(s.text, _clip(before, tail=True), "", problem_hints(self.verifier.problems(s.text), terms)))
         return jobs
 
     def fixed_candidates(self, finding: Finding, document_text: str | None) -> list[Candidate]:

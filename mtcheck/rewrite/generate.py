@@ -159,3 +159,23 @@ def hint_lines(reasons: Sequence[Reason], terms: Sequence[TermHint] = (), senten
     for hint in terms:
         lines.append(f"The reference article says “{hint.reference}” where this says “{hint.ours}”: {hint.message}")
     return tuple(dict.fromkeys(lines))
+
+
+def problem_hints(problems: Sequence[Any], terms: Sequence[TermHint] = ()) -> tuple[str, ...]:
+    """One short line per fixable problem for the prompt: the words and the fix a rule knows
+    ("“As reports Reuters” → “As Reuters reports”"), else the words and what is wrong. A span
+    flagged by two finders (a rule and its LanguageTool twin) is named once."""
+    lines: list[str] = []
+    taken: list[tuple[int, int]] = []
+    for p in sorted(problems, key=lambda p: (p.source != "interference", p.start)):
+        if any(p.start < end and start < p.end for start, end in taken):
+            continue
+        taken.append((p.start, p.end))
+        words = _quoted(p.words)
+        if p.suggestion is not None and (p.source == "interference" or _applicable(getattr(p, "group", ""))):
+            lines.append(f"{words} → {_quoted(p.suggestion)}" if p.suggestion else f"{words}: delete it ({p.message})")
+        else:
+            lines.append(f"{words}: {p.message}")
+    for hint in terms:
+        lines.append(f"The reference article says “{hint.reference}” where this says “{hint.ours}”: {hint.message}")
+    return tuple(dict.fromkeys(lines))

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 # Bump when the wording below or the examples change: it is part of the cache key.
-PROMPT_VERSION = "editor-v5-targeted"
+PROMPT_VERSION = "editor-v6-targeted"
 
 
 # A copy editor aimed at the problems the detector found: each is named with its words and, where

@@ -38,8 +38,9 @@ DEFAULT_MIN_GAIN = 0.02
 # of the detector's sentence-alone score: on unseen news that score ranks an MT sentence above an
 # English-written one only about 3 times in 4, so a rise up to this much is noise.
 DEFAULT_MAX_RISE = 0.1
-# Resolving a problem may cost a little fluency under a 135M LM ("78 thousand" -> "78,000").
-DEFAULT_RESOLVED_SURPRISAL_TOLERANCE = 0.3
+# Resolving a problem may cost a little fluency under a 135M LM ("78 thousand" -> "78,000"; "According
+# to him, the experts ..." -> "He said the experts ...": a shorter sentence of rarer tokens).
+DEFAULT_RESOLVED_SURPRISAL_TOLERANCE = 0.5
 
 
 @dataclass(frozen=True)

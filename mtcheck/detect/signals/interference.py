@@ -56,7 +56,9 @@ _REPORT_VERBS = (
     r"reports|reported|reporting|writes|wrote|informs|informed|says|said|states|stated|"
     r"notes|noted|announces|announced|told|tells|claims|claimed|specifies|specified|clarifies|clarified"
 )
-_SUBJECT = r"(?:the\s+[a-z]+(?:\s+[a-z]+)?|[A-Z][\w.\-]*(?:\s+(?:[A-Z][\w.\-]*|[“\"«][^”\"»]+[”\"»]))*)"
+# A name may hold inner dots ("Lenta.ru") but never ends with the sentence's full stop.
+_NAME = r"[A-Z][\w\-]*(?:\.[\w\-]+)*"
+_SUBJECT = rf"(?:the\s+[a-z]+(?:\s+[a-z]+)?|{_NAME}(?:\s+(?:{_NAME}|[“\"«][^”\"»]+[”\"»]))*)"
 _AGENCIES = (
     r"RIA\s+Novosti|RIA|TASS|ITAR-TASS|Interfax|Izvestia|Kommersant|Vedomosti|RBC|Lenta\.ru|Gazeta\.ru|"
     r"Rossiyskaya\s+Gazeta|Komsomolskaya\s+Pravda|Moskovsky\s+Komsomolets|REN\s+TV|NTV|Zvezda|Life\.ru|"
@@ -246,6 +248,23 @@ def guillemets(text: str) -> Iterator[Match]:
         )
 
 
+@rule("derived-from", "calque", 1.5)
+def derived_from(text: str) -> Iterator[Match]:
+    """'is derived from Aleppo more than 78 thousand civilians': Russian 'выведено из' (brought out
+    of, evacuated from) rendered as 'derived from', with the people or troops after the place."""
+    # Russian order: the place, then the count ("выведено из Алеппо более 78 тысяч").
+    pattern = (r"\b(?:is|are|was|were|been|being)\s+derived\s+from\s+(?:the\s+)?(?:[A-Z][\w-]*\s+){1,3}"
+               r"(?=(?:more than|over|about|some|nearly|almost|up to|at least|\d))")
+    for m in re.finditer(pattern, text):
+        yield Match(
+            "derived-from",
+            "“derived from” here renders Russian “выведено из”: people or troops were brought out of (evacuated "
+            "from, withdrawn from) the place; say so, with them as the subject.",
+            m.start(),
+            m.end() - 1,
+        )
+
+
 # (phrase, message, suggestion) — word-for-word renderings of Russian set phrases.
 _CALQUES: list[tuple[str, str, str | None]] = [
     (r"in connection with", "“in connection with” renders Russian “в связи с”; say “because of” or “over”.", "because of"),
@@ -394,7 +413,7 @@ RULE_IDS = {
     "reporting-inversion", "reporting-inversion-end", "thousand-count", "decimal-comma", "numeric-date",
     "year-calque", "on-the-eve", "media-law-disclaimer", "cyrillic", "guillemets", "calque", "weak-calque",
     "russian-agency", "russian-agency-quoted", "transliteration", "capitalisation", "country-title",
-    "russian-federation",
+    "russian-federation", "derived-from",
 }
 
 def match_weight(r: Rule, match: Match) -> float:
