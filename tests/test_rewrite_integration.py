@@ -4,6 +4,7 @@ rewriter (Qwen2.5-Coder-1.5B GGUF) through llama.cpp, the trained detector and L
 from __future__ import annotations
 
 import dataclasses
+import re
 import socket
 from pathlib import Path
 
@@ -41,10 +42,11 @@ def test_real_verifier_accepts_a_faithful_rewrite(verifier):
 
 
 def test_real_verifier_refuses_a_faithful_but_disproportionate_rewrite(verifier):
-    # Two word-order problems do not justify recasting the whole sentence: an editor would not.
-    recast = ("Citing an unnamed opposition representative, Reuters reports that the rebels will be able to leave "
-              "the city through the corridors within 48 hours.")
-    assert rejected(verifier, SEED, recast, reasons=2) == ("edit size",)
+    # One misplaced source does not justify recasting the whole sentence: an editor would not.
+    original = "The talks in Geneva ended on Monday without an agreement, reported the ministry."
+    recast = "On Monday, the ministry reported that the Geneva talks had ended with no agreement."
+    assert "edit size" in rejected(verifier, original, recast, reasons=1)
+    assert rejected(verifier, original, original.replace("reported the ministry", "the ministry reported"), reasons=1) == ()
 
 
 @pytest.mark.parametrize(
@@ -118,3 +120,53 @@ def test_seed_sentence_and_injection_with_the_default_model(languagetool, tmp_pa
     fix = injected.rewrite.text
     if fix is not None:
         assert "ministry" in fix.lower() and "Monday" in fix and "\n" not in fix
+
+
+@pytest.fixture(scope="module")
+def seed_rewrites(tmp_path_factory):
+    """The seed article checked as an editor runs it: real detector, LanguageTool, the default rewriter."""
+    import json
+
+    from conftest import SEED_MT, SEED_REF
+    from test_cli_check import mtcheck
+
+    _rewriter_model()
+    out = tmp_path_factory.mktemp("seed-rewrites") / "seed.json"
+    proc = mtcheck("check", str(SEED_MT), "--reference", str(SEED_REF), "--format", "json", "--output", str(out),
+                   "--fail-on", "none")
+    assert proc.returncode == 0, proc.stderr.decode()
+    (document,) = json.loads(out.read_text(encoding="utf-8"))["documents"]
+    return [s for s in document["sentences"] if s["flagged"]]
+
+
+def _flagged(sentences, start: str) -> dict:
+    return next(s for s in sentences if s["text"].startswith(start))
+
+
+def test_seed_corridors_sentence_is_fixed_where_it_is_broken(seed_rewrites):
+    rewrite = _flagged(seed_rewrites, "As reports Reuters")["rewrite"]
+    text = rewrite["text"]
+    assert text is not None, rewrite["note"]
+    assert re.search(r"leave the city (through|via|by) (the )?corridors", text), text
+    assert "Reuters" in text and "unnamed" in text and "opposition" in text and "48 hours" in text
+    assert "As reports Reuters" not in text and not rewrite["partial"]
+
+
+def test_seed_word_salad_gets_a_grammatical_recast_that_keeps_its_facts(seed_rewrites):
+    sentence = _flagged(seed_rewrites, "With the beginning of the Syrian forces")
+    text = sentence["rewrite"]["text"]
+    assert text is not None, sentence["rewrite"]["note"]
+    assert "78,000" in text and "civilians" in text and "Aleppo" in text
+    assert re.search(r"(start|beginning) of the Syrian forces'? ?operation", text), text
+    # No longer the Russian word order: the count comes before the verb, not after the place.
+    assert "derived from Aleppo more than" not in text and "With the beginning" not in text
+
+
+def test_every_flagged_seed_sentence_has_a_suggestion_or_says_why_not(seed_rewrites):
+    for sentence in seed_rewrites:
+        rewrite = sentence["rewrite"]
+        assert rewrite["text"] or rewrite["note"], sentence["text"]
+        if rewrite["partial"]:
+            assert rewrite["remaining"]
+    suggested = [s for s in seed_rewrites if s["rewrite"]["text"]]
+    assert len(suggested) >= len(seed_rewrites) // 2

@@ -173,7 +173,8 @@ _NEGATION = re.compile(r"\b(?:not|never|cannot|without)\b|\bno\b(?!\.\s*\d)|n['â
 _HEDGES = {
     "modal": re.compile(r"\b(?:may|might|could)\b", re.I),
     "attribution": re.compile(r"\baccording to\b|\b(?:say|says|said|saying|report|reports|reported|reporting|reportedly"
-                              r"|cite|cites|cited|citing)\b", re.I),
+                              r"|cite|cites|cited|citing|state|states|stated|stating|told|tells|announced|announces"
+                              r"|noted|notes|added|adds|claimed|claims|declared|declares|wrote|writes)\b", re.I),
     "allegedly": re.compile(r"\ballegedly\b|\balleged\b", re.I),
 }
 

@@ -764,7 +764,10 @@ def _initials(text: str) -> set[str]:
 def _name_keys(text: str) -> set[str]:
     """What a name of the other text may be found as: word stems and acronyms."""
     text = _name_text(text)
-    return {_stem(t) for t in _tokens(text)} | _initials(text)
+    tokens = _tokens(text)
+    # "al-Mishri" is checked by "Mishri" (see _name_words): a hyphenated word is found by its parts too.
+    parts = {p for t in tokens if "-" in t for p in t.split("-") if p}
+    return {_stem(t) for t in tokens | parts} | _initials(text)
 
 
 def _has_name_word(word: str, have: set[str]) -> bool:
