@@ -19,11 +19,11 @@ import json
 import math
 import random
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import typer
 
-from mtcheck.cli.evaluate import eval_app
+from mtcheck.cli.evaluate import eval_app, json_lines
 from mtcheck.errors import InputError
 
 RUBRIC = (
@@ -75,28 +75,6 @@ def write_judge_sheet(sheet: Path, pairs: Sequence[dict[str, Any]], seed: int = 
     return key
 
 
-def _json_lines(path: Path, what: str) -> Iterator[tuple[int, dict]]:
-    if not path.is_file():
-        raise InputError(f"{path}: no such {what} file")
-    try:
-        with path.open(encoding="utf-8") as fh:
-            lines = list(fh)
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as err:
-        raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
-    for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            raise InputError(f"{path}:{n}: not a JSON line") from None
-        if not isinstance(row, dict):
-            raise InputError(f"{path}:{n}: not a JSON object")
-        yield n, row
-
-
 def _ident(path: Path, n: int, row: dict) -> str:
     ident = row.get("id")
     if not isinstance(ident, str) or not ident:
@@ -106,7 +84,7 @@ def _ident(path: Path, n: int, row: dict) -> str:
 
 def read_sheet(path: Path) -> dict[str, dict]:
     sheet: dict[str, dict] = {}
-    for n, row in _json_lines(path, "judge sheet"):
+    for n, row in json_lines(path, "judge sheet"):
         ident = _ident(path, n, row)
         if not isinstance(row.get("A"), str) or not isinstance(row.get("B"), str):
             raise InputError(f"{path}:{n}: a sheet line needs string fields 'A' and 'B'")
@@ -120,7 +98,7 @@ def read_sheet(path: Path) -> dict[str, dict]:
 
 def read_key(path: Path, sheet: dict[str, dict]) -> dict[str, str]:
     key: dict[str, str] = {}
-    for n, row in _json_lines(path, "key"):
+    for n, row in json_lines(path, "key"):
         ident = _ident(path, n, row)
         if row.get("suggestion") not in ("A", "B"):
             raise InputError(f"{path}:{n}: 'suggestion' must be \"A\" or \"B\"")
@@ -137,7 +115,7 @@ def read_key(path: Path, sheet: dict[str, dict]) -> dict[str, str]:
 
 def read_answers(path: Path, sheet: dict[str, dict]) -> dict[str, dict]:
     answers: dict[str, dict] = {}
-    for n, row in _json_lines(path, "answers"):
+    for n, row in json_lines(path, "answers"):
         ident = _ident(path, n, row)
         if ident not in sheet:
             raise InputError(f"{path}:{n}: unknown id {ident!r} (not on the sheet)")

@@ -23,7 +23,7 @@ from typing import Any
 
 import typer
 
-from mtcheck.cli.evaluate import eval_app
+from mtcheck.cli.evaluate import eval_app, json_lines
 from mtcheck.errors import InputError
 
 # Each row remembers its position in the file (under a key no JSON file uses), so a judge-sheet
@@ -32,22 +32,13 @@ _ROW = "\x00row"
 
 
 def _read_rows(path: Path, source: str, reference: str, system: str | None, offset: int = 0) -> tuple[list[dict], str | None]:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
     rows = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError:
-                raise InputError(f"{path}:{n}: not a JSON line") from None
-            if source not in row or reference not in row:
-                raise InputError(f"{path}:{n}: missing field {source!r} or {reference!r}",
-                                 fix="pass --source-field / --reference-field")
-            row[_ROW] = len(rows)
-            rows.append(row)
+    for n, row in json_lines(path, "data"):
+        if source not in row or reference not in row:
+            raise InputError(f"{path}:{n}: missing field {source!r} or {reference!r}",
+                             fix="pass --source-field / --reference-field")
+        row[_ROW] = len(rows)
+        rows.append(row)
     if rows and "system" in rows[0]:
         # A document must be one system's output; the first system in the file unless chosen.
         system = system or rows[0]["system"]

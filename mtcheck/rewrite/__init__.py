@@ -155,18 +155,18 @@ class Rewriter:
 
     def jobs_for(self, sentences: Sequence[Sentence], targets: Sequence[Finding],
                  hints: dict[int, list[TermHint]] | None = None, document_text: str | None = None) -> list[Job]:
-        """The prompt material for each target: the sentence, its neighbours in the same block, and its problems."""
+        """The prompt material for each target: the sentence, its problems and, with ``context``, the
+        previous sentence of the same block."""
         prose = [s for s in sentences if s.kind == "prose"]
         position = {s.index: i for i, s in enumerate(prose)}
         jobs = []
         for finding in targets:
             s = finding.sentence
             i = position.get(s.index)
-            before = prose[i - 1].text if i is not None and i > 0 and prose[i - 1].block == s.block else ""
-            after = prose[i + 1].text if i is not None and i + 1 < len(prose) and prose[i + 1].block == s.block else ""
+            before = ""
+            if self.context and i is not None and i > 0 and prose[i - 1].block == s.block:
+                before = prose[i - 1].text
             terms = tuple((hints or {}).get(s.index, ()))
-            if not self.context:
-                before = ""
             # The problems as found in the sentence itself (the same finders verification runs), so a
             # rule the detector model has no weight for yet still reaches the editor's prompt.
             jobs.append(Job(s.text, _clip(before, tail=True), "", problem_hints(self.verifier.problems(s.text), terms)))
