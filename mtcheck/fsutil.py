@@ -1,10 +1,17 @@
-"""Writing outputs so that a failure never leaves a half-written file behind."""
+"""Writing outputs so that a failure never leaves a half-written file behind.
+
+``check_destination`` vets an output path before any work is done; ``atomic_write`` writes one
+file; ``atomic_write_all`` writes several files or none of them.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import tempfile
 from pathlib import Path
+from typing import Sequence
 
 from mtcheck.errors import InputError
 
@@ -32,26 +39,190 @@ def _umask() -> int:
     return umask
 
 
-def atomic_write(path: str | Path, text: str) -> None:
+def _folder(target: Path) -> Path:
+    return target.parent if str(target.parent) else Path(".")
+
+
+def _reason(err: BaseException) -> str:
+    return getattr(err, "strerror", None) or str(err)
+
+
+def _unlink(path: str | Path | None) -> None:
+    if path is None:
+        return
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def file_identity(path: str | Path) -> tuple:
+    """What makes two paths the same file: device and inode when it exists (hard links, symlinks,
+    ``./a`` and ``a`` all agree), else the resolved path."""
+    try:
+        st = os.stat(path)
+        return ("inode", st.st_dev, st.st_ino)
+    except (OSError, ValueError):
+        pass
+    try:
+        return ("path", str(Path(path).resolve()))
+    except (OSError, RuntimeError, ValueError):
+        return ("path", os.path.abspath(path))
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    return file_identity(a) == file_identity(b)
+
+
+def check_destination(path: str | Path) -> Path:
+    """Refuse an output path that cannot be written, before any work is done.
+
+    Returns the path to write: the file a symlink points to (so the link survives), else ``path``.
+    Raises ``InputError`` ("cannot write PATH: why") when the path is a directory or another
+    non-regular file (``/dev/null`` would be replaced by a plain file), when its directory does not
+    exist or a parent is a file, or when no file can be created in that directory.
+    """
     target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        real = target.resolve() if target.is_symlink() else target
+    except (OSError, RuntimeError) as err:
+        raise InputError(f"cannot write {target}: {_reason(err)}") from None
+    try:
+        st = os.stat(real)
+    except (FileNotFoundError, NotADirectoryError):
+        st = None
+    except OSError as err:
+        raise InputError(f"cannot write {target}: {_reason(err)}") from None
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise InputError(f"cannot write {target}: it is a directory")
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"cannot write {target}: not a regular file")
+    folder = _folder(real)
+    if not folder.is_dir():
+        blocker = next((p for p in (folder, *folder.parents) if p.exists()), None)
+        if blocker is not None and not blocker.is_dir():
+            raise InputError(f"cannot write {target}: {blocker} is not a directory")
+        raise InputError(f"cannot write {target}: directory {folder} does not exist")
+    try:  # access() says yes to root on a read-only or virtual file system; creating a file does not lie
+        fd, probe = tempfile.mkstemp(prefix=f".{real.name}.", suffix=".tmp", dir=folder)
+    except OSError as err:
+        raise InputError(f"cannot write {target}: directory {folder} is not writable ({_reason(err)})") from None
+    os.close(fd)
+    _unlink(probe)
+    return real
+
+
+def _stage(target: Path, text: str) -> str:
+    """Write ``text`` to a new temporary file beside ``target``, flushed to disk, with the mode
+    ``target`` will have; return its path."""
+    folder = _folder(target)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as err:
-        raise InputError(f"cannot write {target}: {err.strerror or err}") from None
+        raise InputError(f"cannot write {target}: {_reason(err)}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, _mode_for(target))
+    except BaseException as err:
+        _unlink(tmp)
+        if isinstance(err, OSError):
+            raise InputError(f"cannot write {target}: {_reason(err)}") from None
+        raise
+    return tmp
+
+
+def atomic_write(path: str | Path, text: str) -> None:
+    target = Path(path)
+    tmp = _stage(target, text)
+    try:
         os.replace(tmp, target)
     except BaseException as err:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        _unlink(tmp)
         if isinstance(err, OSError):
-            raise InputError(f"cannot write {target}: {err.strerror or err}") from None
+            raise InputError(f"cannot write {target}: {_reason(err)}") from None
         raise
+
+
+def _keep_old(target: Path) -> str | None:
+    """A second name for ``target``'s current contents, to put back if a later write fails."""
+    try:
+        if not stat.S_ISREG(os.stat(target).st_mode):
+            return None
+    except OSError:
+        return None
+    fd, keep = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".old", dir=_folder(target))
+    os.close(fd)
+    try:
+        os.unlink(keep)
+        os.link(target, keep)  # the very same file, metadata and all
+    except OSError:
+        shutil.copy2(target, keep)  # a file system without hard links
+    return keep
+
+
+def atomic_write_all(items: Sequence[tuple[str | Path, str]]) -> None:
+    """Write every ``(path, text)`` or none of them.
+
+    All texts are first written to temporary files beside their targets (a full disk or a
+    permission problem shows up here, before any target is touched); then each is renamed over
+    its target. If a rename fails, the targets already replaced get their previous contents back
+    (or are removed if they did not exist), so the outputs never disagree with each other.
+    """
+    staged: list[tuple[Path, str]] = []
+    try:
+        for path, text in items:
+            target = Path(path)
+            staged.append((target, _stage(target, text)))
+    except BaseException:
+        for _, tmp in staged:
+            _unlink(tmp)
+        raise
+    if not staged:
+        return
+    if len(staged) == 1:
+        (target, tmp), = staged
+        try:
+            os.replace(tmp, target)
+        except BaseException as err:
+            _unlink(tmp)
+            if isinstance(err, OSError):
+                raise InputError(f"cannot write {target}: {_reason(err)}") from None
+            raise
+        return
+
+    kept: dict[Path, str | None] = {}
+    replaced: list[Path] = []
+    current = staged[0][0]
+    try:
+        for target, _ in staged:
+            current = target
+            kept[target] = _keep_old(target)
+        for target, tmp in staged:
+            current = target
+            os.replace(tmp, target)
+            replaced.append(target)
+    except BaseException as err:
+        for target in reversed(replaced):
+            old = kept.get(target)
+            try:
+                if old is not None:
+                    os.replace(old, target)
+                    kept[target] = None
+                else:
+                    os.unlink(target)
+            except OSError:
+                pass
+        for _, tmp in staged:
+            _unlink(tmp)
+        for old in kept.values():
+            _unlink(old)
+        if isinstance(err, OSError):
+            raise InputError(f"cannot write {current}: {_reason(err)}") from None
+        raise
+    for old in kept.values():
+        _unlink(old)

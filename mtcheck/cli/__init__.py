@@ -11,6 +11,11 @@ import sys
 
 import typer
 
+try:  # typer 0.29 carries its own copy of click; its exceptions are not the click package's
+    from typer._click import exceptions as click_exceptions
+except ImportError:  # a typer that uses the click package
+    from click import exceptions as click_exceptions  # type: ignore[no-redef]
+
 from mtcheck import __version__
 from mtcheck.errors import EXIT_COMPONENT, MtcheckError
 
@@ -57,17 +62,49 @@ def _quiet_libraries() -> None:
         os.environ.setdefault(name, value)
 
 
+EXIT_INTERRUPTED = 130
+
+
+def _help_hint(ctx: typer.Context | None) -> str:
+    """``mtcheck check --help``, whatever name the program was started under."""
+    names: list[str] = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(["mtcheck", *reversed(names), "--help"])
+
+
+def _usage_error(err: click_exceptions.ClickException) -> str:
+    """Click's message on one line, without the usage block it prints in standalone mode."""
+    message = " ".join(err.format_message().split())
+    if isinstance(err, click_exceptions.UsageError):
+        message += f" ({_help_hint(err.ctx)})"
+    return message
+
+
+def _interrupted() -> None:
+    typer.echo("mtcheck: interrupted", err=True)
+    sys.exit(EXIT_INTERRUPTED)
+
+
 def main() -> None:
     _quiet_libraries()
     _register()
     try:
-        app()
+        # standalone_mode=False: click hands usage errors and exit codes back instead of printing
+        # its multi-line usage text and exiting, so every error is one line.
+        code = app(standalone_mode=False)
+    except click_exceptions.NoArgsIsHelpError as err:  # `mtcheck`, `mtcheck models`: the help text
+        err.show()
+        sys.exit(err.exit_code)
+    except click_exceptions.ClickException as err:  # bad option value, unknown option, missing argument
+        typer.echo(f"mtcheck: error: {_usage_error(err)}", err=True)
+        sys.exit(err.exit_code)
     except MtcheckError as err:
         typer.echo(f"mtcheck: error: {err}", err=True)
         sys.exit(err.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("mtcheck: interrupted", err=True)
-        sys.exit(130)
+    except (KeyboardInterrupt, typer.Abort):  # Ctrl-C or end of input at a prompt
+        _interrupted()
     except BrokenPipeError:
         sys.exit(0)
     except Exception as err:  # a bug or an unexpected library failure: one line, not a traceback
@@ -75,3 +112,7 @@ def main() -> None:
             raise
         typer.echo(f"mtcheck: internal error: {type(err).__name__}: {err} (set MTCHECK_DEBUG=1 for details)", err=True)
         sys.exit(EXIT_COMPONENT)
+    # Typer turns Ctrl-C inside a command into exit code 130 without a word.
+    if code == EXIT_INTERRUPTED:
+        _interrupted()
+    sys.exit(code if isinstance(code, int) else 0)

@@ -34,6 +34,52 @@ def _progress_printer(quiet: bool):
     return show
 
 
+def check_languagetool_url(value: str) -> None:
+    """``--languagetool-url`` must name a server: http(s), a host, a valid port."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        _ = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InputError(f"--languagetool-url {value!r} is not an http(s) URL with a host (e.g. http://localhost:8081)")
+
+
+def check_destinations(
+    output: Path | None, html: Path | None, output_format: str, inputs: list[tuple[str, str]]
+) -> tuple[Path | None, Path | None]:
+    """Vet --output and --html before any work: each must be writable, neither may be an input,
+    and they may share a file only when both are HTML. Returns the paths to write; ``html`` is
+    None when the HTML report is the --output file itself."""
+    from mtcheck.fsutil import check_destination, file_identity
+
+    destinations = [(option, path) for option, path in (("--output", output), ("--html", html)) if path is not None]
+    if not destinations:
+        return output, html
+    ids = {option: file_identity(path) for option, path in destinations}
+    for what, name in inputs:
+        if name == "-":
+            continue
+        identity = file_identity(name)
+        if identity[0] != "inode":  # a missing input fails as "not found" when it is loaded
+            continue
+        for option, path in destinations:
+            if ids[option] == identity:
+                raise InputError(f"refusing to overwrite {what} {name} with {option} {path}", fix="write the report to another file")
+    same = output is not None and html is not None and ids["--output"] == ids["--html"]
+    if same and output_format != "html":
+        raise InputError(
+            f"--output and --html are the same file {output}, but --format is {output_format}",
+            fix="give --html another file, or use --format html",
+        )
+    out_path = check_destination(output) if output is not None else None
+    html_path = None if same or html is None else check_destination(html)
+    return out_path, html_path
+
+
 def parse_model_flags(values: list[str]) -> dict[str, str]:
     from mtcheck.services.models import parse_model_override
 
@@ -58,7 +104,7 @@ def check(
     languagetool: bool = typer.Option(True, "--languagetool/--no-languagetool", help="Use the local LanguageTool server."),
     languagetool_url: Optional[str] = typer.Option(None, "--languagetool-url", help="Use this running LanguageTool server instead of the managed one."),
     input_format: str = typer.Option("auto", "--input-format", help=f"How to read inputs: {', '.join(INPUT_FORMATS)} (lines: one segment per non-empty line)."),
-    max_bytes: int = typer.Option(5_000_000, "--max-bytes", help="Refuse inputs larger than this many bytes."),
+    max_bytes: int = typer.Option(5_000_000, "--max-bytes", min=1, help="Refuse inputs larger than this many bytes."),
     model: list[str] = typer.Option([], "--model", help="Point a model role at another model: ROLE=PATH|DIR|hub:ORG/NAME (repeatable)."),
     backend: Optional[str] = typer.Option(None, "--backend", help="Rewrite backend: llama_cpp (default), transformers, openai."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Accepted findings (.mtcheck-baseline.json) that must not fail the run."),
@@ -74,7 +120,7 @@ def check(
     """
     from mtcheck import gate
     from mtcheck.config import load_settings
-    from mtcheck.fsutil import atomic_write
+    from mtcheck.fsutil import atomic_write_all
     from mtcheck.pipeline import CheckOptions, Pipeline, expand_paths
     from mtcheck.report import ReportOptions, render
 
@@ -88,11 +134,19 @@ def check(
         raise InputError("--threshold must be between 0 and 1")
     if max_flagged_ratio is not None and not 0.0 <= max_flagged_ratio <= 1.0:
         raise InputError("--max-flagged-ratio must be between 0 and 1")
+    if languagetool_url is not None:
+        check_languagetool_url(languagetool_url)
 
     settings = load_settings(config).with_overrides(
         threshold=threshold, fail_on=fail_on, max_flagged_ratio=max_flagged_ratio
     )
     files = expand_paths(paths)
+    # Every destination is vetted before any model loads: a run must not end in "cannot write",
+    # and a report must never replace an article, the reference, the baseline or the config.
+    inputs = [("the input", f) for f in files]
+    inputs += [(f"the {option} file", str(value)) for option, value in
+               (("--reference", reference), ("--baseline", baseline), ("--config", config)) if value is not None]
+    output_path, html_path = check_destinations(output, html, output_format, inputs)
     accepted = gate.load_baseline(baseline) if baseline else None
     options = CheckOptions(
         input_format=input_format,
@@ -130,12 +184,15 @@ def check(
         exit_code=code,
         color=False if output is not None else None,
     )
+    # Render everything first, then write the files together: both or neither.
     text = render(results, output_format, report_options)
-    if output is not None:
-        atomic_write(output, text)
-    else:
+    writes: list[tuple[Path, str]] = []
+    if output_path is not None:
+        writes.append((output_path, text))
+    if html_path is not None:
+        writes.append((html_path, render(results, "html", report_options)))
+    atomic_write_all(writes)
+    if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
-    if html is not None and not (output_format == "html" and output is not None and output == html):
-        atomic_write(html, render(results, "html", report_options))
     raise typer.Exit(code)
