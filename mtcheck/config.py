@@ -2,11 +2,17 @@
 
 Each stage reads its own table (``[tool.mtcheck.languagetool]``, ``[tool.mtcheck.models]``...)
 through :meth:`Settings.section`, so a stage's options live next to its code.
+
+``mtcheck.toml`` (or any file given with ``--config``) holds the settings either at its top level
+(``threshold = ...``, ``[languagetool]``) or, like pyproject.toml, under ``[tool.mtcheck]``. A
+setting mtcheck does not know is an error, never silently ignored: every top-level key and table
+is listed in :data:`CONFIG_KEYS`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -57,7 +63,21 @@ class Settings:
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-_TOP_LEVEL = {"threshold", "severity_bands", "fail_on", "max_flagged_ratio", "allow", "languagetool_enabled"}
+# Every top-level key of the mtcheck configuration, and where it is read. "table" entries are a
+# stage's own table, read with Settings.section(name); "value" entries are read by _settings_from.
+# A new setting is added here, or the configuration that uses it is refused as unknown.
+CONFIG_KEYS: dict[str, str] = {
+    "threshold": "value",
+    "severity_bands": "value",  # a table of the three bands, read here
+    "fail_on": "value",
+    "max_flagged_ratio": "value",
+    "allow": "value",
+    "detect": "table",  # mtcheck/detect/__init__.py (model)
+    "languagetool": "table",  # mtcheck/services/languagetool.py, mtcheck/detect/signals/languagetool.py
+    "models": "table",  # mtcheck/services/models.py (roles, local)
+    "rewrite": "table",  # mtcheck/rewrite/ and its backends
+    "compare": "table",  # mtcheck/compare/ (alignment parameters)
+}
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -71,26 +91,109 @@ def find_config(start: Path | None = None) -> Path | None:
     return None
 
 
+# A pyproject.toml that TOML cannot parse may still be meant for mtcheck: "[tool.mtcheck...]",
+# "tool.mtcheck.x = ..." or, under [tool], "mtcheck = {...}" / "mtcheck.x = ...".
+_MENTIONS_TOOL_TABLE = re.compile(r"""tool\s*\.\s*["']?mtcheck\b|^\s*["']?mtcheck["']?\s*[.=]""", re.MULTILINE)
+
+
 def _has_tool_table(path: Path) -> bool:
+    """Whether a pyproject.toml holds ``[tool.mtcheck]``; a file TOML cannot parse counts when its
+    text mentions the table, so that loading it reports the syntax error instead of ignoring it."""
     try:
-        return "mtcheck" in tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        raw = path.read_bytes()
+    except OSError:
         return False
+    try:
+        tool = tomllib.loads(raw.decode("utf-8")).get("tool", {})
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return bool(_MENTIONS_TOOL_TABLE.search(raw.decode("utf-8", errors="replace")))
+    return isinstance(tool, dict) and "mtcheck" in tool
+
+
+def _toml_error(path: Path, text: str, err: tomllib.TOMLDecodeError) -> ConfigError:
+    """One line naming the file and the line of a TOML syntax error."""
+    message = str(err)
+    line = getattr(err, "lineno", None)  # Python 3.14 has the position as attributes
+    column = getattr(err, "colno", None)
+    found = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", message)
+    if found:
+        line, column = line or int(found.group(1)), column or int(found.group(2))
+        message = message[: found.start()]
+    elif message.endswith("(at end of document)"):
+        line = line or max(1, len(text.splitlines()))
+        message = message.removesuffix("(at end of document)").rstrip() + " at the end of the file"
+    message = " ".join(getattr(err, "msg", message).split())
+    where = f"line {line}" + (f", column {column}" if column else "") if line else "somewhere"
+    return ConfigError(f"{path}: {where}: invalid TOML: {message}")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as err:
+        raise ConfigError(f"cannot read config {path}: {err.strerror or err}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte {raw[err.start]:#04x})",
+                          fix="save the config file as UTF-8") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise _toml_error(path, text, err) from None
 
 
 def load_settings(path: str | Path | None = None) -> Settings:
     config_path = Path(path) if path else find_config()
     if config_path is None:
         return Settings()
-    try:
-        data = tomllib.loads(config_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {config_path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise ConfigError(f"cannot read config {config_path}: {err}") from None
+    data = _read_toml(config_path)
     if config_path.name == "pyproject.toml":
-        data = data.get("tool", {}).get("mtcheck", {})
+        tool = data.get("tool", {})
+        data = tool.get("mtcheck", {}) if isinstance(tool, dict) else {}
+        where = "in [tool.mtcheck]"
+    else:
+        data, where = _mtcheck_table(data, config_path)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{config_path}: tool.mtcheck must be a table ([tool.mtcheck]), not a {_toml_type(data)}")
+    _check_keys(data, config_path, where)
     return _settings_from(data, str(config_path))
+
+
+def _mtcheck_table(data: dict[str, Any], path: Path) -> tuple[Any, str]:
+    """An mtcheck.toml's settings: its top level, or its [tool.mtcheck] table (the pyproject form)."""
+    tool = data.get("tool")
+    if tool == {}:  # a bare [tool] header sets nothing
+        data = {k: v for k, v in data.items() if k != "tool"}
+    if isinstance(tool, dict) and tool and "mtcheck" not in tool:
+        raise ConfigError(f"{path}: unknown table [tool.{next(iter(tool))}] (mtcheck reads its settings "
+                          "at the top level or under [tool.mtcheck])")
+    if not isinstance(tool, dict) or "mtcheck" not in tool:
+        return data, "at the top level"
+    others = [f"tool.{k}" for k in tool if k != "mtcheck"] + [k for k in data if k != "tool"]
+    if others:
+        raise ConfigError(f"{path}: {others[0]!r} is outside [tool.mtcheck]; put every setting under [tool.mtcheck], "
+                          f"or write them all at the top level without [tool.mtcheck]")
+    return tool["mtcheck"], "in [tool.mtcheck]"
+
+
+def _toml_type(value: Any) -> str:
+    return {bool: "boolean", str: "string", int: "integer", float: "number", list: "list", dict: "table"}.get(type(value), type(value).__name__)
+
+
+def _check_keys(data: dict[str, Any], path: Path, where: str) -> None:
+    """Every key must be one mtcheck reads (CONFIG_KEYS), and a stage's table must be a table."""
+    for key, value in data.items():
+        kind = CONFIG_KEYS.get(key)
+        if kind is None:
+            values = ", ".join(k for k, v in CONFIG_KEYS.items() if v == "value")
+            tables = ", ".join(k for k, v in CONFIG_KEYS.items() if v == "table")
+            raise ConfigError(f"{path}: unknown setting {key!r} {where} (settings: {values}; tables: {tables})")
+        if kind == "table" and not isinstance(value, dict):
+            raise ConfigError(f"{path}: {key!r} must be a table ([{key}] or [tool.mtcheck.{key}]), not a {_toml_type(value)}")
 
 
 def _settings_from(data: dict[str, Any], origin: str) -> Settings:

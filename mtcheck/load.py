@@ -19,6 +19,12 @@ hard-wrapped prose is joined: a line that does not end in sentence punctuation i
 with the next line when the next line starts in lower case, or when the line is long
 (40+ characters) and ends in a lower-case word. Lines that start with a list marker are
 never joined to the line before. A joined block is a verbatim slice, newlines included.
+Table rows (lines starting with ``|``) are never joined to a neighbour, and a fenced code block
+(from a line starting with ``` or ~~~ to its closing fence, or to the end) is one unsplit block,
+so the segmenter can mark both as boilerplate.
+
+HTML and Markdown: a ``<!--`` that is never closed comments out the rest of the file (nothing
+after it becomes a block).
 """
 
 from __future__ import annotations
@@ -300,6 +306,8 @@ def line_blocks(text: str) -> list[Block]:
 
 
 _LIST_MARKER = re.compile(r"^(?:[-*+•–—]|\d{1,3}[.)])\s")
+_TABLE_ROW = re.compile(r"^[ \t]*\|")
+_TEXT_FENCE = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _LINE_END_PUNCT = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
 _LAST_WORD = re.compile(r"([^\W\d_][\w'’-]*)[,]?$")
 
@@ -308,6 +316,8 @@ def _wrapped(line: str, following: str) -> bool:
     """Is ``following`` the continuation of hard-wrapped prose in ``line``?"""
     if _LINE_END_PUNCT.search(line) or _LIST_MARKER.match(following):
         return False
+    if _TABLE_ROW.match(line) or _TABLE_ROW.match(following):
+        return False  # a table row is never prose to join
     if following[:1].islower():
         return True
     last = _LAST_WORD.search(line)
@@ -317,8 +327,23 @@ def _wrapped(line: str, following: str) -> bool:
 def text_blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     current: tuple[int, int] | None = None
+    fence: tuple[str, int, int] | None = None  # (marker, start, end so far) of an open code fence
     for start, end in _lines(text):
         start, end = _stripped(text, start, end)
+        if fence is not None:
+            if start < end:
+                fence = (fence[0], fence[1], end)
+            if text[start:end].startswith(fence[0]):
+                blocks.append(Block(text=text[fence[1]:fence[2]], start=fence[1], end=fence[2], split=False))
+                fence = None
+            continue
+        opening = _TEXT_FENCE.match(text[start:end])
+        if opening:
+            if current:
+                blocks.append(Block(text=text[current[0]:current[1]], start=current[0], end=current[1]))
+            current = None
+            fence = (opening.group(1), start, end)
+            continue
         if start == end:
             if current:
                 blocks.append(Block(text=text[current[0]:current[1]], start=current[0], end=current[1]))
@@ -332,6 +357,8 @@ def text_blocks(text: str) -> list[Block]:
         current = (start, end)
     if current:
         blocks.append(Block(text=text[current[0]:current[1]], start=current[0], end=current[1]))
+    if fence is not None:  # never closed: code to the end
+        blocks.append(Block(text=text[fence[1]:fence[2]], start=fence[1], end=fence[2], split=False))
     return blocks
 
 
@@ -434,9 +461,29 @@ class _HtmlReader(HTMLParser):
         self._reference()
 
 
+_RAW_OR_COMMENT = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--", re.I | re.S)
+
+
+def unclosed_comment(text: str) -> int:
+    """Where a ``<!--`` that is never closed starts (``len(text)`` when every comment is closed).
+
+    Browsers treat such a comment as running to the end of the file; so does mtcheck. A ``<!--``
+    inside a script or style element is not a comment."""
+    at = 0
+    while (match := _RAW_OR_COMMENT.search(text, at)) is not None:
+        if match.group(1):
+            at = match.end()
+            continue
+        close = text.find("-->", match.start() + 2)  # "<!-->" is an (empty) closed comment
+        if close < 0:
+            return match.start()
+        at = close + 3
+    return len(text)
+
+
 def html_blocks(text: str) -> list[Block]:
     reader = _HtmlReader(text)
-    reader.feed(text)
+    reader.feed(text[: unclosed_comment(text)])
     reader.close()
     reader._flush()
     return reader.blocks
@@ -507,8 +554,8 @@ def markdown_blocks(text: str) -> list[Block]:
             start += quote.end()
             line = work[start:end]
         was_blank, after_blank = after_blank, False
-        if was_blank and not in_list and not paragraph and (line.startswith("    ") or line.startswith("\t")):
-            continue  # indented code block
+        if not in_list and not paragraph and (line.startswith("    ") or line.startswith("\t")):
+            continue  # indented code block (it cannot interrupt a paragraph, but may follow a heading)
         if paragraph and _MD_SETEXT.match(line):
             flush()  # the paragraph was a heading
             continue

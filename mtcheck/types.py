@@ -169,10 +169,22 @@ class Finding:
 
 @dataclass(frozen=True)
 class DocumentResult:
+    """A checked document, or (``error`` set) an input that could not be checked.
+
+    An error entry has an empty ``Document`` (only ``path`` is meaningful), no findings and
+    score 0; ``error`` is the one-line message ``InputError`` gave for it. Formats list error
+    entries apart from the checked documents.
+    """
+
     document: Document
     findings: tuple[Finding, ...]
     score: float  # document-level probability
     comparison: dict | None = field(default=None, compare=False)  # document-level reference scores
+    error: str | None = None  # why the input could not be checked (None: it was checked)
+
+    @classmethod
+    def failed(cls, path: str, message: str) -> "DocumentResult":
+        return cls(document=Document(path=path, text="", format="", encoding=""), findings=(), score=0.0, error=message)
 
     @property
     def flagged(self) -> tuple[Finding, ...]:

@@ -68,6 +68,20 @@ def test_server_starts_and_records_state(server):
 
 
 @pytest.mark.integration
+def test_the_real_server_is_recognised_by_its_command_line_and_start_time(server):
+    import json
+
+    import psutil
+
+    state = json.loads(server.state_file.read_text())
+    proc = psutil.Process(state["pid"])
+    assert lt.is_server_command(proc.cmdline(), proc.name(), server.port, server.lib_dir)
+    assert state["started"] == pytest.approx(proc.create_time(), abs=lt.CREATE_TIME_TOLERANCE)
+    # The same server seen through a state file for another port is not this port's server.
+    assert not lt.is_server_command(proc.cmdline(), proc.name(), server.port + 1, server.lib_dir)
+
+
+@pytest.mark.integration
 def test_second_service_reuses_the_running_server(server):
     before = java_processes_on(server.port)
     again = LanguageToolService(Settings(), port=server.port, lib_dir=server.lib_dir, state_dir=server.state_dir)

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from mtcheck.cli import app
-from mtcheck.errors import InputError
+from mtcheck.errors import EXIT_INPUT, InputError
 
 FORMATS = ("text", "json", "jsonl", "sarif", "junit", "github", "html")
 FAIL_ON = ("none", "info", "warning", "error")
@@ -111,12 +111,15 @@ def check(
     changed_only: bool = typer.Option(False, "--changed-only", help="Only report sentences on lines changed against --git-ref."),
     git_ref: str = typer.Option("HEAD", "--git-ref", help="The git ref for --changed-only."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Check this many documents in parallel."),
+    exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB", help="Skip files matching this gitignore-style glob when expanding a directory (repeatable; a .mtcheckignore in the directory adds more)."),
     config: Optional[Path] = typer.Option(None, "--config", help="Read settings from this TOML file instead of mtcheck.toml / pyproject.toml."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
 ) -> None:
     """Check articles for sentences that read as machine-translated from Russian.
 
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 3 a component failed.
+    In a run over a directory or several files, an input that cannot be read is reported as an
+    error entry in the output, the others are checked, and the exit code is 2.
     """
     from mtcheck import gate
     from mtcheck.config import load_settings
@@ -140,7 +143,7 @@ def check(
     settings = load_settings(config).with_overrides(
         threshold=threshold, fail_on=fail_on, max_flagged_ratio=max_flagged_ratio
     )
-    files = expand_paths(paths)
+    files = expand_paths(paths, exclude=exclude)
     # Every destination is vetted before any model loads: a run must not end in "cannot write",
     # and a report must never replace an article, the reference, the baseline or the config.
     inputs = [("the input", f) for f in files]
@@ -158,6 +161,8 @@ def check(
         backend=backend,
         model_overrides=parse_model_flags(model) if model else {},
         jobs=jobs,
+        # One bad file among several (a directory, a shell glob) is an error entry, not the end of the run.
+        keep_going=len(files) > 1 or any(p != "-" and Path(p).is_dir() for p in paths),
     )
     if options.model_overrides:
         settings = settings.with_overrides(tables={**settings.tables, "models": {**settings.section("models"), **options.model_overrides}})
@@ -174,12 +179,14 @@ def check(
     if accepted is not None:
         results = gate.apply_baseline(results, accepted)
     if changed_only:
-        results = [gate.keep_changed(r, gate.changed_line_ranges(r.document.path, git_ref)) for r in results]
-    code = gate.exit_code(results, settings.fail_on, settings.max_flagged_ratio)
+        results = [r if r.error else gate.keep_changed(r, gate.changed_line_ranges(r.document.path, git_ref)) for r in results]
+    errors = [r.error for r in results if r.error]
+    code = EXIT_INPUT if errors else gate.exit_code(results, settings.fail_on, settings.max_flagged_ratio)
 
     # A file gets plain text even when stdout is a terminal.
+    checked_any = any(not r.error for r in results)  # no detector is built when every input failed
     report_options = ReportOptions.from_settings(
-        settings.with_overrides(threshold=pipeline.detector.threshold),
+        settings.with_overrides(threshold=pipeline.detector.threshold if checked_any else None),
         reference_path=reference,
         exit_code=code,
         color=False if output is not None else None,
@@ -195,4 +202,6 @@ def check(
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
+    for message in errors:  # the same line a single bad input gives, for logs that do not keep the report
+        typer.echo(f"mtcheck: error: {message}", err=True)
     raise typer.Exit(code)

@@ -36,6 +36,8 @@ def check_english(sentences: Sequence[Sentence], role: str) -> tuple[Sentence, .
     if not sentences:
         raise InputError(f"the {role} is empty: nothing to compare")
     if not prose:
+        if any(s.boilerplate_reason == "untranslated text" for s in sentences):
+            raise InputError(f"the {role} is mostly Cyrillic: mtcheck compares English articles")
         raise InputError(f"the {role} has no prose sentences (only boilerplate): nothing to compare")
     text = " ".join(s.text for s in prose)
     letters = _LETTER.findall(text)

@@ -84,6 +84,8 @@ class Detector:
         self.threshold = effective_threshold(settings, self.model.threshold)
         self._signals = [registry.get(name)(settings) for name in self.signal_names]
         self._code_version = _code_version(self._signals)
+        # A broken model override fails here, whether or not the text is in the cache.
+        self._signature = detector_signature(settings, self.services, self.signal_names, self._code_version)
 
     # -- public API --------------------------------------------------------------------------
     def detect(self, document: Document, sentences: Sequence[Sentence]) -> DetectionResult:
@@ -229,9 +231,11 @@ class Detector:
         return tuple(weighed)
 
     # -- cache: features and reasons per batch of sentence texts -------------------------------
+    # The cache holds what the signals return, before the classifier: the threshold, the severity
+    # bands and the classifier's weights are applied afterwards, so they are not part of the key.
     def _cache_key(self, sentences: Sequence[Sentence]) -> str:
         h = hashlib.sha256()
-        h.update(json.dumps([CACHE_VERSION, self._code_version, self.signal_names, list(self.settings.allow)]).encode())
+        h.update(self._signature.encode())
         for s in sentences:
             h.update(b"\0" + s.text.encode("utf-8"))
         return h.hexdigest()
@@ -278,7 +282,84 @@ class Detector:
             pass  # a read-only cache only costs speed
 
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+
+# Which model role each signal runs on (the rest run no model).
+SIGNAL_MODEL_ROLES = {"fluency": "fluency", "embedding": "embedder"}
+_LT_IDENTITY = ("mode", "url_override", "language", "mother_tongue", "picky", "disabled_rules")
+
+
+def detector_signature(settings: Settings, services: dict[str, Any], signal_names: Sequence[str], code_version: str) -> str:
+    """Everything that changes what the signals return for a text: the cache key's prefix.
+
+    The signals in use and their code, the allow-list, the LanguageTool service's settings (mode,
+    server, disabled rules, mother tongue...) and the rules it ignores, and the model each
+    model-backed signal runs on (a user's override, or the store's model by its manifest sha256).
+    Validates the model overrides on the way, so a broken one fails with or without a cached result.
+    """
+    parts: dict[str, Any] = {
+        "version": CACHE_VERSION,
+        "code": code_version,
+        "signals": list(signal_names),
+        "allow": list(settings.allow),
+    }
+    models = _model_identities(settings)
+    parts["models"] = {role: models.get(role) for name, role in SIGNAL_MODEL_ROLES.items() if name in signal_names}
+    if "languagetool" in signal_names:
+        service = services.get("languagetool")
+        parts["languagetool"] = None if service is None else _languagetool_identity(service)
+        parts["languagetool_ignore"] = sorted(str(r) for r in settings.section("languagetool").get("ignore_rules", ()))
+    return json.dumps(parts, sort_keys=True, default=str)
+
+
+def _languagetool_identity(service: Any) -> Any:
+    signature = getattr(service, "signature", None)
+    if callable(signature):
+        return signature()
+    # A stand-in service (tests, a caller's own client): its class and whatever settings it has.
+    return {"class": f"{type(service).__module__}.{type(service).__qualname__}",
+            **{name: getattr(service, name) for name in _LT_IDENTITY if hasattr(service, name)}}
+
+
+def _model_identities(settings: Settings) -> dict[str, Any]:
+    """role -> what identifies the model it runs on; every override is checked to exist."""
+    from mtcheck.errors import InputError, ModelError
+    from mtcheck.services.models import ROLES, ModelStore
+
+    store = ModelStore.default(settings)  # rejects a malformed [tool.mtcheck.models] table
+    try:
+        defaults = {e.role: e.sha256 for e in store.entries() if e.default}
+    except (InputError, ModelError):  # no readable manifest here: the signals report it if they need it
+        defaults = {}
+    identities: dict[str, Any] = {}
+    for role in ROLES:
+        if role in store.overrides:
+            ref = store.resolve(role)  # ModelError for a path that is missing or not a model
+            if role == "embedder" and ref.kind == "gguf":
+                from mtcheck.services.embedder import embedder_location
+
+                embedder_location(settings)  # raises the embedder's own message for a GGUF file
+            identities[role] = {"override": ref.location, "kind": ref.kind,
+                                "files": _files_fingerprint(ref.location) if ref.kind != "hub" else None}
+            continue
+        identities[role] = {"sha256": defaults.get(role)}
+    return identities
+
+
+def _files_fingerprint(location: str) -> str:
+    """Size and modification time of a model file, or of every file in a model directory."""
+    from pathlib import Path
+
+    path = Path(location)
+    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+    h = hashlib.sha256()
+    for file in files:
+        try:
+            st = file.stat()
+        except OSError:
+            continue
+        h.update(f"{file.relative_to(path) if path.is_dir() else ''}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:16]
 
 
 def _code_version(signal_objects: list) -> str:

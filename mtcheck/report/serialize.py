@@ -23,8 +23,18 @@ same everywhere. Schema ``mtcheck/report`` version 1 (documented in README, "JSO
                         "hints": [{"ours", "reference", "message"}]}                               (with --reference)
         }]
       }],
+      "errors": [{"path", "message"}],
       "summary": {"documents", "sentences", "prose", "flagged", "exit_code"}
     }
+
+``errors`` lists the inputs that could not be checked (empty, binary, undecodable, unreadable,
+too large...) in a run over a directory or several files: ``path`` as given and ``message``, the
+one-line error (the same line ``mtcheck: error: ...`` prints on stderr). Such inputs are not in
+``documents`` and the run exits 2 (``summary.exit_code``). ``errors`` was added to version 1
+without changing its number; it is always present, empty when every input was checked.
+
+A sentence of kind ``boilerplate`` is never scored; ``boilerplate_reason`` says why it is not
+article prose ("social share button", "table row", "code block", "untranslated text", ...).
 
 In ``rewrite``, ``text`` is the suggestion or null; ``partial`` (bool) is true when the
 suggestion leaves some of the flagged problems in place, and ``remaining`` (list of strings)
@@ -40,6 +50,11 @@ from typing import Any, Iterable
 
 from mtcheck import __version__
 from mtcheck.types import Alignment, Candidate, DocumentResult, Finding, Reason, Rewrite, Score
+
+
+def error_to_dict(result: DocumentResult) -> dict[str, Any]:
+    """``{"path", "message"}`` for an input that could not be checked (``result.error``)."""
+    return {"path": result.document.path, "message": " ".join(str(result.error).split())}
 
 SCHEMA = "mtcheck/report"
 SCHEMA_VERSION = 1
@@ -160,13 +175,15 @@ def results_to_dict(
     reference_path: str | None = None,
     exit_code: int | None = None,
 ) -> dict[str, Any]:
-    documents = [document_to_dict(r, reference_path) for r in results]
+    documents = [document_to_dict(r, reference_path) for r in results if not getattr(r, "error", None)]
+    errors = [error_to_dict(r) for r in results if getattr(r, "error", None)]
     return {
         "schema": SCHEMA,
         "version": SCHEMA_VERSION,
         "tool": {"name": "mtcheck", "version": __version__},
         "settings": settings or {},
         "documents": documents,
+        "errors": errors,
         "summary": {
             "documents": len(documents),
             "sentences": sum(d["counts"]["sentences"] for d in documents),

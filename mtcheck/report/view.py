@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mtcheck.gate import SEVERITY_RANK, finding_fingerprint
+from mtcheck.segment import UNTRANSLATED  # the boilerplate_reason of a sentence left in Russian
 from mtcheck.types import Document, DocumentResult, Finding, Reason
 
 SEVERITIES = ("error", "warning", "info")
@@ -25,6 +26,21 @@ def position(text: str, offset: int) -> Position:
     offset = max(0, min(offset, len(text)))
     line_start = text.rfind("\n", 0, offset) + 1
     return Position(line=text.count("\n", 0, offset) + 1, column=offset - line_start + 1)
+
+
+def checked(results: list[DocumentResult]) -> list[DocumentResult]:
+    """The documents that were checked (error entries left out)."""
+    return [r for r in results if not getattr(r, "error", None)]
+
+
+def failed(results: list[DocumentResult]) -> list[DocumentResult]:
+    """Error entries: inputs that could not be checked (``DocumentResult.error`` is the one-line message)."""
+    return [r for r in results if getattr(r, "error", None)]
+
+
+def untranslated(result: DocumentResult) -> list[Finding]:
+    """Sentences left untranslated (mostly Cyrillic): not scored, but an editor wants to see them."""
+    return [f for f in result.findings if f.sentence.kind != "prose" and f.sentence.boilerplate_reason == UNTRANSLATED]
 
 
 def rule_id(reason: Reason) -> str:

@@ -5,7 +5,11 @@ Modes (``[tool.mtcheck.languagetool] mode``):
 * ``managed`` (default): mtcheck runs LanguageTool's own HTTP server from jars that
   ``mtcheck languagetool install`` copied into the cache with Maven. The server is left
   running between invocations (it takes ~10 s to start) and recorded in a state file, so
-  the next ``mtcheck check`` reuses it; ``mtcheck languagetool stop`` ends it.
+  the next ``mtcheck check`` reuses it; ``mtcheck languagetool stop`` ends it. The state file
+  names a process id, which the system may since have given to another program (after a reboot,
+  say): before mtcheck signals or waits on that process it checks that it is still the server it
+  started (a java command line running LanguageTool's HTTP server on this port, and the start time
+  recorded when it was launched). A state file that fails the check is removed, nothing is killed.
 * ``url``: a server the user already runs (``url = ...`` or ``--languagetool-url``).
 * ``download``: language_tool_python downloads LanguageTool and runs it for the length of
   the process (needs internet the first time).
@@ -39,6 +43,10 @@ LT_VERSION = "6.6"
 DEFAULT_PORT = 8081
 DEFAULT_HEAP = "768m"
 DEFAULT_START_TIMEOUT = 90.0  # seconds; ~10 s on an idle machine, far more when cores are busy
+SERVER_CLASS = "org.languagetool.server.HTTPServer"
+# The kernel gives a process's start time in clock ticks since boot; psutil turns it into a wall
+# time through the boot time, which can move by a second when the clock is adjusted.
+CREATE_TIME_TOLERANCE = 2.0  # seconds
 MODES = ("managed", "url", "download")
 RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "languagetool"
 POM = RESOURCES / "pom.xml"
@@ -81,6 +89,10 @@ class ServerState:
     version: str
     digest: str
     log: str
+    # The process's start time (psutil's create_time) when mtcheck launched it: a pid the system has
+    # since given to another process has another start time. None in state files written before it
+    # was recorded; the command line is then the only check.
+    started: float | None = None
 
     def to_json(self) -> str:
         return json.dumps(self.__dict__, indent=2)
@@ -172,6 +184,50 @@ def _pid_alive(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"
     except OSError:
         return True
+
+
+def is_server_command(cmdline: list[str], name: str, port: int, lib_dir: Path | None = None) -> bool:
+    """Whether a command line is LanguageTool's HTTP server run by java on ``port``.
+
+    ``name`` is the process name (the executable's file name). The server must be named by its
+    class, or by a classpath in ``lib_dir``; the port must follow ``--port``.
+    """
+    if not cmdline:
+        return False
+    program = os.path.basename(cmdline[0]).lower()
+    if not (program.startswith("java") or name.lower().startswith("java")):
+        return False
+    runs_server = SERVER_CLASS in cmdline or (lib_dir is not None and any(str(lib_dir) in arg for arg in cmdline))
+    on_port = any(arg == "--port" and value == str(port) for arg, value in zip(cmdline, cmdline[1:]))
+    return runs_server and on_port
+
+
+def _process_start_time(pid: int) -> float | None:
+    import psutil
+
+    try:
+        return psutil.Process(pid).create_time()
+    except psutil.Error:
+        return None
+
+
+def _terminate(proc: Any, grace: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL after ``grace`` seconds, to a psutil.Process.
+
+    psutil checks that the pid still belongs to the process the handle was made for before it
+    sends a signal, so a pid reused in the meantime is left alone.
+    """
+    import psutil
+
+    try:
+        proc.terminate()
+        try:
+            proc.wait(grace)  # also reaps it if it is this process's own child
+        except psutil.TimeoutExpired:
+            proc.kill()
+            proc.wait(grace)
+    except psutil.Error:  # already gone (or reused: not ours to signal)
+        pass
 
 
 def _port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -305,9 +361,47 @@ class LanguageToolService:
             return self._ensure_downloaded()
         return self._ensure_managed()
 
-    def _ensure_managed(self) -> str:
+    def _server_process(self, state: ServerState) -> Any:
+        """The psutil.Process the state file names, if it is still the server mtcheck started.
+
+        None when that pid is gone, a zombie, or now another program: not java running
+        LanguageTool's server on this port, or started at another time than the state file says.
+        """
+        import psutil
+
+        if state.port != self.port:
+            return None
+        try:
+            proc = psutil.Process(state.pid)
+            if proc.status() == psutil.STATUS_ZOMBIE:
+                return None
+            cmdline, name, created = proc.cmdline(), proc.name(), proc.create_time()
+        except psutil.Error:  # gone, or another user's process whose command line we may not read
+            return None
+        if not is_server_command(cmdline, name, self.port, self.lib_dir):
+            return None
+        if state.started is not None and abs(created - state.started) > CREATE_TIME_TOLERANCE:
+            return None
+        return proc
+
+    def _live_state(self) -> ServerState | None:
+        """The state file's server if it is still running; a stale state file is removed."""
         state = self._read_state()
-        if state is not None and _pid_alive(state.pid) and state.port == self.port:
+        if state is None:
+            return None
+        if self._server_process(state) is None:
+            self._drop_state(state)
+            return None
+        return state
+
+    def _drop_state(self, state: ServerState) -> None:
+        # Only the file that was judged stale: another mtcheck may have just written a new one.
+        if self._read_state() == state:
+            self.state_file.unlink(missing_ok=True)
+
+    def _ensure_managed(self) -> str:
+        state = self._live_state()
+        if state is not None:
             if state.digest != self._digest():
                 self.stop()  # the rule pack or the jars changed: restart with the new ones
             elif self._wait_healthy(state.pid):  # another mtcheck may still be starting it
@@ -344,7 +438,8 @@ class LanguageToolService:
             # A new session: the server outlives this mtcheck process and ignores its Ctrl-C.
             proc = subprocess.Popen(self._java_command(java), stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT, start_new_session=True)
-        state = ServerState(pid=proc.pid, port=self.port, version=self.version, digest=self._digest(), log=str(self.log_file))
+        state = ServerState(pid=proc.pid, port=self.port, version=self.version, digest=self._digest(),
+                            log=str(self.log_file), started=_process_start_time(proc.pid))
         self.state_file.write_text(state.to_json() + "\n", encoding="utf-8")
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
@@ -362,6 +457,7 @@ class LanguageToolService:
                                 fix="raise [tool.mtcheck.languagetool] start_timeout, or see " + str(self.log_file))
 
     def _wait_healthy(self, pid: int) -> bool:
+        """Wait for the (verified) server ``pid`` to answer; False if it dies or times out first."""
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline and _pid_alive(pid):
             if _health(self.url, timeout=1.0):
@@ -410,9 +506,11 @@ class LanguageToolService:
         state = self._read_state()
         if state is None:
             return False
-        stopped = _pid_alive(state.pid)
+        # Signal only the server mtcheck started: the pid may now belong to another program.
+        proc = self._server_process(state)
+        stopped = proc is not None
         if stopped:
-            self._kill(state.pid)
+            _terminate(proc)
             # The socket can outlive the pid check by a moment; a restart right after must find it free.
             deadline = time.monotonic() + 5.0
             while time.monotonic() < deadline and _port_open(state.port):
@@ -435,7 +533,7 @@ class LanguageToolService:
             running = self._download_tool is not None
             return Status("download", running, self.url if running else "", detail="started by language_tool_python")
         state = self._read_state()
-        if state is None or not _pid_alive(state.pid):
+        if state is None or self._server_process(state) is None:
             detail = "installed" if is_installed(self.lib_dir) else "not installed (run: mtcheck languagetool install)"
             return Status("managed", False, self.url, detail=f"not running; {detail}")
         healthy = _health(self.url)
@@ -444,6 +542,25 @@ class LanguageToolService:
         return Status("managed", healthy, self.url, pid=state.pid, detail=f"LanguageTool {state.version} {detail}")
 
     # -- checking -----------------------------------------------------------------------------
+    def signature(self) -> dict[str, Any]:
+        """Everything about this service that changes what a check finds (for the detection cache).
+
+        The port, heap and timeouts do not; the mode, the server, the language options, the
+        disabled rules and (for the managed server) the jars and rule pack do.
+        """
+        sig: dict[str, Any] = {
+            "mode": self.mode,
+            "language": self.language,
+            "mother_tongue": self.mother_tongue,
+            "picky": self.picky,
+            "disabled_rules": sorted(set(self.disabled_rules)),
+        }
+        if self.mode == "url":
+            sig["url"] = self.url
+        elif self.mode == "managed":
+            sig["server"] = self._digest()
+        return sig
+
     def _configure(self, tool: Any) -> None:
         tool.picky = self.picky
         if self.disabled_rules:
@@ -467,7 +584,7 @@ class LanguageToolService:
     def _unreachable(self, err: Exception) -> LanguageToolError:
         if self.mode == "managed":
             state = self._read_state()
-            if state is not None and not _pid_alive(state.pid):
+            if state is not None and self._server_process(state) is None:
                 return LanguageToolError(f"the LanguageTool server (pid {state.pid}) died: {_last_log_line(self.log_file)}",
                                          fix="mtcheck languagetool start")
         detail = str(err).splitlines()[0][:200] if str(err) else type(err).__name__

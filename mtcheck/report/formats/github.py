@@ -1,4 +1,8 @@
-"""``--format github``: GitHub Actions workflow commands, one annotation per flagged sentence."""
+"""``--format github``: GitHub Actions workflow commands, one annotation per flagged sentence.
+
+An input that could not be checked is a file-level ``::error`` annotation titled
+``mtcheck: input error`` carrying the one-line message.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +30,11 @@ def message(finding: Finding) -> str:
 def render(results: list[DocumentResult], options) -> str:
     out = []
     for result in results:
+        if getattr(result, "error", None):
+            props = {"file": result.document.path, "title": "mtcheck: input error"}
+            prop_text = ",".join(f"{k}={escape_property(v)}" for k, v in props.items())
+            out.append(f"::error {prop_text}::{escape_data(' '.join(str(result.error).split()))}\n")
+            continue
         text = result.document.text
         for finding in reported(result):
             start = position(text, finding.sentence.start)

@@ -4,6 +4,10 @@ One file, no network: the CSS and JS from ``mtcheck/resources/report/`` are inli
 pinned by sha256 hashes in a strict Content-Security-Policy, article text is escaped by
 Jinja2's autoescape, and the data the script needs travels as JSON in a non-executable
 ``<script type="application/json">`` with ``<``, ``>`` and ``&`` written as ``\\u`` escapes.
+
+Inputs that could not be checked are listed at the top of ``<main>`` (``section.input-errors``,
+one ``li.input-error`` per file with its path and message); a sentence left untranslated carries a
+visible "untranslated text" label.
 """
 
 from __future__ import annotations
@@ -21,6 +25,9 @@ from mtcheck.registry import formats
 from mtcheck.report.view import (
     FALLBACK_MESSAGE,
     SEVERITIES,
+    UNTRANSLATED,
+    checked,
+    failed,
     fingerprint_of,
     no_suggestion_reason,
     quoted,
@@ -175,7 +182,12 @@ def _paragraphs(result: DocumentResult, doc_number: int) -> tuple[list[Paragraph
             card = _card(result, finding, f"f{doc_number}-{finding.sentence.index}")
             paragraphs[-1].cards.append(card)
             cards.append(card)
-        paragraphs[-1].sentences.append({"text": finding.sentence.text, "card": card, "kind": finding.sentence.kind})
+        text: Any = finding.sentence.text
+        if card is None and finding.sentence.kind != "prose" and finding.sentence.boilerplate_reason == UNTRANSLATED:
+            from markupsafe import Markup, escape
+
+            text = escape(text) + Markup(f' <span class="badge untranslated" title="left in Russian; not checked">{UNTRANSLATED}</span>')
+        paragraphs[-1].sentences.append({"text": text, "card": card, "kind": finding.sentence.kind})
     return paragraphs, cards
 
 
@@ -247,8 +259,26 @@ def _template():
     return env.from_string(_resource("report.html.j2"))
 
 
+def _errors_html(errors: list[DocumentResult]) -> str:
+    """The visible list of inputs that could not be checked (escaped; no inline style or script)."""
+    from markupsafe import escape
+
+    items = "".join(
+        f'<li class="input-error"><code>{escape(r.document.path)}</code> <span class="badge sev-error">not checked</span> '
+        f'{escape(" ".join(str(r.error).split()).removeprefix(f"{r.document.path}: "))}</li>\n'
+        for r in errors
+    )
+    count = len(errors)
+    return (
+        f'<section class="input-errors" id="input-errors" role="alert" aria-label="Inputs that could not be checked">\n'
+        f"<h2>{count} file{'s' if count != 1 else ''} not checked</h2>\n<ul>\n{items}</ul>\n</section>\n"
+    )
+
+
 @formats.register("html")
 def render(results: list[DocumentResult], options) -> str:
+    errors = failed(results)
+    results = checked(results)
     css, js = _resource("report.css"), _resource("report.js")
     documents = [_document_view(result, number, options) for number, result in enumerate(results)]
     cards = [card for doc in documents for card in doc["cards"]]
@@ -268,7 +298,7 @@ def render(results: list[DocumentResult], options) -> str:
         },
     }
     totals = {level: sum(doc["by_severity"][level] for doc in documents) for level in SEVERITIES}
-    return _template().render(
+    page = _template().render(
         title=getattr(options, "title", "mtcheck review report"),
         version=getattr(options, "tool_version", ""),
         reference_path=getattr(options, "reference_path", None),
@@ -286,3 +316,8 @@ def render(results: list[DocumentResult], options) -> str:
         total_flagged=len([c for c in cards if not c.finding.suppressed]),
         fallback_message=FALLBACK_MESSAGE,
     )
+    if errors:
+        at = page.find("<main>")
+        at = page.find("\n", at) + 1 if at >= 0 else page.rfind("</body>")
+        page = page[:at] + _errors_html(errors) + page[at:]
+    return page

@@ -1,11 +1,15 @@
-"""``--format jsonl``: one flagged finding a line (suppressed ones too, marked), each with its document path."""
+"""``--format jsonl``: one flagged finding a line (suppressed ones too, marked), each with its document path.
+
+An input that could not be checked is a line ``{"path", "kind": "error", "message"}`` (finding
+lines have ``kind`` prose), in input order.
+"""
 
 from __future__ import annotations
 
 import json
 
 from mtcheck.registry import formats
-from mtcheck.report.serialize import finding_to_dict
+from mtcheck.report.serialize import error_to_dict, finding_to_dict
 from mtcheck.report.view import fingerprint_of, reported
 from mtcheck.types import DocumentResult
 
@@ -14,6 +18,10 @@ from mtcheck.types import DocumentResult
 def render(results: list[DocumentResult], options) -> str:
     lines = []
     for result in results:
+        if getattr(result, "error", None):
+            entry = error_to_dict(result)
+            lines.append(json.dumps({"path": entry["path"], "kind": "error", "message": entry["message"]}, ensure_ascii=False))
+            continue
         for finding in reported(result, include_suppressed=True):
             record = {"path": result.document.path, **finding_to_dict(finding)}
             record["fingerprint"] = fingerprint_of(result, finding)

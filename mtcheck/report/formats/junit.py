@@ -1,7 +1,9 @@
 """``--format junit``: JUnit XML for CI test dashboards.
 
 A test suite per document and a test case per prose sentence; a flagged sentence at or
-above ``fail_on`` is a failure, a suppressed one is skipped, everything else passes.
+above ``fail_on`` is a failure, a suppressed one is skipped, everything else passes. An input
+that could not be checked is a test suite with one test case ``not checked`` holding an
+``<error type="InputError">`` with the one-line message.
 """
 
 from __future__ import annotations
@@ -37,10 +39,19 @@ def _details(result: DocumentResult, finding: Finding) -> str:
 def render(results: list[DocumentResult], options) -> str:
     fail_on = getattr(options, "fail_on", "warning")
     root = ET.Element("testsuites", name="mtcheck")
-    totals = {"tests": 0, "failures": 0, "skipped": 0}
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
     for result in results:
         path = result.document.path
         suite = ET.SubElement(root, "testsuite", name=_clean(path))
+        if getattr(result, "error", None):
+            message = _clean(" ".join(str(result.error).split()))
+            case = ET.SubElement(suite, "testcase", name="not checked", classname=_clean(path))
+            error = ET.SubElement(case, "error", message=message, type="InputError")
+            error.text = message
+            for key, value in (("tests", 1), ("failures", 0), ("errors", 1), ("skipped", 0)):
+                suite.set(key, str(value))
+                totals[key] += value
+            continue
         counts = {"tests": 0, "failures": 0, "skipped": 0}
         for finding in result.findings:
             if finding.sentence.kind != "prose":
@@ -68,11 +79,11 @@ def render(results: list[DocumentResult], options) -> str:
         suite.set("failures", str(counts["failures"]))
         suite.set("errors", "0")
         suite.set("skipped", str(counts["skipped"]))
-        for key in totals:
+        for key in counts:
             totals[key] += counts[key]
     root.set("tests", str(totals["tests"]))
     root.set("failures", str(totals["failures"]))
-    root.set("errors", "0")
+    root.set("errors", str(totals["errors"]))
     root.set("skipped", str(totals["skipped"]))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

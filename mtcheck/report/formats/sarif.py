@@ -7,6 +7,10 @@ flagged problems in place) is still offered, and its message, fix description an
 says why. Suppressed findings stay in the log with a ``suppressions``
 entry, which is how SARIF consumers expect accepted alerts to look. Columns count Unicode
 code points (``columnKind``), the same unit as mtcheck's offsets.
+
+An input that could not be checked is a ``toolExecutionNotification`` of level ``error`` in the
+run's invocation (descriptor ``mtcheck/input-error``, the file as its location, the one-line
+message as its text), and the invocation's ``executionSuccessful`` is false.
 """
 
 from __future__ import annotations
@@ -18,9 +22,11 @@ from typing import Any
 from urllib.parse import quote
 
 from mtcheck.registry import formats
-from mtcheck.report.serialize import alignment_to_dict
+from mtcheck.report.serialize import alignment_to_dict, error_to_dict
 from mtcheck.report.view import (
+    checked,
     explanation_lines,
+    failed,
     FALLBACK_MESSAGE,
     FALLBACK_RULE,
     fingerprint_of,
@@ -38,6 +44,7 @@ from mtcheck.types import Document, DocumentResult, Finding
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note", "none": "none"}
 LEVEL_RANK = {"none": 0, "note": 1, "warning": 2, "error": 3}
+INPUT_ERROR = "mtcheck/input-error"
 
 
 def artifact_uri(path: str) -> tuple[str, str | None]:
@@ -177,8 +184,20 @@ def _rules(results: list[DocumentResult]) -> tuple[list[dict[str, Any]], dict[st
     return ordered, {rule["id"]: i for i, rule in enumerate(ordered)}
 
 
+def _notification(result: DocumentResult) -> dict[str, Any]:
+    entry = error_to_dict(result)
+    return {
+        "level": "error",
+        "message": {"text": entry["message"]},
+        "descriptor": {"id": INPUT_ERROR},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact_location(result.document)}}],
+    }
+
+
 @formats.register("sarif")
 def render(results: list[DocumentResult], options) -> str:
+    errors = failed(results)
+    results = checked(results)
     rules, rule_index = _rules(results)
     sarif_results = [
         _result(result, finding, rule_index) for result in results for finding in reported(result, include_suppressed=True)
@@ -200,7 +219,12 @@ def render(results: list[DocumentResult], options) -> str:
         "results": sarif_results,
     }
     exit_code = getattr(options, "exit_code", None)
-    if exit_code is not None:
-        run["invocations"] = [{"executionSuccessful": exit_code in (0, 1), "exitCode": exit_code}]
+    if exit_code is not None or errors:
+        invocation: dict[str, Any] = {"executionSuccessful": exit_code in (0, 1) and not errors}
+        if exit_code is not None:
+            invocation["exitCode"] = exit_code
+        if errors:
+            invocation["toolExecutionNotifications"] = [_notification(r) for r in errors]
+        run["invocations"] = [invocation]
     log = {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
     return json.dumps(log, ensure_ascii=False, indent=2) + "\n"

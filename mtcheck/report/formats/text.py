@@ -1,4 +1,8 @@
-"""``--format text``: the terminal view. Colours when writing to a terminal, plain text otherwise."""
+"""``--format text``: the terminal view. Colours when writing to a terminal, plain text otherwise.
+
+Besides flagged sentences it lists sentences left untranslated (in Russian; not scored) and the
+inputs that could not be checked (``path  not checked`` and the error line).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,10 @@ from mtcheck.registry import formats
 from mtcheck.report.view import (
     FALLBACK_MESSAGE,
     SEVERITIES,
+    UNTRANSLATED,
+    checked,
+    failed,
+    untranslated,
     comparison_rows,
     points_at_words,
     position,
@@ -87,7 +95,32 @@ def _finding_block(result: DocumentResult, finding: Finding):
     return block
 
 
+def _untranslated_block(result: DocumentResult, finding: Finding):
+    from rich.text import Text
+
+    where = position(result.document.text, finding.sentence.start)
+    block = Text()
+    block.append(f"{result.document.path}:{where.line}:{where.column}  ", style="bold")
+    block.append(f"{UNTRANSLATED} (not checked)", style="magenta")
+    block.append("\n  ")
+    block.append(finding.sentence.text)
+    return block
+
+
+def _error_block(result: DocumentResult):
+    from rich.text import Text
+
+    block = Text()
+    block.append(result.document.path, style="bold underline")
+    block.append("  not checked", style="bold red")
+    block.append("\n  error: ", style="bold red")
+    block.append(" ".join(str(result.error).split()).removeprefix(f"{result.document.path}: "))
+    return block
+
+
 def summary_line(results: list[DocumentResult], options) -> str:
+    errors = len(failed(results))
+    results = checked(results)
     sentences = sum(len(r.findings) for r in results)
     flagged = [f for r in results for f in r.flagged]
     suppressed = sum(1 for r in results for f in r.findings if f.flagged and f.suppressed)
@@ -96,6 +129,8 @@ def summary_line(results: list[DocumentResult], options) -> str:
     line = f"mtcheck: {documents}, {sentences} sentences, {len(flagged)} flagged ({by_level})"
     if suppressed:
         line += f", {suppressed} suppressed"
+    if errors:
+        line += f", {errors} file{'s' if errors != 1 else ''} not checked (error)"
     exit_code = getattr(options, "exit_code", None)
     if exit_code is not None:
         line += f"; exit {exit_code}"
@@ -122,6 +157,10 @@ def render(results: list[DocumentResult], options) -> str:
         soft_wrap=not colour,  # plain output keeps one line per sentence so it greps well
     )
     for result in results:
+        if getattr(result, "error", None):
+            console.print(_error_block(result))
+            console.print()
+            continue
         shown = reported(result, include_suppressed=True)
         prose = sum(1 for f in result.findings if f.sentence.kind == "prose")
         head = Text()
@@ -130,8 +169,9 @@ def render(results: list[DocumentResult], options) -> str:
         console.print(head)
         for name, value in comparison_rows(result.comparison):
             console.print(Text(f"  reference {name}: {value}", style="dim"))
-        for finding in shown:
-            console.print(_finding_block(result, finding))
+        items = [(f, False) for f in shown] + [(f, True) for f in untranslated(result) if not f.flagged]
+        for finding, left_in_russian in sorted(items, key=lambda item: item[0].sentence.start):
+            console.print(_untranslated_block(result, finding) if left_in_russian else _finding_block(result, finding))
         console.print()
     console.print(Text(summary_line(results, options), style="bold"))
     return buffer.getvalue()
