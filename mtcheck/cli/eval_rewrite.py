@@ -188,7 +188,10 @@ def fact_damage(original: str, rewrite: str) -> list[str]:
         problems.append(f"numbers {audit_values(original)} -> {audit_values(rewrite)}")
     if audit_dates(original) != audit_dates(rewrite):
         problems.append(f"dates {audit_dates(original)} -> {audit_dates(rewrite)}")
-    have = {w.lower().removesuffix("s") for w in re.findall(r"[\w-]+", _dates(rewrite)[1])}
+    plain = _dates(rewrite)[1]
+    # Words as audit_names reads them too ("H&M," is "hm"), so a name is found in its own spelling.
+    have = ({w.lower().removesuffix("s") for w in re.findall(r"[\w-]+", plain)}
+            | {re.sub(r"[^\w-]", "", w).lower().removesuffix("s") for w in plain.split()})
     # "President of Ukraine" -> "Ukrainian President" keeps the name: a word of the rewrite that
     # starts with the name's first six letters counts.
     lost = sorted(n for n in audit_names(original)
