@@ -555,9 +555,10 @@ def quotations(text: str) -> list[str]:
 
 
 def quotations_kept(original: str, candidate: str) -> list[str]:
-    """Quotations of the original that the candidate no longer contains word for word."""
-    flat = _norm_quote(candidate)
-    return [q for q in quotations(original) if q not in flat]
+    """Quotations of the original that the candidate no longer quotes word for word: the words must
+    still stand between quote marks (taking the marks away turns a quote into a paraphrase)."""
+    quoted = " | ".join(quotations(candidate))
+    return [q for q in quotations(original) if q not in quoted and q.strip(" ,.;:!?") not in quoted]
 
 
 def quotations_added(original: str, candidate: str) -> list[str]:
@@ -923,6 +924,12 @@ def content_dropped(original: str, candidate: str, nlp=None, replaceable: Collec
         return []
     known = _all_keys(original, parse)
     added = [w for w in content_items(candidate, parse) if not (w.keys & known)]
+    return _unmatched(missing, added, words, similar)
+
+
+def _unmatched(missing: list[Word], added: list[Word], words: Sequence[Word] | None,
+               similar: Similar | None) -> list[str]:
+    """The words of ``missing`` that no word of ``added`` stands in for (``added`` loses its matches)."""
     # A derivation: the same stem in another part of speech.
     for word in list(missing):
         twin = next((a for a in added if any(derived(k, b) for k in word.keys for b in a.keys)), None)
@@ -948,6 +955,9 @@ def content_dropped(original: str, candidate: str, nlp=None, replaceable: Collec
                 used_m.add(i)
                 used_a.add(j)
             missing = [m for i, m in enumerate(missing) if i not in used_m]
+            added[:] = [a for j, a in enumerate(added) if j not in used_a]
+        return [m.text for m in missing]
+    if words is None:
         return [m.text for m in missing]
     if len(missing) >= 2 or (words and len(missing) / len(words) > 1 / 3):
         return [m.text for m in missing]
@@ -958,6 +968,39 @@ def content_dropped(original: str, candidate: str, nlp=None, replaceable: Collec
 
 
 # -- plurality -----------------------------------------------------------------------------
+def content_added(original: str, candidate: str, nlp=None, replaceable: Collection[str] = (),
+                  allowed: Collection[str] = (), similar: Similar | None = None) -> list[str]:
+    """Content words the candidate brings that stand in for nothing of the original: an added fact
+    ("less" -> "less cost-effective", "..., the information was reported"). A new word may replace
+    a word a flagged problem covers ("derived" -> "evacuated", "eve" -> "day"), derive from a word it
+    replaces, be a synonym of one (with ``similar``), or come from a rule's fix (``allowed``)."""
+    parse = _parser(nlp)
+    if parse(original) is None:
+        return []  # without lemmas and parts of speech an added word cannot be told from a reworded one
+    known = _all_keys(original, parse) | _replaceable_keys(allowed)
+    added = [w for w in content_items(candidate, parse) if not (w.keys & known)]
+    if not added:
+        return []
+    have = _all_keys(candidate, parse)
+    covered = _replaceable_keys(replaceable)
+    gone = [w for w in content_items(original, parse) if not (w.keys & have)]
+    # Words a fix may replace, one new word each; then derivations and synonyms of the rest.
+    replaced = [w for w in gone if w.text.lower() in covered or (w.keys & covered)]
+    rest = [w for w in gone if w not in replaced]
+    added = added[len(replaced):] if len(added) > len(replaced) else []
+    for word in list(rest):
+        twin = next((a for a in added if any(derived(k, b) for k in word.keys for b in a.keys)), None)
+        if twin is not None:
+            rest.remove(word)
+            added.remove(twin)
+    if added and rest:
+        if similar is None:
+            added = added[len(rest):]  # no way to judge a swap: one new word per word gone, as content_dropped
+        else:
+            _unmatched(rest, added, None, similar)
+    return [a.text for a in added]
+
+
 def plurality_changed(original: str, candidate: str, nlp=None) -> list[str]:
     """Nouns only singular in one text and only plural in the other: "the official said" is one
     person, "officials said" several. Needs spaCy's tagger (NN/NNS); without it, nothing."""
@@ -983,9 +1026,29 @@ def plurality_changed(original: str, candidate: str, nlp=None) -> list[str]:
     return changed
 
 
+def voice_changed(original: str, candidate: str, nlp=None) -> list[str]:
+    """A verb active in one text and passive in the other turns who did what around: "Trutnev
+    awarded the prize" is not "Trutnev was awarded the prize". Needs spaCy's parser."""
+    parse = _parser(nlp)
+    if parse(original) is None:
+        return []
+
+    def voices(text: str) -> dict[str, set[bool]]:
+        out: dict[str, set[bool]] = {}
+        for t in parse(text):
+            if t.pos_ == "VERB":
+                passive = any(c.dep_ in ("auxpass", "nsubjpass") for c in t.children)
+                out.setdefault(american(t.lemma_ or t.text), set()).add(passive)
+        return out
+
+    before, after = voices(original), voices(candidate)
+    return [f"“{lemma}” became {'passive' if True in after[lemma] else 'active'}" for lemma, was in before.items()
+            if lemma in after and len(was) == 1 and len(after[lemma]) == 1 and was != after[lemma]]
+
+
 # -- all checks ----------------------------------------------------------------------------
 def fact_checks(original: str, candidate: str, nlp: Any = None, replaceable: Collection[str] = (),
-                similar: Similar | None = None) -> list[Check]:
+                similar: Similar | None = None, allowed: Collection[str] = ()) -> list[Check]:
     """Every check a candidate rewrite of ``original`` must pass, in this order: numbers, dates,
     approximation, entities, content, plurality, quotations, negation, modality.
 
@@ -1018,7 +1081,12 @@ def fact_checks(original: str, candidate: str, nlp: Any = None, replaceable: Col
     checks.append(Check("entities", not missing and not invented, detail))
 
     dropped = content_dropped(original, candidate, parse, replaceable, similar)
-    checks.append(Check("content", not dropped, ", ".join(f"dropped {w}" for w in dropped)))
+    added_words = content_added(original, candidate, parse, replaceable, allowed, similar)
+    detail = ", ".join([f"dropped {w}" for w in dropped] + [f"added {w}" for w in added_words])
+    checks.append(Check("content", not dropped and not added_words, detail))
+
+    voice = voice_changed(original, candidate, parse)
+    checks.append(Check("voice", not voice, ", ".join(voice)))
 
     plural = plurality_changed(original, candidate, parse)
     checks.append(Check("plurality", not plural, ", ".join(plural)))

@@ -150,6 +150,8 @@ _TERMINAL = ".!?…:;\"'”’»)]"
 def keep_ending(original: str, text: str) -> str:
     """A headline or a caption (no final punctuation) stays one: models like to add a full stop,
     which an editor would take out again."""
+    if original.rstrip().endswith(":") and text.endswith("."):
+        return text[:-1].rstrip() + ":"  # it introduces what follows (a quote, a list)
     if original.rstrip().endswith(tuple(_TERMINAL)) or not text.endswith(".") or text.endswith(".."):
         return text
     return text[:-1].rstrip()

@@ -43,6 +43,12 @@ DEFAULT_MAX_RISE = 0.1
 DEFAULT_RESOLVED_SURPRISAL_TOLERANCE = 0.5
 
 
+# Slips the 1.5B editor makes when it turns "According to him, ..." into reported speech and that
+# LanguageTool lets through: "He said, this is ..." (a comma splice) and "He said according to him".
+_SLIPS = re.compile(r"\b(?:said|says|stated|added|noted),\s+(?:this|that|these|those|it|there|the|he|she|they|we|i)\b"
+                    r"|\b(?:said|says|stated)\s*,?\s+according to\b|^Earlier, recall\b", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Measured:
     """A verified candidate and the measurements ranking uses."""
@@ -251,11 +257,15 @@ class Verifier:
             bound = edit_bound(original, max(len(before), named), self.edit_per_problem, self.edit_base, self.edit_cap)
             # Words a fix of a flagged problem may replace ("On the eve" -> "The day before").
             replaceable = {w.lower() for p in before for w in re.findall(r"[\w'’-]+", p.words)}
+            # ... and the words a rule's own fix brings ("The day before", "through the corridors").
+            allowed = {w.lower() for p in before if p.suggestion for w in re.findall(r"[\w'’-]+", p.suggestion)}
             measured = []
             for cand in candidates:
                 after = problems[cand.text]
                 resolved, remaining = resolution(before, after)
-                checks = fact_checks(original, cand.text, nlp, replaceable=replaceable, similar=similar)
+                checks = fact_checks(original, cand.text, nlp, replaceable=replaceable, similar=similar, allowed=allowed)
+                slips = [m.group(0) for m in _SLIPS.finditer(cand.text) if not _SLIPS.search(original)]
+                checks.append(Check("grammar", not slips, ", ".join(f"“{s}”" for s in slips)))
                 edit = edit_share(original, cand.text)
                 checks.append(Check("edit size", edit <= bound, f"{edit:.2f} of the sentence (at most {bound:.2f})"))
                 sim = sims.get((original, cand.text))
