@@ -138,7 +138,11 @@ def _stage(target: Path, text: str) -> str:
 
 def atomic_write(path: str | Path, text: str) -> None:
     target = Path(path)
-    tmp = _stage(target, text)
+    _commit(_stage(target, text), target)
+
+
+def _commit(tmp: Path, target: Path) -> None:
+    """Move a staged file into place; on failure the temporary file goes and the target is untouched."""
     try:
         os.replace(tmp, target)
     except BaseException as err:
@@ -186,13 +190,7 @@ def atomic_write_all(items: Sequence[tuple[str | Path, str]]) -> None:
         return
     if len(staged) == 1:
         (target, tmp), = staged
-        try:
-            os.replace(tmp, target)
-        except BaseException as err:
-            _unlink(tmp)
-            if isinstance(err, OSError):
-                raise InputError(f"cannot write {target}: {_reason(err)}") from None
-            raise
+        _commit(tmp, target)
         return
 
     kept: dict[Path, str | None] = {}

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import ROOT, SEED_MT, SEED_REF
+from conftest import ROOT, SEED_MT, SEED_REF, error_line, run_main
 from test_cli_check import mtcheck, one_error_line
 
 import mtcheck.pipeline as pipeline_module
@@ -34,24 +34,6 @@ LIGHT = ("--no-rewrite", "--no-languagetool")
 # --------------------------------------------------------------------------- helpers
 
 
-def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """``mtcheck ARGS`` in this process, through the real entry point; (exit code, stdout, stderr)."""
-    from mtcheck.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["mtcheck", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    return (0 if code is None else code), out, err
-
-
-def error_line(err: str) -> str:
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("mtcheck: error: "), err
-    return lines[0]
 
 
 class NoPipeline:

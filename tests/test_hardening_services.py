@@ -32,6 +32,8 @@ from mtcheck.services import languagetool as lt
 from mtcheck.services.languagetool import LanguageToolService, LTMatch
 from mtcheck.types import Document, Sentence
 
+from conftest import error_line, run_main
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -44,24 +46,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run_main(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    """``mtcheck ARGS`` in this process, through the real entry point; (exit code, stdout, stderr)."""
-    from mtcheck.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["mtcheck", *args])
-    with pytest.raises(SystemExit) as exited:
-        main()
-    out, err = capsys.readouterr()
-    code = exited.value.code
-    return (0 if code is None else code), out, err
-
-
-def error_line(err: str) -> str:
-    assert "Traceback" not in err
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert lines[0].startswith("mtcheck: error: "), err
-    return lines[0]
 
 
 def alive(proc: subprocess.Popen) -> bool:
