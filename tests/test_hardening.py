@@ -388,9 +388,12 @@ def test_sigint_while_reading_stdin_is_one_line_and_130():
     number = READ_SYSCALL.get(platform.machine())
     if number is None or not Path(f"/proc/{os.getpid()}/syscall").exists():
         pytest.skip("needs /proc/PID/syscall to see the process wait for input")
+    # A shell that runs this suite in the background leaves SIGINT ignored, and Python keeps an
+    # inherited "ignore": give the child the default disposition, as a terminal would.
     proc = subprocess.Popen(
         [sys.executable, "-m", "mtcheck", "check", "-", *LIGHT],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         deadline = time.monotonic() + 120
