@@ -455,6 +455,8 @@ def test_related_but_opposite_words_are_no_synonyms(nlp, similar):
     # Judged blind on WMT22 dev suggestions: each changed the meaning and passed the earlier checks.
     ("More budgetary options are made of cotton or polyamide, but are, accordingly, less.",
      "More budgetary options are made of cotton or polyamide, but they are, accordingly, less cost-effective.", "content"),
+    ("The leadership can compromise, as a result of which the internal confrontation may be possible.",
+     "The leadership can compromise. The internal confrontation is possible as a result.", "modality"),
     ("Deputy Prime Minister Yuri Trutnev, Plenipotentiary Representative of the President, awarded the prize.",
      "Deputy Prime Minister Yuri Trutnev, Plenipotentiary Representative of the President, was awarded the prize.", "voice"),
     ('"Great measures may be required to prevent the overload of the service," said Rozana Barnard of LSHTM.',

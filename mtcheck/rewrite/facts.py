@@ -657,7 +657,8 @@ def modality_lost(original: str, candidate: str, doc_o: Any = None, doc_c: Any =
             if not after.intersection(_FUTURE_SUBSTITUTES) and "possibility" not in after:
                 lost.append(name)
         elif name == "possibility":
-            if not after.intersection(("possibility", "ability", "future")):
+            # "may be possible" is not "is possible": an ability word does not keep a hedge.
+            if not after.intersection(("possibility", "future")):
                 lost.append(name)
         elif name not in after:
             lost.append(name)
