@@ -16,23 +16,16 @@ from mtcheck.cli.evaluate import eval_app
 def read_labelled(path: Path, text_field: str, label_field: str, group_field: str | None) -> list[dict]:
     from mtcheck.errors import InputError
 
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
+    from mtcheck.cli.evaluate import json_lines
+
     rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except ValueError:
-                raise InputError(f"{path}:{number}: not valid JSON") from None
-            missing = [f for f in (text_field, label_field, group_field) if f and f not in record]
-            if missing:
-                raise InputError(f"{path}:{number}: no field {missing[0]!r}", fix="pass --text-field/--label-field/--group-field")
-            text = str(record[text_field]).strip()
-            if text:
-                rows.append({"text": text, "label": str(record[label_field]), "group": str(record[group_field]) if group_field else None})
+    for number, record in json_lines(path, "labelled"):
+        missing = [f for f in (text_field, label_field, group_field) if f and f not in record]
+        if missing:
+            raise InputError(f"{path}:{number}: no field {missing[0]!r}", fix="pass --text-field/--label-field/--group-field")
+        text = str(record[text_field]).strip()
+        if text:
+            rows.append({"text": text, "label": str(record[label_field]), "group": str(record[group_field]) if group_field else None})
     if not rows:
         raise InputError(f"{path}: no labelled rows")
     return rows

@@ -149,6 +149,11 @@ class Rewriter:
         """The greedy answer to each job's prompt."""
         return [self.generate(job.prompt()) for job in jobs]
 
+    def problem_messages(self, sentence: str, keys: Sequence[str]) -> list[str]:
+        """Editor-readable lines (“words”: message) for problem keys of ``sentence``."""
+        messages = {p.key: f"{_quote(p.words)}: {p.message}" for p in self.verifier.problems(sentence)}
+        return [messages.get(k, k) for k in keys]
+
     def editable(self, finding: Finding) -> tuple[Reason, ...]:
         """The finding's reasons the rewrite acts on (all but the ``keep_rules``)."""
         return tuple(r for r in finding.reasons if r.rule_id not in self.keep_rules)
@@ -232,8 +237,7 @@ class Rewriter:
         if not self.repair_pass or not llm:
             return []
         attempt = llm[0]
-        messages = {p.key: f"{_quote(p.words)}: {p.message}" for p in self.verifier.problems(job.sentence)}
-        remaining = [messages.get(k, k) for k in attempt.remaining]
+        remaining = self.problem_messages(job.sentence, attempt.remaining)
         faults = _faults(attempt)
         if not remaining and not faults:
             return []
@@ -274,14 +278,13 @@ class Rewriter:
         by_index = {}
         for finding, measured in zip(targets, ranked):
             top = measured[0] if measured and measured[0].candidate.accepted else None
-            messages = {p.key: f"{_quote(p.words)}: {p.message}" for p in self.verifier.problems(finding.sentence.text)}
             note = ""
             if top is None:
                 note = _note(measured) if measured or sentence_reasons(self.editable(finding)) else (
                     "nothing in the sentence itself was flagged (it reads as translated with the article around it)")
             by_index[finding.sentence.index] = Rewrite(
                 text=top.candidate.text if top else None, candidates=tuple(m.candidate for m in measured), model=model,
-                remaining=tuple(messages.get(k, k) for k in top.remaining) if top else (), note=note,
+                remaining=tuple(self.problem_messages(finding.sentence.text, top.remaining)) if top else (), note=note,
             )
         chosen = {id(f) for f in targets}
         return tuple(

@@ -320,17 +320,23 @@ def date_mentions(text: str) -> list[DateMention]:
     return sorted(found, key=lambda d: d.start)
 
 
-def _match_dates(original: list[DateMention], candidate: list[DateMention]) -> tuple[list[DateMention], list[DateMention]]:
-    """(lost, added): original dates the candidate has no equal of, and the candidate's extra ones."""
+def _pair_off(original: Sequence[Any], candidate: Sequence[Any], same: Callable[[Any, Any], bool]) -> tuple[list, list]:
+    """(unmatched of ``original``, unmatched of ``candidate``): each original item takes the first
+    candidate item ``same`` accepts, and each candidate item serves once."""
     left = list(candidate)
     lost = []
-    for mention in original:
-        twin = next((c for c in left if c.values & mention.values), None)
+    for item in original:
+        twin = next((c for c in left if same(item, c)), None)
         if twin is None:
-            lost.append(mention)
+            lost.append(item)
         else:
             left.remove(twin)
     return lost, left
+
+
+def _match_dates(original: list[DateMention], candidate: list[DateMention]) -> tuple[list[DateMention], list[DateMention]]:
+    """(lost, added): original dates the candidate has no equal of, and the candidate's extra ones."""
+    return _pair_off(original, candidate, lambda o, c: bool(c.values & o.values))
 
 
 def dates(text: str) -> Counter:
@@ -458,22 +464,8 @@ def number_mentions(text: str, doc: Any = None, dates: Sequence[DateMention] | N
 def _match_numbers(original: Sequence[NumberMention], candidate: Sequence[NumberMention]
                    ) -> tuple[list[NumberMention], list[NumberMention]]:
     """(lost, added): equal values pair off first, then a dotted number's other reading."""
-    left = list(candidate)
-    pending = []
-    for n in original:
-        twin = next((c for c in left if c.value == n.value), None)
-        if twin is None:
-            pending.append(n)
-        else:
-            left.remove(twin)
-    lost = []
-    for n in pending:
-        twin = next((c for c in left if {c.value, c.alt} & {n.value, n.alt} - {None}), None)
-        if twin is None:
-            lost.append(n)
-        else:
-            left.remove(twin)
-    return lost, left
+    pending, left = _pair_off(original, candidate, lambda o, c: c.value == o.value)
+    return _pair_off(pending, left, lambda o, c: bool({c.value, c.alt} & {o.value, o.alt} - {None}))
 
 
 def numbers(text: str) -> Counter:
