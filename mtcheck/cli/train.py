@@ -9,12 +9,13 @@ import typer
 
 from mtcheck.cli import app
 from mtcheck.detect.train import DEFAULT_SIGNALS
+from mtcheck.paths import data_help
 
 
 @app.command("train")
 def train_command(
     out: Optional[Path] = typer.Option(None, "--out", help="Write model.json and provenance.json here (default: the packaged mtcheck/resources/detector/)."),
-    data: Optional[Path] = typer.Option(None, "--data", help="Folder with the development data (default: $MTCHECK_DATA, else /work/shared/data)."),
+    data: Optional[Path] = typer.Option(None, "--data", help=data_help()),
     signals: str = typer.Option(",".join(DEFAULT_SIGNALS), "--signals", help="Comma-separated signals whose features the classifier uses."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final metrics."),
 ) -> None:

@@ -15,25 +15,63 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from mtcheck.config import Settings, cache_dir, severity_for
-from mtcheck.types import Document, Finding, Reason, Sentence
+from mtcheck.types import Block, Document, Finding, Reason, Sentence
 
 # Signals whose evidence is a whole-sentence property get one summary reason when they matter.
 SUMMARY_REASONS = {
     "fluency": ("unusual-wording", "The wording is statistically unusual for English news (word choices a native writer rarely makes)."),
     "profile": ("translationese-profile", "The sentence's mix of function words, parts of speech and punctuation is typical of translated text."),
     "embedding": ("translated-phrasing", "The sentence's overall phrasing resembles machine-translated news more than English-written news."),
+    "style": ("translated-ngrams", "The sentence's word patterns (names, numbers and topic words masked) are typical of translated news."),
 }
+STYLE_FEATURE = "style.score"  # its sub-model's n-grams are named as reasons with their spans
+STYLE_MIN_WEIGHT = 0.1  # log-odds an n-gram reason must carry to be shown
 SUMMARY_MIN_SHARE = 0.3  # log-odds a signal must add before it earns a summary reason
 CONTEXT_RULE = "translated-context"  # the reason carrying the rest of the article's contribution
+
+
+@dataclass(frozen=True)
+class TranslatedShare:
+    """How much of the article reads as translated: k of n prose sentences flagged, with a 95%
+    Wilson interval for the share, so a desk can gate on e.g. "more than a third translated"."""
+
+    flagged: int
+    sentences: int
+    low: float
+    high: float
+
+    @property
+    def share(self) -> float:
+        return self.flagged / self.sentences if self.sentences else 0.0
+
+    def describe(self) -> str:
+        return f"{self.flagged} of {self.sentences} sentences read as translated ({self.share:.0%}, 95% CI {self.low:.0%}-{self.high:.0%})"
+
+
+def translated_share(flagged: int, sentences: int, z: float = 1.959964) -> TranslatedShare:
+    """The Wilson score interval of ``flagged``/``sentences`` (sound for small n and for 0 or n)."""
+    if sentences <= 0:
+        return TranslatedShare(0, 0, 0.0, 1.0)
+    p = flagged / sentences
+    denominator = 1 + z * z / sentences
+    centre = (p + z * z / (2 * sentences)) / denominator
+    half = z * ((p * (1 - p) / sentences + z * z / (4 * sentences * sentences)) ** 0.5) / denominator
+    return TranslatedShare(flagged, sentences, max(0.0, centre - half), min(1.0, centre + half))
 
 
 @dataclass(frozen=True)
 class DetectionResult:
     findings: tuple[Finding, ...]
     score: float  # document-level probability that the article is machine-translated
+
+    @property
+    def translated(self) -> TranslatedShare:
+        """The share of the prose sentences flagged (in context), with its 95% interval."""
+        prose = [f for f in self.findings if f.sentence.kind == "prose"]
+        return translated_share(sum(1 for f in prose if f.flagged), len(prose))
 
 
 @dataclass(frozen=True)
@@ -88,11 +126,18 @@ class Detector:
         self._signature = detector_signature(settings, self.services, self.signal_names, self._code_version)
 
     # -- public API --------------------------------------------------------------------------
-    def detect(self, document: Document, sentences: Sequence[Sentence]) -> DetectionResult:
+    def detect(self, document: Document, sentences: Sequence[Sentence], progress: Callable[[int, int], None] | None = None) -> DetectionResult:
+        """``progress(done, total)`` is called after each batch of prose sentences (see ``prose_batches``)."""
         from mtcheck.detect.classifier import sigmoid
 
         prose = [s for s in sentences if s.kind == "prose"]
-        scored = self._score(prose, document)
+        # The signals run on one batch at a time and only the log-odds and reasons are kept, so
+        # memory does not grow with the features of every sentence of a long input.
+        scored: list[_Scored] = []
+        for start, stop in prose_batches(prose):
+            scored.extend(self._score(prose[start:stop], batch_document(document, prose, start, stop)))
+            if progress is not None:
+                progress(stop, len(prose))
         isolated = [r.logodds for r in scored]
         # The document model reads the isolated log-odds: it was fitted on them, and the in-context
         # scores already contain the document's evidence.
@@ -100,8 +145,8 @@ class Detector:
         alone = [sigmoid(z) for z in isolated]
         summary = (sum(alone), sum(1 for p in alone if p >= self.threshold), len(alone))
         by_index = {
-            s.index: dataclasses.replace(r, reasons=self._with_context(s, r, z, p, summary))
-            for s, r, z, p in zip(prose, scored, in_context, alone)
+            s.index: dataclasses.replace(r, reasons=self._with_context(s, r, z, p, summary, self._pushers(k, prose, isolated)))
+            for k, (s, r, z, p) in enumerate(zip(prose, scored, in_context, alone))
         }
         scores = {s.index: sigmoid(z) for s, z in zip(prose, in_context)}
         findings = []
@@ -123,7 +168,22 @@ class Detector:
             )
         return DetectionResult(findings=tuple(findings), score=self.model.document_probability(isolated))
 
-    def _with_context(self, sentence: Sentence, scored: "_Scored", in_context: float, alone: float, summary: tuple[float, int, int]) -> tuple[Reason, ...]:
+    def _pushers(self, k: int, prose: Sequence[Sentence], isolated: Sequence[float], limit: int = 3) -> list[Sentence]:
+        """The other sentences that raised sentence ``k``'s in-context score most: those with the
+        largest weighted (clipped) log-odds in its context, translated-looking ones only."""
+        context = self.model.context
+        if context is None or len(prose) < 2:
+            return []
+        others = [j for j in range(len(prose)) if j != k]
+        bounded = [context.bounded(isolated[j]) for j in others]
+        _, _, weights = context.neighbours(context.bounded(isolated[k]), bounded)
+        if sum(w * b for w, b in zip(weights, bounded)) <= 0:
+            return []  # the sentences it is compared with do not read as translated on balance
+        ranked = sorted(((w * b, j) for j, w, b in zip(others, weights, bounded) if b > 0), reverse=True)
+        return [prose[j] for _, j in ranked[:limit]]
+
+    def _with_context(self, sentence: Sentence, scored: "_Scored", in_context: float, alone: float, summary: tuple[float, int, int],
+                      pushers: Sequence[Sentence] = ()) -> tuple[Reason, ...]:
         """The sentence's reasons plus, when the rest of the article raised its score, a reason
         carrying exactly that rise, ordered with the others by contribution. ``summary`` is the
         article's (sum of isolated probabilities, number flagged alone, number of prose sentences)."""
@@ -131,6 +191,10 @@ class Detector:
         total, flagged, n = summary
         if shift <= 0 or n < 2:
             return scored.reasons  # reasons are evidence of translation; a lowering context is none
+        if not pushers:
+            # A very low own score drifts up towards the article's; when the other sentences do not
+            # read as translated on balance, the rise is no evidence of translation.
+            return scored.reasons
         others = n - 1
         alone_flagged = flagged - (1 if alone >= self.threshold else 0)
         typical = (total - alone) / others
@@ -138,6 +202,10 @@ class Detector:
             f"The rest of the article reads as translated (its other {others} sentences: {alone_flagged} flagged "
             f"on their own, average score {typical:.2f}), which raises this sentence's score."
         )
+        named = "; ".join(f"sentence {p.index + 1} (“{_snippet(p.text)}”)" for p in pushers)
+        weighted = self.model.context is not None and self.model.context.bandwidth is not None
+        message += (" Most of the rise comes from the sentences whose evidence is most like this one's: " if weighted
+                    else " It comes most from: ") + named + "."
         reason = Reason(source="document", rule_id=CONTEXT_RULE, message=message, start=sentence.start, end=sentence.end, category="context", weight=shift)
         return tuple(sorted((*scored.reasons, reason), key=lambda r: (-r.weight, r.start)))
 
@@ -169,8 +237,11 @@ class Detector:
             allowed_spans.append([(s.start + a, s.start + b) for a, b in spans])
         context = SignalContext(settings=self.settings, document=document, services=self.services)
         out: list[tuple[dict[str, float], list[Reason]]] = [({}, []) for _ in sentences]
+        # A signal that waits on a server runs beside the in-process ones; results merge in order.
+        background = {id(s): _Background(s.run, masked, context) for s in self._signals
+                      if getattr(s, "name", "") in BACKGROUND_SIGNALS and len(self._signals) > 1}
         for signal in self._signals:
-            results = signal.run(masked, context)
+            results = background[id(signal)].result() if id(signal) in background else signal.run(masked, context)
             for i, result in enumerate(results):
                 out[i][0].update(result.features)
                 for reason in result.reasons:
@@ -191,11 +262,24 @@ class Detector:
                 presence = self.model.sentence.presence_share(key, features.get(key, 0.0))
                 if presence is not None:
                     shares[key] = a * presence
-            scored.append(_Scored(logodds, self._weigh(sentence, reasons, shares)))
+            scored.append(_Scored(logodds, self._weigh(sentence, reasons, shares, self._explained(sentence, features, shares))))
         return scored
 
-    def _weigh(self, sentence: Sentence, reasons: list[Reason], shares: dict[str, float]) -> tuple[Reason, ...]:
-        """Give each reason its share of the log-odds: its own feature plus an equal part of its signal's totals."""
+    def _explained(self, sentence: Sentence, features: dict[str, float], shares: dict[str, float]) -> list[Reason]:
+        """Reasons a sub-model's own evidence earns: the n-grams that raised the style score, with spans."""
+        share = shares.get(STYLE_FEATURE, 0.0)
+        sub = self.model.submodels.get(STYLE_FEATURE)
+        if share <= 0 or sub is None:
+            return []
+        from mtcheck.detect.signals.style import explain
+
+        # An n-gram that adds less than STYLE_MIN_WEIGHT still counts in the score but is not named.
+        return [r for r in explain(sentence, sub.contributions(features)[1], share) if r.weight >= STYLE_MIN_WEIGHT]
+
+    def _weigh(self, sentence: Sentence, reasons: list[Reason], shares: dict[str, float], explained: Sequence[Reason] = ()) -> tuple[Reason, ...]:
+        """Give each reason its share of the log-odds: its own feature plus an equal part of its signal's totals.
+        ``explained`` are reasons that already carry their share (a sub-model's n-grams); their signal
+        gets no summary reason."""
         provisional = self.model.name == "provisional"
         by_key: dict[str, int] = {}
         for r in reasons:
@@ -220,7 +304,11 @@ class Detector:
             if weight <= 0 and r.source in self.model.signals and not provisional:
                 continue  # the model reads this pattern as native: it is no evidence of translation
             weighed.append(dataclasses.replace(r, weight=round(weight, 4)))
+        weighed.extend(explained)
+        explained_sources = {r.source for r in explained}
         for source, (rule_id, message) in SUMMARY_REASONS.items():
+            if source in explained_sources:
+                continue
             share = unattributed.get(source, 0.0)
             # A sentence with no specific reason still gets its (positive) overall evidence named.
             if share >= SUMMARY_MIN_SHARE or (share > 0 and not weighed):
@@ -280,6 +368,102 @@ class Detector:
             tmp.replace(path)
         except OSError:
             pass  # a read-only cache only costs speed
+
+
+# Prose sentences whose signals run together; an article of up to this many prose sentences is
+# one batch. Batches are cut between paragraphs (blocks) when possible.
+BATCH_SENTENCES = 256
+# Signals that wait on another process (the LanguageTool server): run in a thread beside the others.
+BACKGROUND_SIGNALS = frozenset({"languagetool"})
+
+
+def prose_batches(prose: Sequence[Sentence], size: int | None = None):
+    """``(start, stop)`` of consecutive batches of at most ``size`` (``BATCH_SENTENCES``) sentences of ``prose``.
+
+    A batch ends where a block (paragraph) ends, so each paragraph's sentences are checked
+    together, unless one paragraph alone holds more than ``size`` sentences: then it is cut."""
+    size = max(1, size or BATCH_SENTENCES)
+    start, n = 0, len(prose)
+    while start < n:
+        stop = min(start + size, n)
+        if stop < n and prose[stop].block == prose[stop - 1].block:
+            cut = stop
+            while cut > start and prose[cut - 1].block == prose[stop].block:
+                cut -= 1
+            if cut > start:
+                stop = cut
+        yield start, stop
+        start = stop
+
+
+def batch_document(document: Document | None, prose: Sequence[Sentence], start: int, stop: int) -> Document | None:
+    """The document as the batch ``prose[start:stop]`` should see it: a paragraph the batch holds
+    only part of (one cut by ``prose_batches``) is narrowed to the batch's sentences, so a huge
+    paragraph is never sent whole to LanguageTool once per batch."""
+    if document is None or not document.blocks or start >= stop:
+        return document
+    cut = set()
+    if start > 0 and prose[start - 1].block == prose[start].block:
+        cut.add(prose[start].block)
+    if stop < len(prose) and prose[stop].block == prose[stop - 1].block:
+        cut.add(prose[stop - 1].block)
+    cut = {b for b in cut if 0 <= b < len(document.blocks)}
+    if not cut:
+        return document
+    blocks = list(document.blocks)
+    for b in cut:
+        members = [s for s in prose[start:stop] if s.block == b]
+        blocks[b] = _narrowed(blocks[b], min(s.start for s in members), max(s.end for s in members))
+    return dataclasses.replace(document, blocks=tuple(blocks))
+
+
+def _narrowed(block: Block, start: int, end: int) -> Block:
+    """The part of ``block`` between document offsets ``start`` and ``end``, still mapped into the document."""
+    import bisect
+
+    def local(offset: int) -> int:
+        if block.offsets is None:
+            return min(max(offset - block.start, 0), len(block.text))
+        return bisect.bisect_left(block.offsets, offset)
+
+    a, b = local(start), local(end)
+    return Block(
+        text=block.text[a:b],
+        start=block.source_offset(a),
+        end=block.source_offset(b),
+        offsets=None if block.offsets is None else tuple(block.offsets[a:b]),
+        split=block.split,
+    )
+
+
+class _Background:
+    """``fn(*args)`` in a daemon thread (Ctrl-C and exit never wait for it); ``result()`` joins it."""
+
+    def __init__(self, fn: Callable, *args: Any) -> None:
+        import threading
+
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def work() -> None:
+            try:
+                self._value = fn(*args)
+            except BaseException as err:  # handed to the caller by result()
+                self._error = err
+
+        self._thread = threading.Thread(target=work, name="mtcheck-signal", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
+def _snippet(text: str, words: int = 6) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
 CACHE_VERSION = 2
@@ -374,4 +558,4 @@ def _code_version(signal_objects: list) -> str:
             h.update(type(obj).__qualname__.encode())
     return h.hexdigest()[:16]
 
-__all__ = ["DetectionResult", "Detector"]
+__all__ = ["DetectionResult", "Detector", "TranslatedShare", "translated_share"]

@@ -126,21 +126,53 @@ class ContextModel:
     shift: LinearModel
     max_others: int = 16
     clip: tuple[float, float] | None = None
+    # Similarity weighting: another sentence counts with weight exp(-((b_own - b_other)/bandwidth)^2 / 2)
+    # of the (clipped) log-odds, so a sentence is judged with the neighbours whose own evidence
+    # resembles its own (a translated quote pasted into an English-written article keeps its own
+    # evidence instead of taking the article's); None: every other sentence counts the same.
+    bandwidth: float | None = None
+    # Raise only: the in-context log-odds is never below the sentence's own. The rest of an article
+    # can add evidence of translation but cannot clear a sentence whose own evidence is strong (a
+    # translated quote in an English-written article keeps its own score).
+    raise_only: bool = False
 
     def bounded(self, z: float) -> float:
         return z if self.clip is None else min(max(z, self.clip[0]), self.clip[1])
+
+    def neighbours(self, own_bounded: float, others: Sequence[float]) -> tuple[float, float, list[float]]:
+        """(weighted sum, effective number, weights) of the other sentences' bounded log-odds."""
+        if self.bandwidth is None:
+            return float(sum(others)), float(len(others)), [1.0] * len(others)
+        weights = [math.exp(-0.5 * ((own_bounded - b) / self.bandwidth) ** 2) for b in others]
+        total = sum(weights)
+        if total <= 0:
+            return 0.0, 0.0, weights
+        mean = sum(w * b for w, b in zip(weights, others)) / total
+        n = max(1.0, total)  # the effective number of like neighbours, at least one
+        return mean * n, n, weights
 
     def logodds(self, own: float, others_sum: float, n_others: int) -> float:
         """``others_sum`` is the sum of the other sentences' log-odds, each already ``bounded``."""
         values = context_features(self.bounded(own), others_sum, n_others, self.max_others)
         if not values:
             return own  # no other sentence: exactly the isolated score
-        return own + self.shift.contributions(values)[0]
+        shift = self.shift.contributions(values)[0]
+        return own + (max(0.0, shift) if self.raise_only else shift)
 
     def in_context(self, sentence_logodds: Sequence[float]) -> list[float]:
         bounded = [self.bounded(z) for z in sentence_logodds]
-        total, n = sum(bounded), len(bounded)
-        return [self.logodds(z, total - b, n - 1) for z, b in zip(sentence_logodds, bounded)]
+        if self.bandwidth is None:
+            total, n = sum(bounded), len(bounded)
+            return [self.logodds(z, total - b, n - 1) for z, b in zip(sentence_logodds, bounded)]
+        out = []
+        for i, (z, b) in enumerate(zip(sentence_logodds, bounded)):
+            others = bounded[:i] + bounded[i + 1 :]
+            if not others:
+                out.append(z)
+                continue
+            weighted, n, _ = self.neighbours(b, others)
+            out.append(self.logodds(z, weighted, n) if n > 0 else z)
+        return out
 
 
 @dataclass(frozen=True)
@@ -204,6 +236,10 @@ class DetectorModel:
         data["submodels"] = {k: asdict(v) for k, v in self.submodels.items()}
         if self.context is None:
             del data["context"]  # a model without the step keeps its old file
+        else:  # nor does a model with the plain article mean
+            for key in ("bandwidth", "raise_only"):
+                if not data["context"][key]:
+                    del data["context"][key]
         return json.dumps(data, indent=1, sort_keys=True)
 
     @classmethod
@@ -236,10 +272,13 @@ def _context(data: dict | None, linear) -> ContextModel | None:
     if data is None:
         return None
     clip = data.get("clip")
+    bandwidth = data.get("bandwidth")
     return ContextModel(
         shift=linear(data["shift"]),
         max_others=int(data.get("max_others", 16)),
         clip=None if clip is None else (float(clip[0]), float(clip[1])),
+        bandwidth=None if bandwidth is None else float(bandwidth),
+        raise_only=bool(data.get("raise_only", False)),
     )
 
 

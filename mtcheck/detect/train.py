@@ -37,21 +37,28 @@ from mtcheck.detect.classifier import (
     logit,
     sigmoid,
 )
-from mtcheck.detect.data import Example, all_examples, articles, data_dir, document_examples, documents, file_hashes
+from mtcheck.detect.data import BBC_SENTENCES, SYSTEMS_PER_SEGMENT, Example, all_examples, articles, data_dir, document_examples, documents, file_hashes
 from mtcheck.types import Sentence
 
 SEED = 13
-DEFAULT_SIGNALS = ("interference", "profile", "embedding")
+DEFAULT_SIGNALS = ("interference", "profile", "embedding", "style")
 TARGET_FPR = 0.05
 C = 0.3
 SUBMODEL_C = 1.0
+SUBMODEL_CS = {"style.ng.": 0.5}  # per sub-model (by feature prefix), chosen on training-split experiments
 FLUENCY_PER_GROUP = 100
 NEGATIVE_LABELS = ("original",)
 # Derived feature -> the prefix of the raw features its sub-model reads.
-SUBMODELS = {"profile.ngram": "profile.ng.", "embedding.score": "embedding.d"}
+SUBMODELS = {"profile.ngram": "profile.ng.", "embedding.score": "embedding.d", "style.score": "style.ng."}
 # Dense features the sentence model reads directly (besides the sub-model outputs and the rules).
 DIRECT_FEATURES = ("profile.article-omission",)
 NGRAM_MIN_COUNT = 2
+# The largest sub-models keep their strongest features only, so the committed file stays small.
+SUBMODEL_MAX_FEATURES = 15000
+# Within each class, the share of the training weight each data source gets: the 6,000 BBC
+# sentences would otherwise outweigh the 366 WMT22 English originals twenty to one (and MLQE-PE's
+# Reddit and Wikiquote MT the WMT22 news MT). A source not listed shares the rest equally.
+SOURCE_SHARES = {True: {"wmt22": 0.6, "mlqepe": 0.4}, False: {"wmt22-en": 0.5, "bbc": 0.5}}
 CONTEXT_C = 10.0
 # Context sizes drawn for every training sentence; the largest is the context model's cap.
 CONTEXT_SIZES = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16)
@@ -136,6 +143,26 @@ def balanced_weights(y):
     return np.where(y == 1, len(y) / (2 * n_pos), len(y) / (2 * n_neg))
 
 
+def source_weights(examples: Sequence[Example]):
+    """Per-row weights: both classes weigh the same in total, and within a class each source its
+    SOURCE_SHARES part (renormalised over the sources present)."""
+    import numpy as np
+
+    n = len(examples)
+    counts: dict[tuple[bool, str], int] = {}
+    for e in examples:
+        counts[(e.positive, e.source)] = counts.get((e.positive, e.source), 0) + 1
+    shares: dict[tuple[bool, str], float] = {}
+    for cls in (True, False):
+        present = [src for (c, src) in counts if c == cls]
+        raw = {src: SOURCE_SHARES[cls].get(src, 0.0) for src in present}
+        if not sum(raw.values()):
+            raw = {src: 1.0 for src in present}
+        total = sum(raw.values())
+        shares.update(((cls, src), v / total) for src, v in raw.items())
+    return np.array([shares[(e.positive, e.source)] / counts[(e.positive, e.source)] * n / 2 for e in examples])
+
+
 def _logistic_with_offset(Z, y, offset, c: float, weight=None, bounds=None):
     """L2 logistic regression (sklearn's objective) with a fixed per-row offset in the log-odds;
     ``bounds`` optionally box-constrains the coefficients (one (low, high) per column)."""
@@ -160,7 +187,7 @@ def _logistic_with_offset(Z, y, offset, c: float, weight=None, bounds=None):
     return result.x[:d], float(result.x[d])
 
 
-def _fit_sentence_model(X, y, groups, offset):
+def _fit_sentence_model(X, y, groups, offset, weight=None):
     """Logistic regression around the fixed offset, plus out-of-fold raw log-odds."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
@@ -170,7 +197,7 @@ def _fit_sentence_model(X, y, groups, offset):
     scale[scale == 0] = 1.0
     Z = (X - mean) / scale
     oof = np.zeros(len(y))
-    weight = balanced_weights(y)
+    weight = balanced_weights(y) if weight is None else weight
     for train_idx, test_idx in GroupKFold(n_splits=5).split(Z, y, groups):
         w, b = _logistic_with_offset(Z[train_idx], y[train_idx], offset[train_idx], C, weight[train_idx])
         oof[test_idx] = Z[test_idx] @ w + b + offset[test_idx]
@@ -178,13 +205,13 @@ def _fit_sentence_model(X, y, groups, offset):
     return w, b, mean, scale, oof
 
 
-def _platt(raw, y, offset) -> tuple[float, float]:
+def _platt(raw, y, offset, weight=None) -> tuple[float, float]:
     # Balanced: the score is the probability when translated and original sentences are equally likely.
-    w, b = _logistic_with_offset(raw.reshape(-1, 1), y, offset, 1e6, balanced_weights(y))
+    w, b = _logistic_with_offset(raw.reshape(-1, 1), y, offset, 1e6, balanced_weights(y) if weight is None else weight)
     return float(w[0]), b
 
 
-def _fit_submodel(rows: list[dict], y, prefix: str) -> LinearModel:
+def _fit_submodel(rows: list[dict], y, prefix: str, weight=None) -> LinearModel:
     """Balanced L2 logistic regression over the raw features starting with ``prefix`` (no centring:
     sparse n-grams are 0 when absent, embeddings are already unit vectors)."""
     import numpy as np
@@ -206,9 +233,15 @@ def _fit_submodel(rows: list[dict], y, prefix: str) -> LinearModel:
                 cols.append(index[k])
         ptr.append(len(data))
     X = csr_matrix((data, cols, ptr), shape=(len(rows), len(names)))
-    fit = LogisticRegression(C=SUBMODEL_C, max_iter=5000, class_weight="balanced", random_state=SEED).fit(X, np.asarray(y))
+    c = SUBMODEL_CS.get(prefix, SUBMODEL_C)
+    if weight is None:
+        fit = LogisticRegression(C=c, max_iter=5000, class_weight="balanced", random_state=SEED).fit(X, np.asarray(y))
+    else:
+        fit = LogisticRegression(C=c, max_iter=5000, random_state=SEED).fit(X, np.asarray(y), sample_weight=np.asarray(weight))
     coef = fit.coef_[0]
     keep = [i for i, c in enumerate(coef) if abs(c) >= 1e-4]  # drop the dead weight from the committed file
+    if len(keep) > SUBMODEL_MAX_FEATURES:
+        keep = sorted(sorted(keep, key=lambda i: -abs(coef[i]))[:SUBMODEL_MAX_FEATURES])
     return LinearModel(
         features=tuple(names[i] for i in keep),
         coef=tuple(round(float(coef[i]), 5) for i in keep),
@@ -216,7 +249,7 @@ def _fit_submodel(rows: list[dict], y, prefix: str) -> LinearModel:
     )
 
 
-def _stacked_features(rows: list[dict], y, groups, progress: Progress) -> tuple[dict[str, LinearModel], list[dict]]:
+def _stacked_features(rows: list[dict], y, groups, progress: Progress, weight=None) -> tuple[dict[str, LinearModel], list[dict]]:
     """Sub-models fitted on all ``rows`` and, per row, the out-of-fold sub-model outputs."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
@@ -224,14 +257,19 @@ def _stacked_features(rows: list[dict], y, groups, progress: Progress) -> tuple[
     models: dict[str, LinearModel] = {}
     derived = [dict() for _ in rows]
     present = [k for k, prefix in SUBMODELS.items() if any(key.startswith(prefix) for key in rows[0])]
+    if "style.score" in present and "profile.ngram" in present:
+        # The style n-grams contain the profile's masked n-grams (their "t:" view): both in the
+        # stack are collinear (the profile one got a negative weight), so the profile keeps only
+        # its direct features.
+        present.remove("profile.ngram")
     for name in present:
         prefix = SUBMODELS[name]
         progress(f"fitting the {name} sub-model")
         for train_idx, test_idx in GroupKFold(n_splits=5).split(np.zeros(len(rows)), y, groups):
-            sub = _fit_submodel([rows[i] for i in train_idx], y[train_idx], prefix)
+            sub = _fit_submodel([rows[i] for i in train_idx], y[train_idx], prefix, None if weight is None else weight[train_idx])
             for i in test_idx:
                 derived[i][name] = sub.contributions(rows[i])[0]
-        models[name] = _fit_submodel(rows, y, prefix)
+        models[name] = _fit_submodel(rows, y, prefix, weight)
     return models, derived
 
 
@@ -300,7 +338,30 @@ def _article_positions(examples: Sequence[Example]) -> list[list[int]]:
     return [[index[id(e)] for e in members] for _, members in sorted(articles(examples).items())]
 
 
-def _context_data(examples: Sequence[Example], rng: random.Random) -> ContextData:
+def _mixed_positions(examples: Sequence[Example], rng: random.Random) -> list[tuple[list[int], list[int]]]:
+    """Training mixed articles: every English-original article of at least MIXED_MIN_HOST sentences
+    with a run of 1-4 consecutive sentences of a translated article spliced in (as in
+    data.mixed_articles, from training documents only). Returns (positions in reading order,
+    positions of the inserted run)."""
+    from mtcheck.detect.data import MIXED_INSERT, MIXED_MIN_HOST
+
+    arts = _article_positions(examples)
+    hosts = [a for a in arts if not examples[a[0]].positive and len(a) >= MIXED_MIN_HOST]
+    donors = [a for a in arts if examples[a[0]].positive and examples[a[0]].source == "wmt22" and len(a) >= 1]
+    out = []
+    if not donors:
+        return out
+    for host in hosts:
+        donor = rng.choice(donors)
+        k = min(len(donor), rng.randint(*MIXED_INSERT))
+        start = rng.randint(0, len(donor) - k)
+        at = rng.randint(0, len(host))
+        run = donor[start : start + k]
+        out.append((host[:at] + run + host[at:], run))
+    return out
+
+
+def _context_data(examples: Sequence[Example], rng: random.Random, extra: Sequence[Sequence[int]] = ()) -> ContextData:
     """For every sentence with other sentences in its article, one random context of every size in
     CONTEXT_SIZES it allows, weighted so that both classes weigh the same *within each size*.
 
@@ -309,7 +370,10 @@ def _context_data(examples: Sequence[Example], rng: random.Random) -> ContextDat
     balanced per size it carries no label, only how much the others' mean can be trusted.
     """
     sentence, others, positive, group = [], [], [], []
-    for article in _article_positions(examples):
+    # A mixed article (``extra``: positions, inserted run) is grouped with its host document.
+    articles_ = [(a, None) for a in _article_positions(examples)]
+    articles_ += [(list(a), examples[next(n for n in a if n not in run)].doc_id) for a, run in extra]
+    for article, host in articles_:
         for n in article:
             pool = [m for m in article if m != n]
             for k in CONTEXT_SIZES:
@@ -317,7 +381,7 @@ def _context_data(examples: Sequence[Example], rng: random.Random) -> ContextDat
                     sentence.append(n)
                     others.append(tuple(sorted(rng.sample(pool, k))))
                     positive.append(examples[n].positive)
-                    group.append(examples[n].doc_id)
+                    group.append(host or examples[n].doc_id)
     counts: dict[tuple[int, bool], int] = {}
     for o, y in zip(others, positive):
         counts[(len(o), y)] = counts.get((len(o), y), 0) + 1
@@ -327,6 +391,35 @@ def _context_data(examples: Sequence[Example], rng: random.Random) -> ContextDat
 
 
 CONTEXT_CLIP_PERCENTILES = (1.0, 99.0)
+# Mixed training articles (English-written with a translated run spliced in) join the context
+# model's instances, and the neighbours' weighting is chosen among these bandwidths (None: the
+# plain leave-one-out article mean).
+CONTEXT_MIXED = True
+CONTEXT_BANDWIDTHS = (None, 2.0, 1.0)
+# Each bandwidth is tried with the plain shift and with the shift that may only raise (ContextModel.raise_only).
+CONTEXT_RAISE_ONLY = (False, True)
+
+
+def _context_objective(examples, alone, pure: dict[int, float], mixed: list[tuple[float, bool]]) -> dict:
+    """At the threshold the training would pick (FPR <= TARGET_FPR on English-original sentences
+    alone, in their articles and around inserted runs), the recall on translated articles' sentences
+    and on inserted sentences; the objective is their mean."""
+    negatives = [n for n, e in enumerate(examples) if not e.positive]
+    by_source: dict[str, list[int]] = {}
+    for n in negatives:
+        by_source.setdefault(examples[n].source, []).append(n)
+    cuts = [threshold_for_fpr([sigmoid(alone[n]) for n in ns]) for ns in by_source.values()]
+    cuts += [threshold_for_fpr([sigmoid(pure.get(n, alone[n])) for n in ns]) for ns in by_source.values()]
+    mixed_neg = [sigmoid(z) for z, inserted in mixed if not inserted]
+    if mixed_neg:
+        cuts.append(threshold_for_fpr(mixed_neg))
+    t = max(cuts)
+    positives = [n for n, e in enumerate(examples) if e.positive and e.source == "wmt22"]
+    recall_pure = sum(sigmoid(pure.get(n, alone[n])) >= t for n in positives) / max(1, len(positives))
+    inserted = [sigmoid(z) for z, flag in mixed if flag]
+    recall_mixed = sum(s >= t for s in inserted) / max(1, len(inserted)) if inserted else recall_pure
+    return {"threshold": round(t, 4), "recall_articles": round(recall_pure, 4), "recall_inserted": round(recall_mixed, 4),
+            "objective": round((recall_pure + recall_mixed) / 2, 4)}
 
 
 def _context_matrix(data: ContextData, rows: Sequence[int], logodds, context: ContextModel):
@@ -334,14 +427,14 @@ def _context_matrix(data: ContextData, rows: Sequence[int], logodds, context: Co
 
     X = np.zeros((len(rows), len(CONTEXT_FEATURES)))
     for r, i in enumerate(rows):
-        own, others = float(logodds[data.sentence[i]]), data.others[i]
-        total = float(sum(context.bounded(float(logodds[m])) for m in others))
-        values = context_features(context.bounded(own), total, len(others), context.max_others)
+        own, others = context.bounded(float(logodds[data.sentence[i]])), data.others[i]
+        weighted, n, _ = context.neighbours(own, [context.bounded(float(logodds[m])) for m in others])
+        values = context_features(own, weighted, n, context.max_others)
         X[r] = [values[k] for k in CONTEXT_FEATURES]
     return X
 
 
-def _fit_context_model(data: ContextData, rows: Sequence[int], logodds) -> ContextModel | None:
+def _fit_context_model(data: ContextData, rows: Sequence[int], logodds, bandwidth: float | None = None, raise_only: bool = False) -> ContextModel | None:
     """The shift of the own log-odds, fitted around them (an offset) on the instances ``rows``."""
     import numpy as np
 
@@ -350,7 +443,7 @@ def _fit_context_model(data: ContextData, rows: Sequence[int], logodds) -> Conte
         return None
     seen = np.array([float(logodds[n]) for n in sorted({data.sentence[i] for i in rows})])
     low, high = (round(float(v), 4) for v in np.percentile(seen, CONTEXT_CLIP_PERCENTILES))
-    frame = ContextModel(shift=LinearModel((), (), 0.0), max_others=max(len(data.others[i]) for i in rows), clip=(low, high))
+    frame = ContextModel(shift=LinearModel((), (), 0.0), max_others=max(len(data.others[i]) for i in rows), clip=(low, high), bandwidth=bandwidth)
     X = _context_matrix(data, rows, logodds, frame)
     y = np.array([data.positive[i] for i in rows], dtype=int)
     offset = np.array([float(logodds[data.sentence[i]]) for i in rows])
@@ -358,25 +451,36 @@ def _fit_context_model(data: ContextData, rows: Sequence[int], logodds) -> Conte
     bounds = [CONTEXT_BOUNDS[k] for k in CONTEXT_FEATURES]
     w, b = _logistic_with_offset(X, y, offset, CONTEXT_C, weight, bounds)
     shift = LinearModel(features=CONTEXT_FEATURES, coef=tuple(round(float(c), 6) for c in w), intercept=round(b, 6))
-    return ContextModel(shift=shift, max_others=frame.max_others, clip=frame.clip)
+    return ContextModel(shift=shift, max_others=frame.max_others, clip=frame.clip, bandwidth=bandwidth, raise_only=raise_only)
 
 
-def _out_of_fold_context(examples: Sequence[Example], data: ContextData, logodds) -> dict[int, float]:
+def _out_of_fold_context(examples: Sequence[Example], data: ContextData, logodds, bandwidth: float | None = None,
+                         mixed: Sequence[tuple[list[int], list[int]]] = (), raise_only: bool = False) -> tuple[dict[int, float], list[tuple[float, bool]]]:
     """Every sentence's in-context log-odds over its whole article, from a context model fitted
-    without its document (5-fold GroupKFold by doc_id): an honest basis for the threshold."""
+    without its document (5-fold GroupKFold by doc_id): an honest basis for the threshold. Also
+    (in-context log-odds, inserted?) of every sentence of the ``mixed`` articles whose host
+    document is held out (a mixed article's instances are grouped with its host)."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
     out: dict[int, float] = {}
+    mixed_out: list[tuple[float, bool]] = []
     groups = np.array(data.group)
     for train_idx, test_idx in GroupKFold(n_splits=5).split(np.zeros(len(groups)), None, groups):
-        model = _fit_context_model(data, train_idx.tolist(), logodds)
+        model = _fit_context_model(data, train_idx.tolist(), logodds, bandwidth, raise_only)
         held_out = set(groups[test_idx])
         for article in _article_positions(examples):
             if examples[article[0]].doc_id in held_out:
                 values = [float(logodds[n]) for n in article]
                 out.update(zip(article, model.in_context(values) if model else values))
-    return out
+        for article, run in mixed:
+            host = next(n for n in article if n not in run)
+            if examples[host].doc_id in held_out:
+                values = [float(logodds[n]) for n in article]
+                scored = model.in_context(values) if model else values
+                inserted = set(run)
+                mixed_out.extend((z, n in inserted) for n, z in zip(article, scored))
+    return out, mixed_out
 
 
 def subsample(examples: list[Example], per_group: int | None) -> list[Example]:
@@ -421,8 +525,9 @@ def train(
     fit_idx = [i for i, e in enumerate(examples) if e.split == "train" and (e.positive or e.label in NEGATIVE_LABELS)]
     y_fit = np.array([examples[i].positive for i in fit_idx], dtype=int)
     groups = np.array([examples[i].doc_id for i in fit_idx])
+    weight = source_weights([examples[i] for i in fit_idx])
 
-    submodels, oof_derived = _stacked_features([rows[i] for i in fit_idx], y_fit, groups, say)
+    submodels, oof_derived = _stacked_features([rows[i] for i in fit_idx], y_fit, groups, say, weight)
     sub_prefixes = tuple(SUBMODELS[k] for k in submodels)
     raw_names = {k for i in fit_idx for k in rows[i]}
     if submodels:
@@ -434,10 +539,10 @@ def train(
     offset = np.array([sum(w * row.get(k, 0.0) for k, w in priors.items()) for row in fit_rows])
 
     say("fitting the sentence model")
-    w, intercept, mean, scale, oof = _fit_sentence_model(X, y_fit, groups, offset)
+    w, intercept, mean, scale, oof = _fit_sentence_model(X, y_fit, groups, offset, weight)
     # Platt scaling of the learned part only (the rule log-odds stay as set), baked into the
     # coefficients so that the stored model's calibration is the identity.
-    a, b = _platt(oof - offset, y_fit, offset)
+    a, b = _platt(oof - offset, y_fit, offset, weight)
     prior_names = sorted(priors)
     sentence = LinearModel(
         features=tuple(names) + tuple(prior_names),
@@ -452,15 +557,30 @@ def train(
     fit_examples = [examples[i] for i in fit_idx]
     oof_calibrated = [a * float(z - p) + b + float(p) for z, p in zip(oof, offset)]
     say("fitting the context model")
-    context_data = _context_data(fit_examples, random.Random(SEED))
-    context = _fit_context_model(context_data, range(len(context_data.sentence)), oof_calibrated)
-    oof_context = _out_of_fold_context(fit_examples, context_data, oof_calibrated) if context else {}
-    originals = [n for n, e in enumerate(fit_examples) if e.label in NEGATIVE_LABELS]
+    mixed = _mixed_positions(fit_examples, random.Random(SEED)) if CONTEXT_MIXED else []
+    context_data = _context_data(fit_examples, random.Random(SEED), mixed)
+    # The neighbours' weighting is chosen on the training articles' out-of-fold scores (pure and mixed).
+    choice = {}
+    variants = [(b, r) for r in CONTEXT_RAISE_ONLY for b in CONTEXT_BANDWIDTHS]
+    for variant in variants:
+        oof_pure, oof_mixed = _out_of_fold_context(fit_examples, context_data, oof_calibrated, variant[0], mixed, variant[1])
+        choice[variant] = (_context_objective(fit_examples, oof_calibrated, oof_pure, oof_mixed), oof_pure, oof_mixed)
+        say(f"context bandwidth {variant[0]}, raise only {variant[1]}: {choice[variant][0]}")
+    variant = max(variants, key=lambda v: choice[v][0]["objective"])  # the first of equals: the simpler form
+    bandwidth, raise_only = variant
+    context = _fit_context_model(context_data, range(len(context_data.sentence)), oof_calibrated, bandwidth, raise_only)
+    oof_context = choice[variant][1] if context else {}
+    context_choice = {f"bandwidth={b}, raise_only={r}": v[0] for (b, r), v in choice.items()}
     # One threshold serves both a lone sentence (isolated score) and a sentence in an article: the
-    # stricter of the two keeps the false-positive rate on English-original sentences within target.
-    threshold_isolated = threshold_for_fpr([sigmoid(oof_calibrated[n]) for n in originals])
-    threshold_context = threshold_for_fpr([sigmoid(oof_context.get(n, oof_calibrated[n])) for n in originals])
-    threshold = math.ceil(max(threshold_isolated, threshold_context) * 1e4) / 1e4
+    # stricter of the two keeps the false-positive rate on English-original sentences within target,
+    # and on every source of them (WMT22 originals, BBC) separately.
+    sources = sorted({e.source for e in fit_examples if e.label in NEGATIVE_LABELS})
+    by_source = {src: [n for n, e in enumerate(fit_examples) if e.label in NEGATIVE_LABELS and e.source == src] for src in sources}
+    threshold_isolated = max(threshold_for_fpr([sigmoid(oof_calibrated[n]) for n in ns]) for ns in by_source.values())
+    threshold_context = max(threshold_for_fpr([sigmoid(oof_context.get(n, oof_calibrated[n])) for n in ns]) for ns in by_source.values())
+    mixed_neighbours = [sigmoid(z) for z, inserted in choice[variant][2] if not inserted]
+    threshold_mixed = threshold_for_fpr(mixed_neighbours) if mixed_neighbours else 0.0
+    threshold = math.ceil(max(threshold_isolated, threshold_context, threshold_mixed) * 1e4) / 1e4
 
     say("fitting the document model")
     rng = random.Random(SEED)
@@ -484,35 +604,47 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model.json").write_text(model.to_json() + "\n", encoding="utf-8")
     provenance = {
-        "data_dir": str(folder),
+        "data_dir": folder.name,  # the files are identified by their sha256 below, not by where they were
         "files_sha256": file_hashes(folder),
         "seed": SEED,
         "split": "by doc_id: sha256('split', doc_id) < 0.3 -> validation; each WMT segment gives either its reference or MT outputs",
-        "systems_per_segment": 2,
+        "systems_per_segment": SYSTEMS_PER_SEGMENT,
+        "bbc": f"English-written BBC News articles, whole articles in a fixed pseudo-random order up to {BBC_SENTENCES} sentences per split, split into sentences by mtcheck.segment (title line skipped)",
         "subsample_per_group": per_group,
         "systems": sorted({e.system for e in examples if e.label == "mt"}),
         "counts": {f"{s}:{l}": sum(1 for e in examples if e.split == s and e.label == l) for s in ("train", "validation") for l in ("mt", "human", "original", "postedit")},
-        "fitted_on": f"training-split sentences labelled mt (positive) or {', '.join(NEGATIVE_LABELS)} (negative): {int(y_fit.sum())} vs {int(len(y_fit) - y_fit.sum())}, class-balanced",
+        "fitted_on": f"training-split sentences labelled mt (positive) or {', '.join(NEGATIVE_LABELS)} (negative): {int(y_fit.sum())} vs {int(len(y_fit) - y_fit.sum())}, class-balanced, each class's weight shared among its sources as {SOURCE_SHARES}",
+        "sources": {f"{e_split}:{src}:{lab}": n for (e_split, src, lab), n in sorted(_source_counts(examples).items())},
         "signals": list(signals),
         "features": names,
         "submodels": {
-            k: f"balanced L2 logistic regression (C={SUBMODEL_C}) over {len(v.features)} '{SUBMODELS[k]}*' features seen >= {NGRAM_MIN_COUNT} times; out-of-fold (5-fold GroupKFold by doc_id) scores feed the sentence model"
+            k: f"L2 logistic regression (C={SUBMODEL_CS.get(SUBMODELS[k], SUBMODEL_C)}, source-balanced weights) over {len(v.features)} '{SUBMODELS[k]}*' features seen >= {NGRAM_MIN_COUNT} times; out-of-fold (5-fold GroupKFold by doc_id) scores feed the sentence model"
             for k, v in submodels.items()
         },
-        "masking": "n-grams: proper nouns -> PROPN, numbers -> NUM, content words -> Penn tag, closed-class words kept; embedding: proper nouns -> X, numbers -> N",
+        "masking": "n-grams: proper nouns -> PROPN, numbers -> NUM, content words -> Penn tag, closed-class words kept; embedding: proper nouns -> X, numbers -> N; "
+        "style: as the n-grams, plus a view keeping the words of resources/detector/style_vocabulary.txt (frequent on both sides) and other content words as tag~last three letters",
         "classifier": f"balanced L2 logistic regression (C={C}) on standardised features around fixed interference-rule log-odds (prior_weights), Platt-calibrated (balanced) on 5-fold GroupKFold out-of-fold log-odds",
         "prior_weights": priors,
         "threshold": (
-            f"{threshold}: the stricter of the lowest thresholds with FPR <= {TARGET_FPR} on the training English-original "
-            f"sentences' out-of-fold scores alone ({threshold_isolated:.4f}) and in context over their whole articles "
-            f"({threshold_context:.4f}); validation data is not used"
+            f"{threshold}: the strictest of the lowest thresholds with FPR <= {TARGET_FPR} on the training English-original "
+            f"sentences' out-of-fold scores, per source ({', '.join(sources)}), alone ({threshold_isolated:.4f}) and in context "
+            f"over their whole articles ({threshold_context:.4f}) and around translated runs spliced into them ({threshold_mixed:.4f}); "
+            "validation data is not used"
         ),
-        "context_model": _context_provenance(context, context_data, fit_examples),
+        "context_model": {**_context_provenance(context, context_data, fit_examples), "bandwidth_choice": context_choice, "mixed_training_articles": len(mixed)}
+        if context else _context_provenance(context, context_data, fit_examples),
         "document_model": "monotone LogisticRegression (MT vs English-original documents) over " + ", ".join(DOCUMENT_FEATURES) + " of out-of-fold sentence log-odds, training documents and excerpts",
         "metrics": metrics,
     }
     (out_dir / "provenance.json").write_text(json.dumps(provenance, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return provenance
+
+
+def _source_counts(examples: Sequence[Example]) -> dict[tuple[str, str, str], int]:
+    counts: dict[tuple[str, str, str], int] = {}
+    for e in examples:
+        counts[(e.split, e.source, e.label)] = counts.get((e.split, e.source, e.label), 0) + 1
+    return counts
 
 
 def _context_provenance(context: ContextModel | None, data: ContextData, examples: Sequence[Example]) -> dict | str:
@@ -523,11 +655,17 @@ def _context_provenance(context: ContextModel | None, data: ContextData, example
         "form": "in-context log-odds = own + intercept + w_own*c(own) + w_mean*mean + w_mean_n*mean*log(min(n, max_others)), "
         "own = the sentence's calibrated log-odds, mean = the leave-one-out mean of the other prose sentences' c(log-odds), "
         f"n = their number, c = clipping to [{context.clip[0]}, {context.clip[1]}] (percentiles {list(CONTEXT_CLIP_PERCENTILES)} "
-        "of the training log-odds: no extrapolation); no other sentence: exactly the isolated log-odds",
+        "of the training log-odds: no extrapolation); no other sentence: exactly the isolated log-odds"
+        + ("" if context.bandwidth is None else
+           f"; mean and n similarity-weighted: another sentence counts exp(-((c(own) - c(other))/{context.bandwidth})^2/2), "
+           "n = the sum of those weights (at least 1)")
+        + ("; raise only: the shift is max(0, shift), the in-context log-odds never below the own" if context.raise_only else ""),
         "fitted_on": "training documents only: out-of-fold calibrated sentence log-odds (5-fold GroupKFold by doc_id, the "
         "sentence model's folds) of WMT22 MT (positive) and English-original (negative) sentences, each with one random "
         f"context of every size in {list(CONTEXT_SIZES)} its article allows (data.articles: one MT output per segment, "
-        "all of a document's sentences on one side)",
+        "all of a document's sentences on one side)"
+        + (", and mixed training articles (every English-original training article of 4+ sentences with a run of 1-4 "
+           "translated training sentences spliced in), grouped with their host document" if CONTEXT_MIXED else ""),
         "instances": {
             "mt": sum(1 for i in used if data.positive[i]),
             "original": sum(1 for i in used if not data.positive[i]),
@@ -586,6 +724,9 @@ def _validation_metrics(examples, val_idx, val_prob, threshold, model, full=((),
         "documents_mt_vs_original_auroc": doc_auc("original"),
         "documents_mt_vs_human_auroc": doc_auc("human"),
     }
+    if any(examples[i].source == "bbc" for i in val_idx):
+        metrics["sentences_mt_vs_bbc"] = contrast("original", ("wmt22", "bbc"))
+        metrics["sentences_mt_vs_bbc_in_context"] = contrast("original", ("wmt22", "bbc"), True)
     full_examples, full_logodds = full
     if full_examples:
         metrics.update(_article_metrics(list(full_examples), list(full_logodds), threshold, model))
