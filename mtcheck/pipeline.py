@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +18,14 @@ from typing import Callable, Iterable
 from mtcheck.config import Settings
 from mtcheck.errors import InputError
 from mtcheck.gate import BASELINE_FILENAME
+from mtcheck.load import DEFAULT_MAX_BYTES
 from mtcheck.types import Document, DocumentResult, Sentence
 
 DOCUMENT_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm")
+# An input denser in sentences than one per this many bytes of --max-bytes (a list of one-word
+# lines, generated text) is refused: news copy has about 170 bytes per sentence, and the limit
+# bounds the memory findings and reports take whatever the input holds.
+MIN_BYTES_PER_SENTENCE = 20
 IGNORE_FILENAME = ".mtcheckignore"
 
 Progress = Callable[[str], None]
@@ -28,7 +34,7 @@ Progress = Callable[[str], None]
 @dataclass(frozen=True)
 class CheckOptions:
     input_format: str = "auto"
-    max_bytes: int = 5_000_000
+    max_bytes: int = DEFAULT_MAX_BYTES
     rewrite: bool = True
     reference: str | None = None
     languagetool: bool = True
@@ -39,6 +45,11 @@ class CheckOptions:
     # A bad input (empty, binary, undecodable...) becomes an error entry and the run goes on:
     # True/False, or None for "when there are several inputs". A single bad file stops the run.
     keep_going: bool | None = None
+
+
+def max_sentences(max_bytes: int) -> int:
+    """The most sentences one input may hold under ``--max-bytes`` (never fewer than 1,000)."""
+    return max(1000, max_bytes // MIN_BYTES_PER_SENTENCE)
 
 
 def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
@@ -271,8 +282,9 @@ class Pipeline:
         self._rewriter = None
         self._comparer = None
         self._reference: tuple[Document, tuple[Sentence, ...]] | None = None
+        self._building = threading.RLock()  # with --jobs, the first document's thread builds each component
 
-    # -- components, built on first use -------------------------------------------------
+    # -- components, built on first use (by the first thread that needs them) -------------------
     def _start_services(self) -> None:
         if self.options.languagetool and "languagetool" not in self.services:
             from mtcheck.services.languagetool import LanguageToolService
@@ -284,47 +296,64 @@ class Pipeline:
 
     @property
     def detector(self):
-        if self._detector is None:
-            from mtcheck.detect import Detector
+        with self._building:
+            if self._detector is None:
+                from mtcheck.detect import Detector
 
-            self._start_services()
-            self._detector = Detector(self.settings, services=self.services)
-        return self._detector
+                self._start_services()
+                self._detector = Detector(self.settings, services=self.services)
+            return self._detector
 
     @property
     def rewriter(self):
-        if self._rewriter is None:
-            from mtcheck.rewrite import Rewriter
+        with self._building:
+            if self._rewriter is None:
+                from mtcheck.rewrite import Rewriter
 
-            self._rewriter = Rewriter(self.settings, self.detector, services=self.services, backend=self.options.backend)
-        return self._rewriter
+                self._rewriter = Rewriter(self.settings, self.detector, services=self.services, backend=self.options.backend)
+            return self._rewriter
 
     @property
     def comparer(self):
-        if self._comparer is None:
-            from mtcheck.compare import Comparer
+        with self._building:
+            if self._comparer is None:
+                from mtcheck.compare import Comparer
 
-            self._comparer = Comparer(self.settings)
-        return self._comparer
+                self._comparer = Comparer(self.settings)
+            return self._comparer
 
     def reference(self) -> tuple[Document, tuple[Sentence, ...]] | None:
         if self.options.reference is None:
             return None
-        if self._reference is None:
-            from mtcheck.load import load_document
-            from mtcheck.segment import segment
+        with self._building:
+            if self._reference is None:
+                from mtcheck.load import load_document
 
-            doc = load_document(self.options.reference, self.options.input_format, max_bytes=self.options.max_bytes)
-            self._reference = (doc, segment(doc))
-        return self._reference
+                doc = load_document(self.options.reference, self.options.input_format, max_bytes=self.options.max_bytes)
+                self._reference = (doc, self.segment(doc))
+            return self._reference
 
     # -- the run ---------------------------------------------------------------------------
-    def load(self, path: str) -> tuple[Document, tuple[Sentence, ...]]:
-        from mtcheck.load import load_document
+    def segment(self, document: Document) -> tuple[Sentence, ...]:
+        """The document's sentences; ``InputError`` past ``max_sentences(max_bytes)``."""
         from mtcheck.segment import segment
 
-        document = load_document(path, self.options.input_format, max_bytes=self.options.max_bytes)
         sentences = segment(document)
+        limit = max_sentences(self.options.max_bytes)
+        if len(sentences) > limit:
+            name = "standard input" if document.path == "-" else document.path
+            raise InputError(
+                f"{name} has {len(sentences):,} sentences, more than the {limit:,} checked in one input "
+                f"(one per {MIN_BYTES_PER_SENTENCE} bytes of --max-bytes)",
+                fix=f"split it, or raise --max-bytes to {len(sentences) * MIN_BYTES_PER_SENTENCE}",
+            )
+        return sentences
+
+    def load(self, path: str) -> tuple[Document, tuple[Sentence, ...]]:
+        from mtcheck.load import load_document
+
+        document = load_document(path, self.options.input_format, max_bytes=self.options.max_bytes)
+        sentences = self.segment(document)
         if not any(s.kind == "prose" for s in sentences):
             self.progress(f"{path}: no prose sentences to check")
         return document, sentences
@@ -332,8 +361,14 @@ class Pipeline:
     def check_document(self, document: Document, sentences: tuple[Sentence, ...]) -> DocumentResult:
         from mtcheck.gate import fingerprint
 
-        self.progress(f"{document.path}: detecting ({len(sentences)} sentences)")
-        detection = self.detector.detect(document, sentences)
+        total = sum(1 for s in sentences if s.kind == "prose")
+        self.progress(f"{document.path}: detecting ({total:,} sentences)")
+
+        def detected(done: int, of: int) -> None:
+            if done < of:  # a long input: say how far the batches have come
+                self.progress(f"{document.path}: detecting, {done:,} of {of:,} sentences ({100 * done // max(of, 1)}%)")
+
+        detection = self.detector.detect(document, sentences, progress=detected)
         findings = tuple(
             dataclasses.replace(f, fingerprint=fingerprint(document.path, f.sentence.text)) for f in detection.findings
         )
@@ -353,28 +388,29 @@ class Pipeline:
     def run(self, paths: list[str]) -> list[DocumentResult]:
         """One result per path, in order. With ``keep_going`` (default: several paths) an input
         that cannot be loaded becomes an error entry (``DocumentResult.error``) and the others are
-        still checked; otherwise its ``InputError`` ends the run."""
+        still checked; otherwise its ``InputError`` ends the run, before any model is started.
+
+        Inputs are streamed: each is loaded, segmented and checked in turn (``jobs`` at a time),
+        so only the documents being checked and the results so far are held in memory."""
         keep_going = self.options.keep_going if self.options.keep_going is not None else len(paths) > 1
-        # Load everything first, so a bad input fails before any model is started.
-        loaded: list[tuple[Document, tuple[Sentence, ...]] | DocumentResult] = []
-        for path in paths:
+        if not keep_going and len(paths) > 1:
+            from mtcheck.load import load_document
+
+            for path in paths:  # every input must load before any model starts; read each, keep none
+                self.segment(load_document(path, self.options.input_format, max_bytes=self.options.max_bytes))
+
+        def one(path: str) -> DocumentResult:
             try:
-                loaded.append(self.load(path))
+                document, sentences = self.load(path)
             except InputError as err:
                 if not keep_going:
                     raise
                 self.progress(f"{path}: not checked: {err}")
-                loaded.append(DocumentResult.failed(path, str(err)))
-        good = [item for item in loaded if not isinstance(item, DocumentResult)]
-        if not good:
-            return [item for item in loaded if isinstance(item, DocumentResult)]
-        self.reference()
-        if self.options.jobs > 1 and len(good) > 1:
-            _ = self.detector  # build shared components before the threads need them
-            if self.options.rewrite:
-                _ = self.rewriter
+                return DocumentResult.failed(path, str(err))
+            self.reference()  # a bad reference fails before the first model starts
+            return self.check_document(document, sentences)
+
+        if self.options.jobs > 1 and len(paths) > 1:
             with ThreadPoolExecutor(max_workers=self.options.jobs) as pool:
-                checked = iter(list(pool.map(lambda item: self.check_document(*item), good)))
-        else:
-            checked = iter([self.check_document(doc, sents) for doc, sents in good])
-        return [item if isinstance(item, DocumentResult) else next(checked) for item in loaded]
+                return list(pool.map(one, paths))
+        return [one(path) for path in paths]

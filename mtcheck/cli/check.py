@@ -10,28 +10,77 @@ import typer
 
 from mtcheck.cli import app
 from mtcheck.errors import EXIT_INPUT, InputError
+from mtcheck.load import DEFAULT_MAX_BYTES
+from mtcheck.registry import backends, formats
+from mtcheck.types import SEVERITY_ORDER
 
-FORMATS = ("text", "json", "jsonl", "sarif", "junit", "github", "html")
-FAIL_ON = ("none", "info", "warning", "error")
 INPUT_FORMATS = ("auto", "text", "markdown", "html", "lines")
 
 
+# Measured with benchmarks/bench_sizes.py on the 2-core target machine (README, "Limits").
+MAX_BYTES_HELP = (
+    f"Refuse inputs larger than this many bytes (default {DEFAULT_MAX_BYTES:,}: news copy that size takes about "
+    "4 minutes and 1.3 GB of memory at peak with --no-rewrite on 2 cores; time grows with the size, memory hardly does)."
+)
+
+# Seconds before the progress line appears: a run that ends sooner prints nothing.
+PROGRESS_DELAY = 2.0
+
+
+class ProgressLine:
+    """One line on stderr, updated in place, for a person watching a long run.
+
+    It appears once the run has taken ``delay`` seconds and shows the latest stage's message and
+    the time so far; ``stop()`` erases it (before any output or error message is printed)."""
+
+    def __init__(self, console, delay: float = PROGRESS_DELAY):
+        import threading
+        import time
+
+        self._clock = time.monotonic
+        self._began = self._clock()
+        self._message = "starting"
+        self._status = console.status("")
+        self._lock = threading.Lock()
+        self._shown = self._stopped = False
+        self._timer = threading.Timer(delay, self._show)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def __call__(self, message: str) -> None:
+        self._message = message
+
+    def __rich__(self):  # rendered on every refresh, so the clock keeps moving
+        from rich.text import Text
+
+        seconds = int(self._clock() - self._began)
+        # One line whatever the terminal's width: a long path is cut short, never wrapped.
+        return Text(f"mtcheck {seconds // 60}:{seconds % 60:02d} {self._message}", no_wrap=True, overflow="ellipsis")
+
+    def _show(self) -> None:
+        with self._lock:
+            if not self._stopped:
+                self._status.update(self)
+                self._status.start()
+                self._shown = True
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+            self._timer.cancel()
+            if self._shown:
+                self._status.stop()
+
+
 def _progress_printer(quiet: bool):
-    """Progress lines on stderr when a person is watching; silence in pipes and CI logs."""
+    """Progress on stderr when a person is watching (a terminal) and the run is long; silence in
+    pipes, CI logs and files, so stdout and redirected stderr carry only the report and errors."""
     if quiet or not sys.stderr.isatty():
         return None
 
     from rich.console import Console
 
-    console = Console(stderr=True)
-    status = console.status("mtcheck")
-    status.start()
-
-    def show(message: str) -> None:
-        status.update(message)
-
-    show.stop = status.stop  # type: ignore[attr-defined]
-    return show
+    return ProgressLine(Console(stderr=True))
 
 
 def check_languagetool_url(value: str) -> None:
@@ -93,20 +142,20 @@ def parse_model_flags(values: list[str]) -> dict[str, str]:
 @app.command()
 def check(
     paths: list[str] = typer.Argument(..., help="Articles to check (.txt, .md, .html), directories, or - for stdin."),
-    output_format: str = typer.Option("text", "--format", "-f", help=f"Output format: {', '.join(FORMATS)}."),
+    output_format: str = typer.Option(formats.default, "--format", "-f", help=f"Output format: {formats.listing(mark_default=False)}."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the output here (atomically) instead of stdout."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write the HTML review report to this file."),
     reference: Optional[str] = typer.Option(None, "--reference", "-r", help="A reference article on the same story to compare with."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", help="Exit 1 if a finding reaches this severity: none, info, warning, error (default from config, else warning)."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help=f"Exit 1 if a finding reaches this severity: {', '.join(SEVERITY_ORDER)} (default from config, else warning)."),
     max_flagged_ratio: Optional[float] = typer.Option(None, "--max-flagged-ratio", help="Exit 1 if a document's share of flagged prose sentences exceeds this (0-1)."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Flag sentences whose score is at least this (0-1)."),
     rewrite: bool = typer.Option(True, "--rewrite/--no-rewrite", help="Propose verified rewrites for flagged sentences."),
     languagetool: bool = typer.Option(True, "--languagetool/--no-languagetool", help="Use the local LanguageTool server."),
     languagetool_url: Optional[str] = typer.Option(None, "--languagetool-url", help="Use this running LanguageTool server instead of the managed one."),
     input_format: str = typer.Option("auto", "--input-format", help=f"How to read inputs: {', '.join(INPUT_FORMATS)} (lines: one segment per non-empty line)."),
-    max_bytes: int = typer.Option(5_000_000, "--max-bytes", min=1, help="Refuse inputs larger than this many bytes."),
+    max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help=MAX_BYTES_HELP),
     model: list[str] = typer.Option([], "--model", help="Point a model role at another model: ROLE=PATH|DIR|hub:ORG/NAME (repeatable)."),
-    backend: Optional[str] = typer.Option(None, "--backend", help="Rewrite backend: llama_cpp (default), transformers, openai."),
+    backend: Optional[str] = typer.Option(None, "--backend", help=f"Rewrite backend: {backends.listing()}."),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Accepted findings (.mtcheck-baseline.json) that must not fail the run."),
     changed_only: bool = typer.Option(False, "--changed-only", help="Only report sentences on lines changed against --git-ref."),
     git_ref: str = typer.Option("HEAD", "--git-ref", help="The git ref for --changed-only."),
@@ -127,12 +176,13 @@ def check(
     from mtcheck.pipeline import CheckOptions, Pipeline, expand_paths
     from mtcheck.report import ReportOptions, render
 
-    if output_format not in FORMATS:
-        raise InputError(f"unknown --format {output_format!r} (choose from {', '.join(FORMATS)})")
+    formats.check(output_format, "--format")
     if input_format not in INPUT_FORMATS:
         raise InputError(f"unknown --input-format {input_format!r} (choose from {', '.join(INPUT_FORMATS)})")
-    if fail_on is not None and fail_on not in FAIL_ON:
-        raise InputError(f"unknown --fail-on {fail_on!r} (choose from {', '.join(FAIL_ON)})")
+    if fail_on is not None and fail_on not in SEVERITY_ORDER:
+        raise InputError(f"unknown --fail-on {fail_on!r} (choose from {', '.join(SEVERITY_ORDER)})")
+    if backend is not None:
+        backends.check(backend, "--backend")
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise InputError("--threshold must be between 0 and 1")
     if max_flagged_ratio is not None and not 0.0 <= max_flagged_ratio <= 1.0:
