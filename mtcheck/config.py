@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mtcheck.errors import ConfigError
+from mtcheck.types import FLAGGED_SEVERITIES, SEVERITY_ORDER
 
 SEVERITY_BANDS = {"info": 0.5, "warning": 0.7, "error": 0.9}
 
@@ -215,15 +216,15 @@ def _settings_from(data: dict[str, Any], origin: str) -> Settings:
             settings = replace(settings, allow=tuple(str(x) for x in data["allow"]))
     except (TypeError, ValueError, AttributeError) as err:
         raise ConfigError(f"{origin}: invalid [tool.mtcheck] value: {err}") from None
-    if settings.fail_on not in ("none", "info", "warning", "error"):
-        raise ConfigError(f"{origin}: fail_on must be none, info, warning or error")
+    if settings.fail_on not in SEVERITY_ORDER:
+        raise ConfigError(f"{origin}: fail_on must be {', '.join(SEVERITY_ORDER[:-1])} or {SEVERITY_ORDER[-1]}")
     return settings
 
 
 def severity_for(score: float, flagged: bool, bands: dict[str, float]) -> str:
     if not flagged:
         return "none"
-    for level in ("error", "warning", "info"):
+    for level in FLAGGED_SEVERITIES:
         if score >= bands[level]:
             return level
     return "info"

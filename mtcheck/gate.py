@@ -16,12 +16,11 @@ from pathlib import Path, PurePath
 from typing import Iterable
 
 from mtcheck.errors import InputError
-from mtcheck.types import DocumentResult, Finding
+from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK, DocumentResult, Finding
 
 BASELINE_VERSION = 1
 BASELINE_FILENAME = ".mtcheck-baseline.json"
 DECISIONS = ("accepted", "dismissed")
-SEVERITY_RANK = {"none": 0, "info": 1, "warning": 2, "error": 3}
 
 _SPACES = re.compile(r"\s+")
 # Typographic variants an editor's tools swap freely must not change a fingerprint.
@@ -172,7 +171,7 @@ def exit_code(results: list[DocumentResult], fail_on: str, max_flagged_ratio: fl
     ``fail_on="none"`` is report-only mode: it never fails, whatever the ratio.
     """
     if fail_on not in SEVERITY_RANK:
-        raise InputError(f"unknown fail-on level {fail_on!r} (choose from none, info, warning, error)")
+        raise InputError(f"unknown fail-on level {fail_on!r} (choose from {', '.join(SEVERITY_ORDER)})")
     if fail_on == "none":
         return 0
     bar = SEVERITY_RANK[fail_on]

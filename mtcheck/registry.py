@@ -4,21 +4,34 @@ A plug-in is a module in the registry's package that decorates its entry point w
 ``@REGISTRY.register("name")``. Adding one is adding one file: the registry imports
 every module of its package the first time it is asked for a name, so nothing has to
 be listed by hand, and nothing is imported at start-up (``mtcheck --help`` stays fast).
+
+The registries are the only lists of these names: options are checked with
+:meth:`Registry.check` and their help text comes from :meth:`Registry.listing`, which reads the
+names from the plug-in files without importing them.
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import pkgutil
+import re
+from pathlib import Path
 from typing import Callable, Generic, TypeVar
+
+from mtcheck.errors import InputError
 
 T = TypeVar("T")
 
+# ``@backends.register("openai")`` at the start of a line: how a plug-in file names itself.
+_DECLARATION = re.compile(r"""^\s*@\s*[\w.]+\.register\(\s*(["'])([^"'\n]+)\1\s*\)""", re.M)
+
 
 class Registry(Generic[T]):
-    def __init__(self, kind: str, package: str):
+    def __init__(self, kind: str, package: str, default: str | None = None):
         self.kind = kind
         self.package = package
+        self.default = default  # the name used when none is chosen, if the registry has one
         self._items: dict[str, T] = {}
         self._discovered = False
 
@@ -56,7 +69,41 @@ class Registry(Generic[T]):
         self._discover()
         return sorted(self._items.items())
 
+    def declared(self) -> list[str]:
+        """The names the package's plug-in files register, read from their source without importing
+        them (importing every plug-in would slow down ``mtcheck --help``). A test checks that this
+        agrees with :meth:`names`; plug-ins registered at run time appear only in :meth:`names`."""
+        spec = importlib.util.find_spec(self.package.split(".")[0])
+        if spec is None or not spec.submodule_search_locations:
+            return []
+        found: set[str] = set()
+        for root in spec.submodule_search_locations:
+            folder = Path(root).joinpath(*self.package.split(".")[1:])
+            for info in pkgutil.iter_modules([str(folder)]):
+                module = folder / f"{info.name}.py"
+                if not info.name.startswith("_") and module.is_file():
+                    found.update(match.group(2) for match in _DECLARATION.finditer(module.read_text(encoding="utf-8")))
+        return sorted(found)
+
+    def listing(self, names: list[str] | None = None, mark_default: bool = True) -> str:
+        """``"a (default), b, c"``: the names for help text, the default first (marked unless
+        ``mark_default`` is false, e.g. when the option shows its default anyway).
+
+        Without ``names``, the declared ones (nothing is imported)."""
+        names = sorted(self.declared() if names is None else names)
+        if self.default in names:
+            first = f"{self.default} (default)" if mark_default else self.default
+            names = [first] + [n for n in names if n != self.default]
+        return ", ".join(names)
+
+    def check(self, name: str, option: str) -> str:
+        """``name`` if a plug-in has it, else an :class:`InputError` naming ``option`` and the choices."""
+        known = self.names()
+        if name not in known:
+            raise InputError(f"unknown {option} {name!r} (choose from {', '.join(known)})")
+        return name
+
 
 signals: Registry = Registry("signal", "mtcheck.detect.signals")
-backends: Registry = Registry("backend", "mtcheck.rewrite.backends")
-formats: Registry = Registry("format", "mtcheck.report.formats")
+backends: Registry = Registry("backend", "mtcheck.rewrite.backends", default="llama_cpp")
+formats: Registry = Registry("format", "mtcheck.report.formats", default="text")

@@ -11,10 +11,15 @@ shown at its place in the original article.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 SentenceKind = Literal["prose", "boilerplate"]
 Severity = Literal["none", "info", "warning", "error"]
+# The one severity order, lowest first. Ranks, --fail-on's choices, the config check and the
+# reports' order all derive from it.
+SEVERITY_ORDER: tuple[str, ...] = get_args(Severity)
+SEVERITY_RANK: dict[str, int] = {level: rank for rank, level in enumerate(SEVERITY_ORDER)}
+FLAGGED_SEVERITIES: tuple[str, ...] = tuple(reversed(SEVERITY_ORDER[1:]))  # a flagged finding's levels, highest first
 
 
 @dataclass(frozen=True)

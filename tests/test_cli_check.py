@@ -127,10 +127,12 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, name, data, message):
 
 
 def test_bad_options_exit_2(tmp_path):
-    for args in (["--format", "yaml"], ["--fail-on", "sometimes"], ["--threshold", "2"]):
+    for args in (["--format", "yaml"], ["--fail-on", "sometimes"], ["--threshold", "2"], ["--backend", "nope"]):
         proc = mtcheck("check", str(SEED_MT), "--no-languagetool", "--no-rewrite", *args)
         assert proc.returncode == 2, args
         assert "Traceback" not in proc.stderr.decode()
+        if args[0] in ("--format", "--backend"):  # the choices come from the registry
+            assert f"unknown {args[0]} {args[1]!r} (choose from " in one_error_line(proc)
 
 
 def test_failed_output_leaves_no_half_written_file(tmp_path):

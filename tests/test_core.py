@@ -13,7 +13,7 @@ from mtcheck.config import Settings, load_settings, severity_for
 from mtcheck.errors import ConfigError, InputError
 from mtcheck.fsutil import atomic_write
 from mtcheck.pipeline import expand_paths
-from mtcheck.registry import Registry, formats
+from mtcheck.registry import Registry, backends, formats, signals
 from mtcheck.report.serialize import SCHEMA_VERSION, results_to_dict
 from mtcheck.types import Document, DocumentResult, Finding, Reason, Sentence
 
@@ -58,6 +58,33 @@ def test_registry_discovers_plugins_and_names_unknown_ones():
     assert formats.get("json").__module__ == "mtcheck.report.formats.json"
     with pytest.raises(KeyError, match="unknown format 'nope'"):
         formats.get("nope")
+
+
+@pytest.mark.parametrize("registry", [formats, backends, signals], ids=lambda r: r.kind)
+def test_registry_names_read_from_the_plugin_files_are_the_registered_ones(registry):
+    # Help text lists declared() (no plug-in imported at start-up); validation uses names(), which
+    # also holds plug-ins other tests register at run time from outside the package.
+    in_package = [name for name, item in registry.items() if item.__module__.startswith(registry.package + ".")]
+    assert registry.declared() == in_package and in_package
+
+
+def test_registry_checks_option_values_and_lists_the_default_first():
+    assert formats.check("json", "--format") == "json"
+    with pytest.raises(InputError, match=r"^unknown --format 'yaml' \(choose from github, html, json, jsonl, junit, sarif, text\)$"):
+        formats.check("yaml", "--format")
+    assert backends.listing() == "llama_cpp (default), openai, transformers"
+    assert formats.listing(mark_default=False).startswith("text, github, ")
+
+
+def test_severity_order_is_defined_once_and_everything_follows_it():
+    from mtcheck import gate
+    from mtcheck.report.formats import sarif
+    from mtcheck.report.view import SEVERITIES
+    from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK
+
+    assert SEVERITY_ORDER == ("none", "info", "warning", "error")
+    assert gate.SEVERITY_RANK is SEVERITY_RANK and SEVERITIES == ("error", "warning", "info")
+    assert list(sarif.LEVEL_RANK) == ["none", "note", "warning", "error"]
 
 
 def test_registry_refuses_a_name_registered_twice():

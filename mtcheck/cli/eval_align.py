@@ -1,8 +1,6 @@
-"""``mtcheck eval align [FILE]``: precision and recall of the sentence aligner."""
+"""``mtcheck eval align FILE``: precision and recall of the sentence aligner."""
 
 from __future__ import annotations
-
-from typing import Optional
 
 import typer
 
@@ -11,14 +9,14 @@ from mtcheck.cli.evaluate import eval_app
 
 @eval_app.command("align")
 def eval_align(
-    path: Optional[str] = typer.Argument(None, help="Alignment set (default: tests/data/alignment_pairs.jsonl)."),
+    path: str = typer.Argument(..., help="Alignment set (JSON lines; a checkout has one in tests/data/alignment_pairs.jsonl)."),
 ) -> None:
     """Cross-validated precision and recall of the aligner on a hand-checked alignment set."""
-    from mtcheck.compare.evaluate import DEFAULT_SET, evaluate
+    from mtcheck.compare.evaluate import evaluate
 
-    report = evaluate(path or DEFAULT_SET)
+    report = evaluate(path)
     c = report.counts
-    typer.echo(f"alignment set: {path or DEFAULT_SET} ({report.pairs} sentences, {c.sure} required links)")
+    typer.echo(f"alignment set: {path} ({report.pairs} sentences, {c.sure} required links)")
     typer.echo(f"{report.folds}-fold cross-validation (parameters tuned on the other folds):")
     typer.echo(f"precision {c.precision:.3f} ({c.correct}/{c.predicted})")
     typer.echo(f"recall {c.recall:.3f} ({c.found}/{c.sure})")

@@ -23,8 +23,9 @@ from typing import Any, Sequence
 
 import typer
 
-from mtcheck.cli.evaluate import eval_app, json_lines
+from mtcheck.cli.evaluate import eval_app
 from mtcheck.errors import InputError
+from mtcheck.jsonl import json_lines
 
 RUBRIC = (
     "A and B are two versions of one sentence from an English news article. The reference is an "

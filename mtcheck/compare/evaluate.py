@@ -1,7 +1,8 @@
 """Precision and recall of the aligner on a hand-checked alignment set.
 
-The set (tests/data/alignment_pairs.jsonl) has ``reference`` records (a group's reference
-sentences) and ``pair`` records (an article sentence with its ``sure`` reference indices and
+The caller names the set's file (the repository's hand-checked one is
+tests/data/alignment_pairs.jsonl, outside the package). It has ``reference`` records (a group's
+reference sentences) and ``pair`` records (an article sentence with its ``sure`` reference indices and
 ``possible`` ones that are acceptable but not required, as in alignment error rate).
 Precision counts predicted links that are sure or possible; recall counts sure links found.
 The printed numbers are 5-fold cross-validated: each fold is aligned with parameters tuned on the others.
@@ -16,18 +17,17 @@ a test checks that both agree.
 from __future__ import annotations
 
 import itertools
-import json
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from mtcheck.compare.align import AlignParams, Aligner, Candidates, decide
 from mtcheck.errors import InputError
+from mtcheck.jsonl import json_lines
 
 if TYPE_CHECKING:
     import numpy as np
 
-DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "data" / "alignment_pairs.jsonl"
 WEIGHTS = (0.4, 0.6, 0.8)
 BACKGROUNDS = (0.0, 0.5, 1.0)
 KEYWORDS = (0.0, 0.5, 1.0)
@@ -92,11 +92,8 @@ def load_set(path: str | Path) -> tuple[dict[str, list[str]], list[Pair]]:
         raise InputError(f"alignment set not found: {path}")
     references: dict[str, list[str]] = {}
     pairs: list[Pair] = []
-    try:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            record = json.loads(line)
+    for number, record in json_lines(path, "alignment set"):
+        try:
             if record["kind"] == "reference":
                 references[record["group"]] = list(record["sentences"])
             elif record["kind"] == "pair":
@@ -109,8 +106,8 @@ def load_set(path: str | Path) -> tuple[dict[str, list[str]], list[Pair]]:
                         record.get("source", ""),
                     )
                 )
-    except (json.JSONDecodeError, KeyError, TypeError) as err:
-        raise InputError(f"{path}:{number}: not an alignment record ({err})") from None
+        except (KeyError, TypeError) as err:
+            raise InputError(f"{path}:{number}: not an alignment record ({err})") from None
     missing = {p.group for p in pairs} - set(references)
     if missing:
         raise InputError(f"{path}: no reference record for group {sorted(missing)[0]!r}")
@@ -244,7 +241,7 @@ def tune(items: list[tuple[Pair, Candidates]], base: AlignParams) -> AlignParams
     return _best([Outcomes(pair, c, base, grid) for pair, c in items], grid, base)
 
 
-def evaluate(path: str | Path = DEFAULT_SET, aligner: Aligner | None = None, folds: int = FOLDS) -> Report:
+def evaluate(path: str | Path, aligner: Aligner | None = None, folds: int = FOLDS) -> Report:
     """Cross-validated precision/recall: pair ``i`` (file order) is in fold ``i % folds``.
 
     Interleaved folds put every group (the seed pair, each WMT document) in every training

@@ -49,7 +49,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from mtcheck import __version__
-from mtcheck.types import Alignment, Candidate, DocumentResult, Finding, Reason, Rewrite, Score
+from mtcheck.types import FLAGGED_SEVERITIES, Alignment, Candidate, DocumentResult, Finding, Reason, Rewrite, Score
 
 
 def error_to_dict(result: DocumentResult) -> dict[str, Any]:
@@ -148,9 +148,8 @@ def counts(result: DocumentResult) -> dict[str, int]:
         "prose": len(prose),
         "boilerplate": len(result.findings) - len(prose),
         "flagged": len(flagged),
-        "info": sum(f.severity == "info" for f in flagged),
-        "warning": sum(f.severity == "warning" for f in flagged),
-        "error": sum(f.severity == "error" for f in flagged),
+        # lowest first ("info", "warning", "error"), the key order of schema version 1
+        **{level: sum(f.severity == level for f in flagged) for level in reversed(FLAGGED_SEVERITIES)},
     }
 
 

@@ -7,11 +7,11 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from mtcheck.gate import SEVERITY_RANK, finding_fingerprint
+from mtcheck.gate import finding_fingerprint
 from mtcheck.segment import UNTRANSLATED  # the boilerplate_reason of a sentence left in Russian
-from mtcheck.types import Document, DocumentResult, Finding, Reason
+from mtcheck.types import FLAGGED_SEVERITIES, SEVERITY_RANK, Document, DocumentResult, Finding, Reason
 
-SEVERITIES = ("error", "warning", "info")
+SEVERITIES = FLAGGED_SEVERITIES  # highest first, the order the reports list them in
 FALLBACK_RULE = "mtcheck/translated-sentence"
 FALLBACK_MESSAGE = "The sentence as a whole reads as machine-translated from Russian."
 

@@ -43,7 +43,7 @@ RULE_SOURCES = ("interference",)
 
 # LanguageTool's spelling suggestions are not applied automatically. In translated news copy
 # the words its speller flags are mostly names, transliterations and slang that editors keep.
-# Measured on MLQE-PE train (`python -m mtcheck.bench_languagetool_fixes`, first 3000 rows):
+# Measured on MLQE-PE train (`python benchmarks/bench_languagetool_fixes.py`, first 3000 rows):
 # applying the first suggestion of a TYPOS or MULTITOKEN_SPELLING match moved the text further
 # from the human post-edit in 453 of 579 cases and closer in 5. The message still reaches the
 # editor as a reason.

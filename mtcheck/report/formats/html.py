@@ -20,6 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from mtcheck.config import SEVERITY_BANDS
 from mtcheck.gate import BASELINE_FILENAME, BASELINE_VERSION
 from mtcheck.registry import formats
 from mtcheck.report.view import (
@@ -233,7 +234,7 @@ def _chart(result: DocumentResult, threshold: float, bands: dict[str, float]) ->
 
 def _document_view(result: DocumentResult, number: int, options) -> dict[str, Any]:
     threshold = getattr(options, "threshold", 0.5)
-    bands = getattr(options, "severity_bands", None) or {"info": 0.5, "warning": 0.7, "error": 0.9}
+    bands = getattr(options, "severity_bands", None) or dict(SEVERITY_BANDS)
     paragraphs, cards = _paragraphs(result, number)
     flagged = result.flagged
     return {

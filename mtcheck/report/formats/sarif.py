@@ -39,11 +39,11 @@ from mtcheck.report.view import (
     rewrite_text,
     rule_id,
 )
-from mtcheck.types import Document, DocumentResult, Finding
+from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK, Document, DocumentResult, Finding
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 LEVELS = {"error": "error", "warning": "warning", "info": "note", "none": "none"}
-LEVEL_RANK = {"none": 0, "note": 1, "warning": 2, "error": 3}
+LEVEL_RANK = {LEVELS[level]: SEVERITY_RANK[level] for level in SEVERITY_ORDER}  # SARIF levels in mtcheck's order
 INPUT_ERROR = "mtcheck/input-error"
 
 

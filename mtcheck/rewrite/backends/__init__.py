@@ -1,1 +1,1 @@
-"""Rewrite backends: one module per way of running a model (llama_cpp, transformers, openai)."""
+"""Rewrite backends: one module per way of running a model, registered by name in mtcheck/registry.py."""

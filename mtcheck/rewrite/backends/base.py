@@ -14,9 +14,10 @@ from typing import Any, Protocol, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.errors import InputError, ModelError
+from mtcheck.registry import backends
 from mtcheck.rewrite.prompt import ChatPrompt
 
-DEFAULT_BACKEND = "llama_cpp"
+DEFAULT_BACKEND = backends.default  # named once, in mtcheck/registry.py
 
 
 class Backend(Protocol):
@@ -63,11 +64,10 @@ def resolve_rewriter_model(settings: Settings, explicit: str | None = None) -> s
 
 
 def load_backend(settings: Settings, name: str | None = None, model: str | None = None) -> Backend:
-    from mtcheck.registry import backends
-
     chosen = name or rewrite_section(settings).get("backend") or os.environ.get("MTCHECK_BACKEND") or DEFAULT_BACKEND
     try:
         factory = backends.get(chosen)
     except KeyError as err:
-        raise InputError(str(err).strip('"'), fix="use --backend llama_cpp, transformers or openai") from None
+        known = backends.names()
+        raise InputError(str(err).strip('"'), fix=f"use --backend {', '.join(known[:-1])} or {known[-1]}") from None
     return factory(settings, model=model)

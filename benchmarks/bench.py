@@ -1,6 +1,7 @@
-"""Speed figures, printed (never asserted): ``python -m mtcheck.bench [--languagetool] [--sentences N]``.
+"""Speed figures, printed (never asserted): ``python benchmarks/bench.py [--languagetool] [--sentences N] [--data DIR]``.
 
-Detection throughput on one N-sentence document (default 500): cold (a fresh Detector,
+Detection throughput on one N-sentence document (default 500; distinct MT sentences from the
+development data's ``wmt22_ruen_news.jsonl`` when it is there, else the seed article): cold (a fresh Detector,
 models loaded inside the timing), warm (the same Detector again, cache off, so all the work is
 redone) and cached (an unchanged article checked again), next to LanguageTool alone on the
 same text when its server is available. Run on the 2-core target machine.
@@ -9,26 +10,29 @@ same text when its server is available. Run on the 2-core target machine.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 
-def bench_document(n: int) -> tuple[object, list]:
+
+def bench_document(n: int, data_dir: str | Path | None = None) -> tuple[object, list]:
+    from mtcheck.jsonl import json_rows
+    from mtcheck.paths import data_dir as data_location
     from mtcheck.types import Document, Sentence
 
     texts: list[str] = []
-    data = Path("/work/shared/data/wmt22_ruen_news.jsonl")
+    data = data_location(data_dir) / "wmt22_ruen_news.jsonl"
     if data.exists():
         seen = set()
-        for line in data.open(encoding="utf-8"):
-            text = json.loads(line)["mt_en"].strip()
+        for row in json_rows(data, "development data"):
+            text = row["mt_en"].strip()
             if text and text not in seen:
                 seen.add(text)
                 texts.append(text)
             if len(texts) >= n:
                 break
-    seed = Path(__file__).resolve().parent.parent / "seeds" / "000_57608c29d3a128ea.txt"
+    seed = ROOT / "seeds" / "000_57608c29d3a128ea.txt"
     base = [t.strip() for t in seed.read_text(encoding="utf-8").replace("\n", " ").split(". ") if len(t.split()) > 4] if seed.exists() else ["As reports Reuters, the talks went on."]
     while len(texts) < n:
         texts.append(f"{base[len(texts) % len(base)]} ({len(texts)})")
@@ -40,14 +44,16 @@ def bench_document(n: int) -> tuple[object, list]:
     return Document(path="bench.txt", text="\n".join(body), format="text", encoding="utf-8"), sentences
 
 
-def bench_detection(n: int = 500, languagetool: bool = False, signals: list[str] | None = None) -> dict[str, float]:
+def bench_detection(
+    n: int = 500, languagetool: bool = False, signals: list[str] | None = None, data_dir: str | Path | None = None
+) -> dict[str, float]:
     import os
     import tempfile
 
     from mtcheck.config import Settings
     from mtcheck.detect import Detector
 
-    document, sentences = bench_document(n)
+    document, sentences = bench_document(n, data_dir)
     results: dict[str, float] = {"sentences": len(sentences)}
     services = {}
     if languagetool:
@@ -79,13 +85,14 @@ def bench_detection(n: int = 500, languagetool: bool = False, signals: list[str]
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m mtcheck.bench", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python benchmarks/bench.py", description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=500)
     parser.add_argument("--languagetool", action="store_true", help="also time LanguageTool alone (starts the managed server)")
     parser.add_argument("--signals", help="comma-separated detection signals (default: the trained model's)")
+    parser.add_argument("--data", default=None, help="development data folder (default: $MTCHECK_DATA, else ../shared/data)")
     args = parser.parse_args(argv)
     signals = [s for s in args.signals.split(",") if s] if args.signals else None
-    for key, value in bench_detection(args.sentences, args.languagetool, signals).items():
+    for key, value in bench_detection(args.sentences, args.languagetool, signals, args.data).items():
         print(f"detect {key}: {value:.1f}" if isinstance(value, float) else f"detect {key}: {value}")
 
 

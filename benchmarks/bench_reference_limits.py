@@ -1,6 +1,8 @@
 """What the rewrite acceptance numbers can reward: evidence from the development data.
 
-    python -m mtcheck.bench_reference_limits [--pairs 100] [--no-translation-model] [--data DIR]
+    python benchmarks/bench_reference_limits.py [--pairs 100] [--no-translation-model] [--data DIR]
+
+The development data comes from --data, else $MTCHECK_DATA, else ../shared/data.
 
 1. MLQE-PE *train* (never dev): among pairs where the human post-editor made a small edit
    (0 < HTER <= 0.3), how often does each signal available here prefer the post-edit to the MT?
@@ -28,9 +30,9 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
 def _rows(path: Path) -> list[dict]:
-    from mtcheck.detect.data import read_jsonl
+    from mtcheck.jsonl import json_rows
 
-    return list(read_jsonl(path))
+    return list(json_rows(path, "development data"))
 
 
 def _prefers(label: str, mt: list[float], pe: list[float], lower_is_better: bool, margin: float) -> None:
@@ -135,10 +137,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pairs", type=int, default=100)
     parser.add_argument("--no-translation-model", dest="translation_model", action="store_false",
                         help="skip the forced-decoding measurement (the slow one: ~4 s per pair on 2 cores)")
-    parser.add_argument("--data", default=None)
+    parser.add_argument("--data", default=None, help="development data folder (default: $MTCHECK_DATA, else ../shared/data)")
     args = parser.parse_args(argv)
 
-    from mtcheck.detect.data import data_dir
+    from mtcheck.paths import data_dir
 
     data = data_dir(args.data)
     postedit_signals(data, args.pairs, args.translation_model)

@@ -1,8 +1,9 @@
 """Do LanguageTool's automatic fixes move MT towards what a human post-editor wrote?
 
-    python -m mtcheck.bench_languagetool_fixes [--rows 3000] [--data DIR]
+    python benchmarks/bench_languagetool_fixes.py [--rows 3000] [--data DIR]
 
-For the first N rows of MLQE-PE *train* (never dev), applies each LanguageTool match's first
+For the first N rows of MLQE-PE *train* (never dev; ``mlqepe_ruen_train.jsonl`` in --data, else
+$MTCHECK_DATA, else ../shared/data), applies each LanguageTool match's first
 replacement on its own and counts, per category, how often sentence TER against the human
 post-edit went down (closer) or up (further). The rewrite stage's choice of which categories it
 applies automatically (mtcheck/rewrite/generate.py) rests on these figures.
@@ -18,17 +19,18 @@ from itertools import islice
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=3000)
-    parser.add_argument("--data", default=None)
+    parser.add_argument("--data", default=None, help="development data folder (default: $MTCHECK_DATA, else ../shared/data)")
     args = parser.parse_args(argv)
 
     from sacrebleu.metrics import TER
 
     from mtcheck.config import Settings
-    from mtcheck.detect.data import data_dir, read_jsonl
+    from mtcheck.jsonl import json_rows
+    from mtcheck.paths import data_dir
     from mtcheck.services.languagetool import LanguageToolService
 
     path = data_dir(args.data) / "mlqepe_ruen_train.jsonl"
-    rows = list(islice(read_jsonl(path), args.rows))
+    rows = list(islice(json_rows(path, "development data"), args.rows))
     service = LanguageToolService(Settings())
     service.ensure_running()
     texts = [r["mt_en"].strip() for r in rows]
