@@ -47,6 +47,33 @@ def test_llama_cpp_backend_generates_deterministically():
     assert backend.model_id.startswith("llama_cpp:") and backend.model_id.endswith(tuple("0123456789abcdef"))
 
 
+@pytest.mark.integration
+def test_prepared_prompt_state_is_used_by_a_fresh_cache(tmp_path, monkeypatch):
+    """`mtcheck models prepare` keeps the system prompt's state beside the models; a process with an
+    empty cache restores it instead of evaluating the prompt, and answers exactly as without it."""
+    from mtcheck.rewrite.backends import llama_cpp
+
+    models = tmp_path / "models"
+    monkeypatch.setenv("MTCHECK_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setattr("mtcheck.services.models.ModelStore.default",
+                        staticmethod(lambda settings: type("Store", (), {"root": models})))
+    settings = Settings(tables={"rewrite": {"model": small_gguf()}})
+    prompt = editor_prompt(SENTENCE)
+    path = load_backend(settings, "llama_cpp").prepare_prompt_state(prompt.system, models / llama_cpp.PROMPT_STATE_DIR)
+    assert path.is_file() and path.stat().st_size > 0
+
+    restored = []
+    original = llama_cpp.LlamaCppBackend._restore_prefix
+    monkeypatch.setattr(llama_cpp.LlamaCppBackend, "_restore_prefix",
+                        lambda self, llama, prefix: restored.append(original(self, llama, prefix)) or restored[-1])
+    fresh = load_backend(settings, "llama_cpp")
+    fresh.llama.reset()  # the process shares one loaded model: start it from nothing, as a new process does
+    answer = fresh.generate([prompt], n=1, max_tokens=16)
+    assert restored == [True]
+    plain = Settings(tables={"rewrite": {"model": small_gguf(), "persist_prefix": False}})
+    assert answer == load_backend(plain, "llama_cpp").generate([prompt], n=1, max_tokens=16)
+
+
 @pytest.fixture(scope="module")
 def tiny_seq2seq(tmp_path_factory, shared_data) -> Path:
     """A randomly initialised T5 with a SentencePiece vocabulary trained on dev sentences."""

@@ -465,3 +465,21 @@ def test_related_but_opposite_words_are_no_synonyms(nlp, similar):
 ])
 def test_meaning_changes_a_blind_judge_found_are_caught(nlp, similar, original, candidate, check):
     assert check in failed(original, candidate, nlp=nlp, similar=similar)
+
+
+def test_a_hedge_is_kept_word_for_word():
+    from mtcheck.rewrite.facts import modality_lost
+    # "allegedly": the claim is disputed; "reportedly": the claim is someone else's.
+    assert modality_lost("Media allegedly claimed they had allegedly fought.",
+                         "Media reportedly claimed they had allegedly fought.") == ["hedge"]
+    assert modality_lost("The alleged spy reportedly left.", "The spy allegedly and reportedly left.") == []
+
+
+def test_a_spelled_out_fraction_is_not_a_rank():
+    # "rose by fourth" (Russian "на четверть", by a quarter) is not "rose by 4th".
+    assert "numbers" in failed("Demand rose worldwide by fourth.", "Demand rose worldwide by 4th.")
+    assert "numbers" not in failed("The team finished third.", "The team finished 3rd.")
+
+
+def test_a_name_written_with_a_dot_stays_one_word():
+    assert "entities" in failed("Analysts told Gazeta.Ru they buy more.", "Analysts told Gazeta. Ru they buy more.")

@@ -305,6 +305,34 @@ def test_detector_must_drop_clearly():
     assert "detector" in measured[0].candidate.rejected_by
 
 
+def test_clearly_more_fluent_edit_passes_without_a_detector_drop():
+    # The detector cannot see a missing article; the fluency LM can. Same fake detector score both
+    # ways, so only the surprisal drop (one "zz" word fewer: 1 nat) lets the fix through.
+    original = "Producers plan to provide zzvaccine adapted to Omicron by March 2022."
+    fixed = "Producers plan to provide a vaccine adapted to Omicron by March 2022."
+    churn = "Producers plan to supply zzvaccine adapted to Omicron by March 2022."
+    verifier = fake_verifier(FakeDetector())
+    (better, same), = verifier.verify([(original, [Candidate("llm", fixed), Candidate("llm", churn)])])
+    assert "detector" not in better.candidate.rejected_by
+    assert "detector" in same.candidate.rejected_by
+
+
+def test_doubled_word_is_a_slip():
+    verifier = fake_verifier()
+    original = "Recall that earlier 27 EU countries approved restrictions against Wagner."
+    (measured,) = verifier.verify([(original, [Candidate("llm", "Earlier, earlier 27 EU countries approved restrictions against Wagner.")])])
+    assert "grammar" in measured[0].candidate.rejected_by
+
+
+def test_serial_comma_the_original_did_not_have_is_taken_out():
+    from mtcheck.rewrite.prompt import keep_serial_comma_style
+    original = "They fought in Donbas, Syria, Mozambique and the CAR."
+    assert keep_serial_comma_style(original, "They fought in Donbas, Syria, Mozambique, and the CAR.") == \
+        "They fought in Donbas, Syria, Mozambique and the CAR."
+    kept = "He came, and she left."
+    assert keep_serial_comma_style(kept, kept) == kept
+
+
 def test_ranking_prefers_problems_fixed_then_fluency_then_size():
     from mtcheck.rewrite.rank import rank
     from mtcheck.rewrite.verify import Measured

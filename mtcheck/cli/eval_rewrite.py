@@ -23,8 +23,10 @@ from typing import Any
 
 import typer
 
-from mtcheck.cli.evaluate import eval_app, json_lines
+from mtcheck.cli.evaluate import eval_app
 from mtcheck.errors import InputError
+from mtcheck.jsonl import json_lines
+from mtcheck.registry import backends
 
 # Each row remembers its position in the file (under a key no JSON file uses), so a judge-sheet
 # id is stable whatever --system and --offset select.
@@ -194,8 +196,14 @@ def fact_damage(original: str, rewrite: str) -> list[str]:
             | {re.sub(r"[^\w-]", "", w).lower().removesuffix("s") for w in plain.split()})
     # "President of Ukraine" -> "Ukrainian President" keeps the name: a word of the rewrite that
     # starts with the name's first six letters counts.
+    # "the CAR" -> "the Central African Republic" spells the same name out: the initials of a run of
+    # capitalised words of the rewrite count ("of", "and", "the" inside the run are skipped).
+    initials = set()
+    for run in re.findall(r"[A-Z][\w-]*(?:\s+(?:(?:of|and|the|for)\s+)*[A-Z][\w-]*)+", plain):
+        caps = "".join(w[0] for w in run.split() if w[0].isupper()).lower()
+        initials |= {caps[i:j] for i in range(len(caps)) for j in range(i + 2, len(caps) + 1)}
     lost = sorted(n for n in audit_names(original)
-                  if n not in have and not (len(n) >= 6 and any(w.startswith(n[:6]) for w in have)))
+                  if n not in have and n not in initials and not (len(n) >= 6 and any(w.startswith(n[:6]) for w in have)))
     if lost:
         problems.append("names dropped: " + ", ".join(lost))
     before, after = audit_negations(original), audit_negations(rewrite)
@@ -262,7 +270,7 @@ def eval_rewrite(
     limit: int = typer.Option(50, "--limit", help="Stop after this many flagged segments."),
     offset: int = typer.Option(0, "--offset", help="Skip this many rows first (of the chosen system): keeps tuning and evaluation slices apart."),
     system: str = typer.Option(None, "--system", help="Rows of this system only (files with a 'system' field; default: the first)."),
-    backend: str = typer.Option(None, "--backend", help="llama_cpp (default), transformers or openai."),
+    backend: str = typer.Option(None, "--backend", help=f"Rewrite backend: {backends.listing()}."),
     model: str = typer.Option(None, "--model", help="Rewriter model path or id (default: the model store's rewriter)."),
     languagetool: bool = typer.Option(False, "--languagetool/--no-languagetool", help="Use LanguageTool candidates and checks."),
     json_out: Path = typer.Option(None, "--json", help="Also write the numbers and every rewrite to this JSON file."),
@@ -280,6 +288,8 @@ def eval_rewrite(
 
     if limit < 1:
         raise InputError("--limit must be at least 1")
+    if backend is not None:
+        backends.check(backend, "--backend")
     if offset < 0:
         raise InputError("--offset must not be negative")
     if judge_sheet is not None and judge_sheet.is_dir():

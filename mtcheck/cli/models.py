@@ -1,4 +1,4 @@
-"""``mtcheck models list|pull|verify|path``: the local model store (models/manifest.toml)."""
+"""``mtcheck models list|pull|prepare|verify|path``: the local model store (models/manifest.toml)."""
 
 from __future__ import annotations
 
@@ -110,6 +110,25 @@ def pull_command(
             typer.echo(f"{result.name}: already present and verified at {result.path}")
         else:
             typer.echo(f"{result.name}: assembled from {result.source} into {result.path}")
+
+
+@models_app.command("prepare")
+def prepare_command(config: Optional[Path] = _CONFIG) -> None:
+    """Evaluate the rewriter's fixed system prompt once and keep its llama.cpp state beside the models,
+    so an editor's first check does not pay for it (about 15 s on two cores)."""
+    from mtcheck.config import load_settings
+    from mtcheck.rewrite.backends.base import load_backend
+    from mtcheck.rewrite.backends.llama_cpp import PROMPT_STATE_DIR
+    from mtcheck.rewrite.prompt import system_prompt
+    from mtcheck.services.models import ModelStore
+
+    settings = load_settings(config)
+    backend = load_backend(settings, None)
+    if not hasattr(backend, "prepare_prompt_state"):
+        typer.echo(f"{backend.model_id}: nothing to prepare for this backend")
+        return
+    path = backend.prepare_prompt_state(system_prompt(), ModelStore.default(settings).root / PROMPT_STATE_DIR)
+    typer.echo(f"rewriter prompt state: {path}")
 
 
 @models_app.command("verify")

@@ -16,7 +16,8 @@ from mtcheck.config import Settings
 from mtcheck.rewrite.cache import GenerationCache
 from mtcheck.rewrite.generate import (RULE_SOURCES, combined_candidate, languagetool_candidate, problem_hints,
                                      reason_lt_candidate, rule_candidate, sentence_reasons)
-from mtcheck.rewrite.prompt import PROMPT_VERSION, ChatPrompt, clean_output, editor_prompt, keep_ending, repair_prompt
+from mtcheck.rewrite.prompt import (PROMPT_VERSION, ChatPrompt, clean_output, editor_prompt, keep_ending,
+                                   keep_serial_comma_style, repair_prompt)
 from mtcheck.rewrite.rank import rank
 from mtcheck.rewrite.verify import Measured, Verifier, keep_rules
 from mtcheck.types import Candidate, Document, Finding, Reason, Rewrite, Sentence, TermHint
@@ -143,7 +144,7 @@ class Rewriter:
             seed = self.seed if kind == "greedy" else self.seed + 1
             texts = self.backend.generate([prompt], n=n, temperature=temperature, max_tokens=max_tokens, seed=seed)[0]
             self.cache.put(key, texts)
-        return [keep_ending(prompt.sentence, clean_output(t)) for t in texts]
+        return [keep_serial_comma_style(prompt.sentence, keep_ending(prompt.sentence, clean_output(t))) for t in texts]
 
     def llm_candidates(self, jobs: Sequence[Job]) -> list[list[str]]:
         """The greedy answer to each job's prompt."""

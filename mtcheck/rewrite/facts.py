@@ -370,6 +370,7 @@ _RANGE_SCALE = re.compile(
     r"\b(\d+(?:[.,]\d+)?)(\s*(?:to|and|-|–|—)\s*)(\d+(?:[.,]\d+)?)\s+(thousand|million|billion|trillion)\b", re.I
 )
 _NUMERIC_ORDINAL = re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.I)
+_FRACTION_BEFORE = re.compile(r"\b(?:by|a|one|two|three)\s+$", re.I)
 _WORD_ORDINAL = re.compile(r"\b(" + "|".join(_ORDINALS) + r")\b", re.I)
 # "the talks will last two days": the verb, not a rank.
 _LAST_VERB = re.compile(r"\b(will|would|could|can|may|might|must|should|to|not|did|does|do|n't)\s+$", re.I)
@@ -438,7 +439,10 @@ def number_mentions(text: str, doc: Any = None, dates: Sequence[DateMention] | N
         if word == "last" and (m.start() in verbs or (doc is None and _LAST_VERB.search(masked[: m.start()]))
                                or _LAST_TIME.match(masked[m.end():])):
             continue
-        found.append(NumberMention(("rank", _ORDINALS[word]), m.start(), m.end()))
+        # "rose by a fourth", "a third of the votes": a fraction, not a place in an order.
+        fraction = _FRACTION_BEFORE.search(masked[: m.start()]) or masked[m.end():].lstrip().lower().startswith("of ")
+        found.append(NumberMention(("fraction" if fraction and word not in ("first", "last") else "rank", _ORDINALS[word]),
+                                   m.start(), m.end()))
     masked = _mask(masked, ordinals)
     for m in _NUMBER.finditer(masked):
         value = _plain(m.group(1))
@@ -579,7 +583,8 @@ _MODAL_CLASSES = {
     "future": r"\b(will|shall|going to|would)\b|'ll\b",
     "attribution": _ATTRIBUTION,
     # A hedge says the writer does not vouch for the claim: "the rebels reportedly left" is not
-    # "the rebels left". Each one must stay (one may stand in for another).
+    # "the rebels left". Each one must stay, word for word: "allegedly" (the claim is disputed) is
+    # not "reportedly" (the claim is someone else's).
     "hedge": r"\b(reportedly|allegedly|alleged|supposedly|purportedly|ostensibly|presumably|apparently|seemingly|"
              r"purported|rumoured|rumored)\b",
     # That something goes on or happens again: "users, as before, spent more" says more than
@@ -635,11 +640,20 @@ def attributions(text: str, doc: Any = None) -> int:
     return count + marked
 
 
+def _hedge_words(text: str) -> list[str]:
+    """The hedges of ``text`` as words, an adjective as its adverb ("alleged" -> "allegedly")."""
+    words = re.findall(_MODAL_CLASSES["hedge"], text.lower().replace("’", "'"))
+    return [{"alleged": "allegedly", "purported": "purportedly", "rumored": "rumoured"}.get(w, w) for w in words]
+
+
 def modality_lost(original: str, candidate: str, doc_o: Any = None, doc_c: Any = None) -> list[str]:
     before, after = modality(original), modality(candidate)
     lost = []
     for name in sorted(before):
-        if name in _COUNTED_CLASSES:
+        if name == "hedge":
+            if any(_hedge_words(candidate).count(w) < n for w, n in Counter(_hedge_words(original)).items()):
+                lost.append(name)
+        elif name in _COUNTED_CLASSES:
             if _count(name, candidate) < _count(name, original):
                 lost.append(name)
         elif name == "attribution":
@@ -667,6 +681,7 @@ _LINK_CAPS = {"of", "for", "and", "the"}
 
 
 _CALENDAR = set(_WEEKDAYS) | set(_MONTHS)
+_DOTTED_NAME = re.compile(r"\b[A-Z][A-Za-z]+\.[A-Za-z]{2,}\b")
 
 
 def _tokens(text: str) -> set[str]:
@@ -1068,7 +1083,9 @@ def fact_checks(original: str, candidate: str, nlp: Any = None, replaceable: Col
     approx = approximation_changed(original, candidate, nums_o, nums_c)
     checks.append(Check("approximation", not approx, ", ".join(approx)))
 
-    missing = names_missing(original, candidate, parse)
+    # "Gazeta.Ru", "RIA.Novosti": a name written with a dot is one word ("Gazeta. Ru" breaks it).
+    missing = names_missing(original, candidate, parse) + [
+        w for w in dict.fromkeys(_DOTTED_NAME.findall(original)) if w not in candidate]
     invented = names_added(original, candidate, parse)
     detail = ", ".join([f"dropped {m}" for m in missing] + [f"added {m}" for m in invented])
     checks.append(Check("entities", not missing and not invented, detail))

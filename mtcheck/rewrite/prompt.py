@@ -9,11 +9,13 @@ meaning and is rejected.
 
 from __future__ import annotations
 
-import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Sequence
+
+from mtcheck.jsonl import json_rows
 
 # Bump when the wording below or the examples change: it is part of the cache key.
 PROMPT_VERSION = "editor-v6-targeted"
@@ -48,7 +50,7 @@ class Example:
 
 @lru_cache(maxsize=1)
 def examples() -> tuple[Example, ...]:
-    rows = [json.loads(line) for line in _EXAMPLES_FILE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = list(json_rows(_EXAMPLES_FILE, "rewrite examples"))
     return tuple(Example(tuple(r["rules"]), r["translated"], tuple(r["problems"]), r["fixed"]) for r in rows)
 
 
@@ -155,3 +157,18 @@ def keep_ending(original: str, text: str) -> str:
     if original.rstrip().endswith(tuple(_TERMINAL)) or not text.endswith(".") or text.endswith(".."):
         return text
     return text[:-1].rstrip()
+
+
+_SERIAL_COMMA = re.compile(r",(\s+(?:and|or)\s+([\w'’-]+))")
+
+
+def keep_serial_comma_style(original: str, text: str) -> str:
+    """News style (AP, BBC, Reuters) puts no comma before the "and" that ends a list; the model adds
+    one ("Syria, Mozambique, the Sudan, and the CAR"). A comma the original did not have before that
+    "and"/"or" is taken out again, so a list is never an edit of its own."""
+    def restore(match: re.Match) -> str:
+        tail, word = match.group(1), match.group(2)
+        had_none = re.search(rf"\s(?:and|or)\s+{re.escape(word)}\b", original) and not re.search(
+            rf",\s+(?:and|or)\s+{re.escape(word)}\b", original)
+        return tail if had_none else match.group(0)
+    return _SERIAL_COMMA.sub(restore, text)

@@ -34,6 +34,11 @@ DEFAULT_EDIT_FLOOR_WORDS = 2
 # "Clearly better" when no flagged problem was resolved: the detector's MT probability must fall
 # by at least this much. A rewrite that the detector scores about the same is churn.
 DEFAULT_MIN_GAIN = 0.02
+# ... or the fluency LM must find it clearly easier to read: the detector cannot see a missing
+# article or a dangling clause ("the coronavirus vaccine", "which is not always good"), SmolLM2 can.
+# A drop of this many nats of mean surprisal is about three times the noise between equally fluent
+# paraphrases (DEFAULT_SURPRISAL_TOLERANCE).
+DEFAULT_FLUENCY_GAIN = 0.3
 # A candidate that resolves a flagged problem and keeps the meaning is not vetoed by a small rise
 # of the detector's sentence-alone score: on unseen news that score ranks an MT sentence above an
 # English-written one only about 3 times in 4, so a rise up to this much is noise.
@@ -46,7 +51,8 @@ DEFAULT_RESOLVED_SURPRISAL_TOLERANCE = 0.5
 # Slips the 1.5B editor makes when it turns "According to him, ..." into reported speech and that
 # LanguageTool lets through: "He said, this is ..." (a comma splice) and "He said according to him".
 _SLIPS = re.compile(r"\b(?:said|says|stated|added|noted),\s+(?:this|that|these|those|it|there|the|he|she|they|we|i)\b"
-                    r"|\b(?:said|says|stated)\s*,?\s+according to\b|^Earlier, recall\b", re.IGNORECASE)
+                    r"|\b(?:said|says|stated)\s*,?\s+according to\b|^Earlier, recall\b"
+                    r"|\b(?!had\b|that\b)([a-z]{2,})\b,?\s+\1\b", re.IGNORECASE)  # "Earlier, earlier 27 EU countries"
 
 
 @dataclass(frozen=True)
@@ -170,6 +176,7 @@ class Verifier:
         self.edit_cap = float(options.get("edit_cap", DEFAULT_EDIT_CAP))
         self.min_gain = float(options.get("min_gain", DEFAULT_MIN_GAIN))
         self.max_rise = float(options.get("max_rise", DEFAULT_MAX_RISE))
+        self.fluency_gain = float(options.get("fluency_gain", DEFAULT_FLUENCY_GAIN))
         self.surprisal_tolerance = float(options.get("surprisal_tolerance", DEFAULT_SURPRISAL_TOLERANCE))
         self.resolved_tolerance = float(options.get("resolved_surprisal_tolerance", DEFAULT_RESOLVED_SURPRISAL_TOLERANCE))
         self.keep = keep_rules(settings)
@@ -278,9 +285,14 @@ class Verifier:
                         ok = det - before_det <= self.max_rise
                         need = f"fixes {len(resolved)} flagged problem(s); a rise up to {self.max_rise:.2f} is noise"
                     else:
-                        # Nothing flagged was fixed: only a clear drop shows the edit is not churn.
-                        ok = before_det - det >= self.min_gain
-                        need = f"needs a drop of {self.min_gain:.2f}"
+                        # Nothing flagged was fixed: only a clear gain shows the edit is not churn,
+                        # a drop of the detector's score or a clearly more fluent sentence.
+                        sur, before_sur = surprisals.get(cand.text), surprisals.get(original)
+                        fluent = (sur is not None and before_sur is not None
+                                  and before_sur - sur >= self.fluency_gain and det - before_det <= self.max_rise)
+                        ok = before_det - det >= self.min_gain or fluent
+                        need = (f"reads clearly more fluently (surprisal {before_sur:.2f} -> {sur:.2f})" if fluent
+                                else f"needs a drop of {self.min_gain:.2f}, or surprisal lower by {self.fluency_gain:.2f}")
                     checks.append(Check("detector", ok, f"{before_det:.2f} -> {det:.2f} ({need})"))
                 sur = surprisals.get(cand.text)
                 if sur is not None:

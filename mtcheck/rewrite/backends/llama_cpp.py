@@ -14,6 +14,9 @@ from mtcheck.registry import backends
 from mtcheck.rewrite.backends.base import file_fingerprint, resolve_rewriter_model, rewrite_section
 from mtcheck.rewrite.prompt import ChatPrompt
 
+# The folder beside the models where `mtcheck models prepare` keeps the evaluated system prompt.
+PROMPT_STATE_DIR = "prompt-state"
+
 _models: dict[tuple[str, int, bool], Any] = {}
 _load_lock = threading.Lock()
 
@@ -65,6 +68,7 @@ class LlamaCppBackend:
             raise ModelError(f"the llama_cpp backend needs a .gguf file, got {self.path}", fix="mtcheck models pull")
         self.n_ctx = int(options.get("n_ctx", 2048))
         self.n_threads = int(options.get("n_threads", 2))
+        self.settings = settings
         self.model_id = f"llama_cpp:{Path(self.path).name}:{file_fingerprint(Path(self.path))}"
         self.lock = threading.Lock()  # one llama context cannot serve two threads at once
         self._prefixes: dict[str, list[int]] = {}  # system prompt -> its pinned token prefix
@@ -127,7 +131,7 @@ class LlamaCppBackend:
     # The system message (instructions and examples, ~1,000 tokens) takes ~15 s to evaluate on two
     # cores. Its llama.cpp state (~30 MB) is kept on disk, keyed by the model and the exact tokens,
     # so only the first process ever pays for it; a missing, stale or corrupt file is evaluated again.
-    def _state_path(self, prefix: list[int]) -> Path:
+    def _state_path(self, prefix: list[int], directory: Path | None = None) -> Path:
         import hashlib
         import json
 
@@ -138,7 +142,34 @@ class LlamaCppBackend:
         except ImportError:  # pragma: no cover
             version = "?"
         key = hashlib.sha256(json.dumps([self.model_id, self.n_ctx, version, prefix]).encode()).hexdigest()[:32]
-        return cache_dir() / "llama-prefix" / f"{key}.state"
+        return (directory or cache_dir() / "llama-prefix") / f"{key}.state"
+
+    def _state_paths(self, prefix: list[int]) -> list[Path]:
+        """Where a saved state may be: the user's cache, then the one ``mtcheck models prepare``
+        left beside the models at set-up."""
+        paths = [self._state_path(prefix)]
+        try:
+            from mtcheck.services.models import ModelStore
+
+            paths.append(self._state_path(prefix, ModelStore.default(self.settings).root / PROMPT_STATE_DIR))
+        except Exception:
+            pass
+        return paths
+
+    def prepare_prompt_state(self, system: str, directory: Path) -> Path:
+        """Evaluate the system message ``system`` once and save its state in ``directory``."""
+        llama = self.llama
+        prompt = ChatPrompt(system=system, user="x", sentence="x")
+        prefix = self._prefixes.get(system) or self._learn_prefix(llama, prompt)
+        self._prefixes[system] = prefix
+        if not prefix:
+            raise ModelError("the rewriter's chat template has no fixed system prefix to prepare")
+        llama.reset()
+        llama.eval(prefix)
+        path = self._save_prefix(llama, prefix, directory)
+        if path is None:
+            raise ModelError(f"could not write the prompt state into {directory}")
+        return path
 
     def _restore_prefix(self, llama: Any, prefix: list[int]) -> bool:
         if not self.persist_prefix:
@@ -148,7 +179,9 @@ class LlamaCppBackend:
 
             import llama_cpp
 
-            data = self._state_path(prefix).read_bytes()
+            data = next((p.read_bytes() for p in self._state_paths(prefix) if p.is_file()), None)
+            if data is None:
+                return False
             llama.reset()
             buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
             if llama_cpp.llama_state_set_data(llama._ctx.ctx, buffer, len(data)) != len(data):
@@ -160,9 +193,9 @@ class LlamaCppBackend:
         llama.n_tokens = len(prefix)
         return True
 
-    def _save_prefix(self, llama: Any, prefix: list[int]) -> None:
-        if not self.persist_prefix:
-            return
+    def _save_prefix(self, llama: Any, prefix: list[int], directory: Path | None = None) -> Path | None:
+        if not self.persist_prefix and directory is None:
+            return None
         try:
             import ctypes
 
@@ -171,13 +204,14 @@ class LlamaCppBackend:
             size = llama_cpp.llama_state_get_size(llama._ctx.ctx)
             buffer = (ctypes.c_uint8 * int(size))()
             n = int(llama_cpp.llama_state_get_data(llama._ctx.ctx, buffer, size))
-            path = self._state_path(prefix)
+            path = self._state_path(prefix, directory)
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
             tmp.write_bytes(bytes(buffer)[:n])
             tmp.replace(path)
+            return path
         except Exception:
-            pass  # a read-only cache only costs speed
+            return None  # a read-only cache only costs speed
 
     def _prompt_ids(self, llama: Any, prompt: ChatPrompt) -> list[int] | None:
         """The tokens ``create_chat_completion`` will evaluate for ``prompt``, without evaluating them:

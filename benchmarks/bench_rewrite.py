@@ -1,0 +1,133 @@
+"""Rewrite speed on the seed article: end to end with a cold cache, and per flagged sentence next
+to raw llama.cpp generation.
+
+    python benchmarks/bench_rewrite.py [--no-languagetool]
+
+1. ``mtcheck check SEED --reference REF`` in a fresh process with an empty cache directory (only
+   the LanguageTool jars are shared): an editor's first check after set-up (which prepared the
+   rewriter's system-prompt state beside the models, ``mtcheck models prepare``), again with no
+   prompt state at all (``persist_prefix = false``), and ``--no-rewrite``.
+   Wall time and peak memory (the process tree's maximum resident set) of each.
+2. In this process, warm: raw llama.cpp generation of the greedy answer to each flagged sentence's
+   prompt, beside the rewrite stage's time per flagged sentence from step 1.
+
+Target (issue: rewrites that fix what was flagged): the seed with rewrites, cold cache, in at most 90 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seeds" / "000_57608c29d3a128ea.txt"
+SEED_REF = ROOT / "seeds" / "002_81b0083cd9f1a0ed.txt"
+
+
+def _run(cache: Path, *extra: str) -> tuple[float, float, dict]:
+    """Wall seconds, peak RSS (GB) and the JSON report of one ``mtcheck check`` in a fresh process."""
+    out = cache / "report.json"
+    env = {**os.environ, "MTCHECK_CACHE": str(cache)}
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "mtcheck", "check", str(SEED), "--reference", str(SEED_REF),
+                             "--format", "json", "-o", str(out), "--fail-on", "none", *extra],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"mtcheck check failed: {proc.stderr.read().decode().strip() if proc.stderr else ''}")
+    return seconds, usage.ru_maxrss / 1e6, json.loads(out.read_text(encoding="utf-8"))
+
+
+def _fresh_cache(languagetool: Path) -> Path:
+    cache = Path(tempfile.mkdtemp(prefix="mtcheck-bench-"))
+    if languagetool.exists():
+        (cache / "languagetool").symlink_to(languagetool)
+    return cache
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--no-languagetool", action="store_true", help="Run without LanguageTool (--no-languagetool).")
+    args = parser.parse_args(argv)
+
+    from mtcheck.config import cache_dir
+
+    extra = ("--no-languagetool",) if args.no_languagetool else ()
+    languagetool = cache_dir() / "languagetool"
+    caches = []
+    try:
+        # An editor's first check after set-up: empty cache; `make setup` (mtcheck models prepare) has
+        # evaluated the rewriter's system prompt and kept its state beside the models.
+        cold = _fresh_cache(languagetool)
+        caches.append(cold)
+        cold_s, cold_gb, report = _run(cold, *extra)
+        # The same with no prompt state anywhere (`persist_prefix = false`): what set-up saves.
+        bare = _fresh_cache(languagetool)
+        caches.append(bare)
+        unprepared = bare / "unprepared.toml"
+        unprepared.write_text("[rewrite]\npersist_prefix = false\n", encoding="utf-8")
+        bare_s, bare_gb, _ = _run(bare, "--config", str(unprepared), *extra)
+        plain = _fresh_cache(languagetool)
+        caches.append(plain)
+        plain_s, plain_gb, _ = _run(plain, "--no-rewrite", *extra)
+    finally:
+        for cache in caches:
+            shutil.rmtree(cache, ignore_errors=True)
+
+    (document,) = report["documents"]
+    flagged = [s for s in document["sentences"] if s["flagged"]]
+    suggested = sum(1 for s in flagged if (s.get("rewrite") or {}).get("text"))
+    print(f"seed {SEED.name}: {len(flagged)} flagged sentences, {suggested} with a suggestion")
+    print(f"{'mtcheck check, cold cache':<58}{'seconds':>9}{'peak GB':>9}")
+    print(f"{'  with rewrites (prompt state prepared at set-up)':<58}{cold_s:>9.1f}{cold_gb:>9.2f}")
+    print(f"{'  with rewrites, no prompt state at all':<58}{bare_s:>9.1f}{bare_gb:>9.2f}")
+    print(f"{'  --no-rewrite':<58}{plain_s:>9.1f}{plain_gb:>9.2f}")
+    per_sentence = (cold_s - plain_s) / max(1, len(flagged))
+
+    # Raw generation, warm, in this process: the greedy answer to each flagged sentence's prompt.
+    from mtcheck.config import Settings
+    from mtcheck.detect import Detector
+    from mtcheck.load import load_document
+    from mtcheck.rewrite import Rewriter
+    from mtcheck.rewrite.cache import GenerationCache
+    from mtcheck.segment import segment
+
+    settings = Settings(cache=False)
+    services = {}
+    if not args.no_languagetool:
+        from mtcheck.services.languagetool import LanguageToolService
+
+        service = LanguageToolService(settings)
+        service.ensure_running()
+        services["languagetool"] = service
+    doc = load_document(str(SEED))
+    sentences = segment(doc)
+    detector = Detector(settings, services=services)
+    targets = [f for f in detector.detect(doc, sentences).findings if f.flagged]
+    rewriter = Rewriter(settings, detector, services=services, cache=GenerationCache(enabled=False))
+    jobs = [job for job, f in zip(rewriter.jobs_for(sentences, targets, None, doc.text), targets) if rewriter._wants_llm(f)]
+    rewriter.generate(jobs[0].prompt())  # loads the model and evaluates the system prompt: untimed
+    started = time.perf_counter()
+    for job in jobs:
+        rewriter.generate(job.prompt())
+    raw = (time.perf_counter() - started) / max(1, len(jobs))
+    print(f"raw llama.cpp generation, greedy, warm: {raw:.2f} s per prompt ({len(jobs)} prompts; "
+          f"{len(flagged) - len(jobs)} flagged sentences need none)")
+    print(f"rewrite stage (rules, LanguageTool, greedy + samples/repair while unsettled, verification): "
+          f"{per_sentence:.2f} s per flagged sentence")
+    print(f"target: with rewrites, cold cache, <= 90 s: {'met' if cold_s <= 90 else 'not met'} ({cold_s:.1f} s after set-up; "
+          f"{bare_s:.1f} s if set-up had not prepared the prompt state)")
+
+
+if __name__ == "__main__":
+    main()
