@@ -17,7 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 SEED_MT = SEEDS / "000_57608c29d3a128ea.txt"
 SEED_REF = SEEDS / "002_81b0083cd9f1a0ed.txt"
-SHARED_DATA = ROOT.parent / "shared" / "data"
+# The development data: $MTCHECK_DATA, else ../shared/data beside the checkout (mtcheck.paths).
+SHARED_DATA = Path(os.environ.get("MTCHECK_DATA") or ROOT.parent / "shared" / "data")
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +34,7 @@ def seed_ref() -> Path:
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data is not beside this checkout")
+        pytest.skip(f"no development data at {SHARED_DATA} (set MTCHECK_DATA)")
     return SHARED_DATA
 
 

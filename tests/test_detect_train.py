@@ -199,8 +199,8 @@ def test_eval_detect_rejects_bad_input(tmp_path):
 
 
 @pytest.mark.skipif(not Path("/work/shared/data/wmt22_ruen_news.jsonl").exists(), reason="development data not present")
-def test_real_sets_have_both_labels(tmp_path):
-    counts = write_sets(tmp_path)
+def test_real_sets_have_both_labels(tmp_path, shared_data):
+    counts = write_sets(tmp_path, shared_data)
     for name in ("sentences_mt_vs_original.jsonl", "sentences_mt_vs_human.jsonl", "documents_mt_vs_original.jsonl"):
         labels = {json.loads(line)["label"] for line in (tmp_path / name).open()}
         assert len(labels) == 2 and counts[name] > 100
