@@ -208,3 +208,55 @@ def test_raise_only_context_never_lowers_a_sentence():
     assert raised > -0.5 and raised == pytest.approx(plain.in_context(translated)[2])  # raising is kept
     again = DetectorModel.from_dict(json.loads(DetectorModel(sentence=LinearModel((), (), 0.0), context=floor, name="t").to_json()))
     assert again.context == floor
+
+
+@pytest.mark.integration
+def test_syntax_views_are_topic_free_and_explained_with_spans():
+    from mtcheck.detect.signals.profile import parse
+    from mtcheck.detect.signals.syntax import PREFIX, SyntaxSignal, explain, spans_of
+
+    text = "As reports Reuters, the head of the Ministry of Foreign Affairs Sergey Lavrov said on 12 May that talks were held."
+    features = SyntaxSignal(Settings()).run(sentences_of([text]), SignalContext(settings=Settings()))[0].features
+    assert features and all(k.startswith(PREFIX) for k in features)
+    grams = " ".join(k.removeprefix(PREFIX) for k in features)
+    for hidden in ("reuters", "lavrov", "ministry", "affairs", "12"):  # "talks": in the shared vocabulary
+        assert hidden not in grams.lower()
+    assert "f:the _ of" in grams and "g:IN DT" in grams
+    assert sum(v * v for v in features.values()) == pytest.approx(1.0, abs=1e-4)
+    doc = parse([text])[0]
+    assert [text[a:b] for a, b in spans_of(doc, PREFIX + "f:as _ PROPN")] == ["As reports Reuters"]
+    sentence = Sentence(index=0, start=10, end=10 + len(text), text=text)
+    reasons = explain(sentence, {PREFIX + "f:as _ PROPN": 0.8, PREFIX + "g:IN": 0.2}, 1.0)
+    assert [text[r.start - 10 : r.end - 10] for r in reasons] == ["As reports Reuters"]
+    assert reasons[0].source == "syntax" and 0 < reasons[0].weight <= 1.0
+    assert explain(sentence, {PREFIX + "f:as _ PROPN": 0.8}, -0.5) == []
+
+
+def test_raise_only_fit_goes_through_the_hinge():
+    import numpy as np
+
+    from mtcheck.detect.train import _logistic_with_offset
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4000, 1))
+    y = (rng.random(4000) < 1 / (1 + np.exp(-np.maximum(0.0, 1.5 * x[:, 0])))).astype(int)
+    w, b = _logistic_with_offset(x, y, np.zeros(4000), 100.0, raise_only=True)
+    assert w[0] == pytest.approx(1.5, abs=0.3) and abs(b) < 0.3
+    # Fitted without the hinge, the line must also explain the negative half and comes out flatter.
+    w_plain, _ = _logistic_with_offset(x, y, np.zeros(4000), 100.0)
+    assert w_plain[0] < w[0]
+
+
+def test_extract_runs_separate_signals_in_their_own_pass(monkeypatch):
+    from mtcheck.detect import train
+
+    calls = []
+
+    def fake(texts, signals, settings=None, progress=None):
+        calls.append(list(signals))
+        return [{f"{s}.x": 1.0 for s in signals} for _ in texts]
+
+    monkeypatch.setattr(train, "_extract", fake)
+    rows = train.extract(["a", "b"], ("interference", "style", "syntax"))
+    assert calls == [["interference", "style"], ["syntax"]]
+    assert rows[0] == {"interference.x": 1.0, "style.x": 1.0, "syntax.x": 1.0}

@@ -26,8 +26,11 @@ SUMMARY_REASONS = {
     "profile": ("translationese-profile", "The sentence's mix of function words, parts of speech and punctuation is typical of translated text."),
     "embedding": ("translated-phrasing", "The sentence's overall phrasing resembles machine-translated news more than English-written news."),
     "style": ("translated-ngrams", "The sentence's word patterns (names, numbers and topic words masked) are typical of translated news."),
+    "syntax": ("translated-shapes", "The sentence's shape (part-of-speech and function-word sequences) is typical of translated news."),
 }
 STYLE_FEATURE = "style.score"  # its sub-model's n-grams are named as reasons with their spans
+# Sub-model outputs whose own n-grams are named as reasons with their spans: feature -> explaining module.
+EXPLAINED_FEATURES = {STYLE_FEATURE: "mtcheck.detect.signals.style", "syntax.score": "mtcheck.detect.signals.syntax"}
 STYLE_MIN_WEIGHT = 0.1  # log-odds an n-gram reason must carry to be shown
 SUMMARY_MIN_SHARE = 0.3  # log-odds a signal must add before it earns a summary reason
 CONTEXT_RULE = "translated-context"  # the reason carrying the rest of the article's contribution
@@ -144,8 +147,9 @@ class Detector:
         in_context = self.model.in_context_logodds(isolated)
         alone = [sigmoid(z) for z in isolated]
         summary = (sum(alone), sum(1 for p in alone if p >= self.threshold), len(alone))
+        pushers = self._pusher_finder(prose, isolated)
         by_index = {
-            s.index: dataclasses.replace(r, reasons=self._with_context(s, r, z, p, summary, self._pushers(k, prose, isolated)))
+            s.index: dataclasses.replace(r, reasons=self._with_context(s, r, z, p, summary, pushers(k)))
             for k, (s, r, z, p) in enumerate(zip(prose, scored, in_context, alone))
         }
         scores = {s.index: sigmoid(z) for s, z in zip(prose, in_context)}
@@ -168,19 +172,33 @@ class Detector:
             )
         return DetectionResult(findings=tuple(findings), score=self.model.document_probability(isolated))
 
-    def _pushers(self, k: int, prose: Sequence[Sentence], isolated: Sequence[float], limit: int = 3) -> list[Sentence]:
-        """The other sentences that raised sentence ``k``'s in-context score most: those with the
-        largest weighted (clipped) log-odds in its context, translated-looking ones only."""
+    def _pusher_finder(self, prose: Sequence[Sentence], isolated: Sequence[float], limit: int = 3) -> Callable[[int], list[Sentence]]:
+        """For sentence ``k``: the other sentences that raised its in-context score most, those with
+        the largest weighted (clipped) log-odds in its context, translated-looking ones only."""
         context = self.model.context
         if context is None or len(prose) < 2:
-            return []
-        others = [j for j in range(len(prose)) if j != k]
-        bounded = [context.bounded(isolated[j]) for j in others]
-        _, _, weights = context.neighbours(context.bounded(isolated[k]), bounded)
-        if sum(w * b for w, b in zip(weights, bounded)) <= 0:
-            return []  # the sentences it is compared with do not read as translated on balance
-        ranked = sorted(((w * b, j) for j, w, b in zip(others, weights, bounded) if b > 0), reverse=True)
-        return [prose[j] for _, j in ranked[:limit]]
+            return lambda k: []
+        bounded = [context.bounded(z) for z in isolated]
+        if context.bandwidth is None:
+            # Every other sentence weighs the same: the article's top sentences, sorted once (a
+            # scan per sentence made long inputs quadratic).
+            total = sum(bounded)
+            top = sorted(((b, j) for j, b in enumerate(bounded) if b > 0), reverse=True)[: limit + 1]
+
+            def uniform(k: int) -> list[Sentence]:
+                if total - bounded[k] <= 0:
+                    return []  # the sentences it is compared with do not read as translated on balance
+                return [prose[j] for _, j in top if j != k][:limit]
+            return uniform
+
+        def weighted(k: int) -> list[Sentence]:
+            others = [j for j in range(len(prose)) if j != k]
+            _, _, weights = context.neighbours(bounded[k], [bounded[j] for j in others])
+            if sum(w * bounded[j] for j, w in zip(others, weights)) <= 0:
+                return []
+            ranked = sorted(((w * bounded[j], j) for j, w in zip(others, weights) if bounded[j] > 0), reverse=True)
+            return [prose[j] for _, j in ranked[:limit]]
+        return weighted
 
     def _with_context(self, sentence: Sentence, scored: "_Scored", in_context: float, alone: float, summary: tuple[float, int, int],
                       pushers: Sequence[Sentence] = ()) -> tuple[Reason, ...]:
@@ -266,15 +284,19 @@ class Detector:
         return scored
 
     def _explained(self, sentence: Sentence, features: dict[str, float], shares: dict[str, float]) -> list[Reason]:
-        """Reasons a sub-model's own evidence earns: the n-grams that raised the style score, with spans."""
-        share = shares.get(STYLE_FEATURE, 0.0)
-        sub = self.model.submodels.get(STYLE_FEATURE)
-        if share <= 0 or sub is None:
-            return []
-        from mtcheck.detect.signals.style import explain
+        """Reasons a sub-model's own evidence earns: the n-grams that raised the style (and syntax) score, with spans."""
+        import importlib
 
-        # An n-gram that adds less than STYLE_MIN_WEIGHT still counts in the score but is not named.
-        return [r for r in explain(sentence, sub.contributions(features)[1], share) if r.weight >= STYLE_MIN_WEIGHT]
+        out: list[Reason] = []
+        for feature, module in EXPLAINED_FEATURES.items():
+            share = shares.get(feature, 0.0)
+            sub = self.model.submodels.get(feature)
+            if share <= 0 or sub is None:
+                continue
+            explain = importlib.import_module(module).explain
+            # An n-gram that adds less than STYLE_MIN_WEIGHT still counts in the score but is not named.
+            out += [r for r in explain(sentence, sub.contributions(features)[1], share) if r.weight >= STYLE_MIN_WEIGHT]
+        return out
 
     def _weigh(self, sentence: Sentence, reasons: list[Reason], shares: dict[str, float], explained: Sequence[Reason] = ()) -> tuple[Reason, ...]:
         """Give each reason its share of the log-odds: its own feature plus an equal part of its signal's totals.

@@ -41,15 +41,18 @@ from mtcheck.detect.data import BBC_SENTENCES, SYSTEMS_PER_SEGMENT, Example, all
 from mtcheck.types import Sentence
 
 SEED = 13
-DEFAULT_SIGNALS = ("interference", "profile", "embedding", "style")
+DEFAULT_SIGNALS = ("interference", "profile", "embedding", "style", "syntax")
+# Cheap signals (a spaCy parse, no language model) extracted in a pass of their own: adding or
+# editing one leaves the cached features of the others (MiniLM: ~25 sentences/s) valid.
+SEPARATE_SIGNALS = ("syntax",)
 TARGET_FPR = 0.05
 C = 0.3
 SUBMODEL_C = 1.0
-SUBMODEL_CS = {"style.ng.": 0.5}  # per sub-model (by feature prefix), chosen on training-split experiments
+SUBMODEL_CS = {"style.ng.": 0.5, "syntax.ng.": 0.5}  # per sub-model (by feature prefix), chosen on training-split experiments
 FLUENCY_PER_GROUP = 100
 NEGATIVE_LABELS = ("original",)
 # Derived feature -> the prefix of the raw features its sub-model reads.
-SUBMODELS = {"profile.ngram": "profile.ng.", "embedding.score": "embedding.d", "style.score": "style.ng."}
+SUBMODELS = {"profile.ngram": "profile.ng.", "embedding.score": "embedding.d", "style.score": "style.ng.", "syntax.score": "syntax.ng."}
 # Dense features the sentence model reads directly (besides the sub-model outputs and the rules).
 DIRECT_FEATURES = ("profile.article-omission",)
 NGRAM_MIN_COUNT = 2
@@ -80,7 +83,20 @@ class Features:
 
 
 def extract(texts: Sequence[str], signals: Sequence[str], settings: Settings | None = None, progress: Progress | None = None) -> list[dict[str, float]]:
-    """Features through the same Detector code path that runs in ``mtcheck check``."""
+    """Features through the same Detector code path that runs in ``mtcheck check``; the
+    SEPARATE_SIGNALS in passes of their own (the cache is keyed by the signals of a pass)."""
+    main = [s for s in signals if s not in SEPARATE_SIGNALS]
+    passes = ([main] if main else []) + [[s] for s in signals if s in SEPARATE_SIGNALS]
+    if len(passes) > 1:
+        merged = [dict() for _ in texts]
+        for names in passes:
+            for row, part in zip(merged, _extract(texts, names, settings, progress)):
+                row.update(part)
+        return merged
+    return _extract(texts, signals, settings, progress)
+
+
+def _extract(texts: Sequence[str], signals: Sequence[str], settings: Settings | None = None, progress: Progress | None = None) -> list[dict[str, float]]:
     from mtcheck.detect import Detector
 
     settings = settings or Settings()
@@ -163,22 +179,39 @@ def source_weights(examples: Sequence[Example]):
     return np.array([shares[(e.positive, e.source)] / counts[(e.positive, e.source)] * n / 2 for e in examples])
 
 
-def _logistic_with_offset(Z, y, offset, c: float, weight=None, bounds=None):
+# Sharpness of the smooth hinge (softplus(s*x)/s) a raise-only context shift is fitted through.
+RAISE_SHARPNESS = 8.0
+
+
+def _logistic_with_offset(Z, y, offset, c: float, weight=None, bounds=None, raise_only: bool = False):
     """L2 logistic regression (sklearn's objective) with a fixed per-row offset in the log-odds;
-    ``bounds`` optionally box-constrains the coefficients (one (low, high) per column)."""
+    ``bounds`` optionally box-constrains the coefficients (one (low, high) per column).
+
+    ``raise_only``: the linear part enters the log-odds through a hinge, max(0, Zw + b), as a
+    raise-only context shift is applied (fitted through a smooth hinge, softplus with sharpness
+    RAISE_SHARPNESS, max error log(2)/RAISE_SHARPNESS at the kink). Fitted without the hinge and
+    clipped afterwards, the shift's intercept, balanced by lowering English-original sentences in
+    the fit, only raised them at run time."""
     import numpy as np
     from scipy.optimize import minimize
     from scipy.special import expit
 
     d = Z.shape[1]
     sw = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
+    s = RAISE_SHARPNESS
 
     def loss(params):
         w, b = params[:d], params[d]
-        z = Z @ w + b + offset
+        linear = Z @ w + b
+        if raise_only:
+            z = np.logaddexp(0.0, s * linear) / s + offset
+            slope = expit(s * linear)
+        else:
+            z = linear + offset
+            slope = 1.0
         p = expit(z)
         value = np.sum(sw * (np.logaddexp(0.0, z) - y * z)) + 0.5 / c * (w @ w)
-        r = sw * (p - y)
+        r = sw * (p - y) * slope
         grad = np.append(Z.T @ r + w / c, np.sum(r))
         return value, grad
 
@@ -449,7 +482,7 @@ def _fit_context_model(data: ContextData, rows: Sequence[int], logodds, bandwidt
     offset = np.array([float(logodds[data.sentence[i]]) for i in rows])
     weight = np.array([data.weight[i] for i in rows])
     bounds = [CONTEXT_BOUNDS[k] for k in CONTEXT_FEATURES]
-    w, b = _logistic_with_offset(X, y, offset, CONTEXT_C, weight, bounds)
+    w, b = _logistic_with_offset(X, y, offset, CONTEXT_C, weight, bounds, raise_only=raise_only)
     shift = LinearModel(features=CONTEXT_FEATURES, coef=tuple(round(float(c), 6) for c in w), intercept=round(b, 6))
     return ContextModel(shift=shift, max_others=frame.max_others, clip=frame.clip, bandwidth=bandwidth, raise_only=raise_only)
 
@@ -659,7 +692,8 @@ def _context_provenance(context: ContextModel | None, data: ContextData, example
         + ("" if context.bandwidth is None else
            f"; mean and n similarity-weighted: another sentence counts exp(-((c(own) - c(other))/{context.bandwidth})^2/2), "
            "n = the sum of those weights (at least 1)")
-        + ("; raise only: the shift is max(0, shift), the in-context log-odds never below the own" if context.raise_only else ""),
+        + ("; raise only: the shift is max(0, shift), the in-context log-odds never below the own, and it is fitted "
+           f"through that hinge (smoothed: softplus with sharpness {RAISE_SHARPNESS})" if context.raise_only else ""),
         "fitted_on": "training documents only: out-of-fold calibrated sentence log-odds (5-fold GroupKFold by doc_id, the "
         "sentence model's folds) of WMT22 MT (positive) and English-original (negative) sentences, each with one random "
         f"context of every size in {list(CONTEXT_SIZES)} its article allows (data.articles: one MT output per segment, "
