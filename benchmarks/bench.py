@@ -33,7 +33,8 @@ def bench_document(n: int, data_dir: str | Path | None = None) -> tuple[object, 
             if len(texts) >= n:
                 break
     seed = ROOT / "seeds" / "000_57608c29d3a128ea.txt"
-    base = [t.strip() for t in seed.read_text(encoding="utf-8").replace("\n", " ").split(". ") if len(t.split()) > 4] if seed.exists() else ["As reports Reuters, the talks went on."]
+    base = ([t.strip() for t in seed.read_text(encoding="utf-8").replace("\n", " ").split(". ") if len(t.split()) > 4]
+            if seed.exists() else ["As reports Reuters, the talks went on."])
     while len(texts) < n:
         texts.append(f"{base[len(texts) % len(base)]} ({len(texts)})")
     sentences, pos, body = [], 0, []

@@ -141,7 +141,7 @@ def atomic_write(path: str | Path, text: str) -> None:
     _commit(_stage(target, text), target)
 
 
-def _commit(tmp: Path, target: Path) -> None:
+def _commit(tmp: str | Path, target: Path) -> None:
     """Move a staged file into place; on failure the temporary file goes and the target is untouched."""
     try:
         os.replace(tmp, target)

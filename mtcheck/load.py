@@ -88,26 +88,27 @@ def decode_bytes(data: bytes, name: str = "input") -> tuple[str, str]:
             try:
                 text = data[len(bom):].decode(codec)
             except UnicodeDecodeError as err:
-                raise InputError(f"{name}: starts with a {codec} byte-order mark but is not valid {codec} ({err.reason} at byte {err.start + len(bom)})") from None
+                raise InputError(f"{name}: starts with a {codec} byte-order mark but is not valid {codec}"
+                                 f" ({err.reason} at byte {err.start + len(bom)})") from None
             label = "utf-8-sig" if codec == "utf-8" else codec
             return _checked_text(text, name), label
     if b"\x00" in data:
-        codec = _utf16_without_bom(data)
-        if codec is None:
+        utf16 = _utf16_without_bom(data)
+        if utf16 is None:
             raise InputError(f"{name}: looks like a binary file (contains NUL bytes), not text")
         try:
-            text = data.decode(codec)
+            text = data.decode(utf16)
         except UnicodeDecodeError:
             raise InputError(f"{name}: looks like a binary file (contains NUL bytes), not text") from None
-        return _checked_text(text, name), codec
+        return _checked_text(text, name), utf16
     try:
         return _checked_text(data.decode("utf-8"), name), "utf-8"
     except UnicodeDecodeError:
         pass
-    codec = _legacy_codepage(data)
-    if codec is None:
+    legacy = _legacy_codepage(data)
+    if legacy is None:
         raise InputError(f"{name}: cannot decode: not UTF-8, UTF-16, cp1251 or cp1252 text (convert it to UTF-8)")
-    return _checked_text(data.decode(codec), name), codec
+    return _checked_text(data.decode(legacy), name), legacy
 
 
 # --------------------------------------------------------------------------- reading
@@ -217,7 +218,9 @@ def _checked_text(text: str, name: str) -> str:
 
 
 _CP1251_LETTERS = set(range(0xC0, 0x100)) | {0xA8, 0xB8, 0xA1, 0xA2, 0xAA, 0xAF, 0xB2, 0xB3, 0xB4, 0xBA, 0xBF, 0xA5}
-_CP1252_WORDISH = (set(range(0xC0, 0x100)) - {0xD7, 0xF7}) | {0x80, 0x85, 0x8A, 0x8C, 0x8E, 0x91, 0x92, 0x93, 0x94, 0x96, 0x97, 0x9A, 0x9C, 0x9E, 0x9F} | set(range(0xA0, 0xC0))
+_CP1252_WORDISH = ((set(range(0xC0, 0x100)) - {0xD7, 0xF7})
+                   | {0x80, 0x85, 0x8A, 0x8C, 0x8E, 0x91, 0x92, 0x93, 0x94, 0x96, 0x97, 0x9A, 0x9C, 0x9E, 0x9F}
+                   | set(range(0xA0, 0xC0)))
 
 
 def _legacy_codepage(data: bytes) -> str | None:
@@ -500,10 +503,10 @@ def unclosed_comment(text: str) -> int:
         name = match.group(1)
         if name:
             name = name.lower()
-            close = closes.get(name, False)
-            if close is False or (close is not None and close.start() < match.end()):
-                close = closes[name] = _RAW_END[name].search(text, match.end())
-            at = close.end() if close is not None else match.start() + 1
+            end_tag = closes.get(name)
+            if name not in closes or (end_tag is not None and end_tag.start() < match.end()):
+                end_tag = closes[name] = _RAW_END[name].search(text, match.end())
+            at = end_tag.end() if end_tag is not None else match.start() + 1
             continue
         close = text.find("-->", match.start() + 2)  # "<!-->" is an (empty) closed comment
         if close < 0:
@@ -642,7 +645,9 @@ def _md_inline(work: str, start: int, end: int, out: _Chars) -> None:
             i += 2
             continue
         if ch == "`":
-            run = len(_MD_BACKTICKS.match(work, i, end).group(0))
+            ticks = _MD_BACKTICKS.match(work, i, end)
+            assert ticks is not None  # work[i] is a backtick
+            run = len(ticks.group(0))
             close = work.find("`" * run, i + run, end)
             if close > 0:
                 for j in range(i + run, close):
@@ -671,7 +676,9 @@ def _md_inline(work: str, start: int, end: int, out: _Chars) -> None:
             i = m.end()
             continue
         if ch in "*_~":
-            run = len(_MD_EMPHASIS.match(work, i, end).group(0))
+            marks = _MD_EMPHASIS.match(work, i, end)
+            assert marks is not None  # work[i] is one of *_~
+            run = len(marks.group(0))
             before = work[i - 1] if i > start else " "
             after = work[i + run] if i + run < end else " "
             intraword = before.isalnum() and after.isalnum()

@@ -13,13 +13,18 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from mtcheck.config import Settings
 from mtcheck.errors import InputError
 from mtcheck.gate import BASELINE_FILENAME
 from mtcheck.load import DEFAULT_MAX_BYTES
 from mtcheck.types import Document, DocumentResult, Sentence
+
+if TYPE_CHECKING:
+    from mtcheck.compare import Comparer
+    from mtcheck.detect import Detector
+    from mtcheck.rewrite import Rewriter
 
 DOCUMENT_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm")
 # An input denser in sentences than one per this many bytes of --max-bytes (a list of one-word
@@ -278,9 +283,9 @@ class Pipeline:
         self.options = options
         self.progress = progress or (lambda message: None)
         self.services: dict[str, object] = {}
-        self._detector = None
-        self._rewriter = None
-        self._comparer = None
+        self._detector: Detector | None = None
+        self._rewriter: Rewriter | None = None
+        self._comparer: Comparer | None = None
         self._reference: tuple[Document, tuple[Sentence, ...]] | None = None
         self._building = threading.RLock()  # with --jobs, the first document's thread builds each component
 
@@ -295,7 +300,7 @@ class Pipeline:
             self.services["languagetool"] = service
 
     @property
-    def detector(self):
+    def detector(self) -> Detector:
         with self._building:
             if self._detector is None:
                 from mtcheck.detect import Detector
@@ -305,7 +310,7 @@ class Pipeline:
             return self._detector
 
     @property
-    def rewriter(self):
+    def rewriter(self) -> Rewriter:
         with self._building:
             if self._rewriter is None:
                 from mtcheck.rewrite import Rewriter
@@ -314,7 +319,7 @@ class Pipeline:
             return self._rewriter
 
     @property
-    def comparer(self):
+    def comparer(self) -> Comparer:
         with self._building:
             if self._comparer is None:
                 from mtcheck.compare import Comparer

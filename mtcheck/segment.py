@@ -288,8 +288,8 @@ def _html_page_parts(document: Document) -> list[tuple[str, int, int]]:
     at = 0
     while (match := _HTML_PAGE_PART.search(text, at)) is not None:
         tag = match.group(1).lower()
-        end = ends.get(tag, False)
-        if end is False or (end is not None and end.start() < match.end()):
+        end = ends.get(tag)
+        if tag not in ends or (end is not None and end.start() < match.end()):
             end = ends[tag] = _HTML_PAGE_PART_END[tag].search(text, match.end())
         if end is None:
             at = match.start() + 1
@@ -492,7 +492,7 @@ def _html_structure(document: Document) -> list[str | None]:
             out.append("code")
         elif "caption" in tags or "figcaption" in tags:
             out.append("caption")
-        elif data_table and (cell["tag"] == "th" or ("thead" in tags and tags["thead"]["table"] is table)):
+        elif data_table and cell is not None and (cell["tag"] == "th" or ("thead" in tags and tags["thead"]["table"] is table)):
             out.append("table header")
         elif data_table:
             out.append("table cell")

@@ -11,7 +11,17 @@ import pytest
 
 from mtcheck.compare.align import AlignParams, Candidate, Candidates, decide
 from mtcheck.compare.evaluate import (
-    CLOSES, GAINS, LEADS, THRESHOLDS, Counts, Outcomes, Pair, count, load_set, similarity_grid, tune,
+    CLOSES,
+    GAINS,
+    LEADS,
+    THRESHOLDS,
+    Counts,
+    Outcomes,
+    Pair,
+    count,
+    load_set,
+    similarity_grid,
+    tune,
 )
 
 TARGET = 0.85
@@ -66,7 +76,8 @@ def _random_items(seed: int, n: int) -> list[tuple[Pair, Candidates]]:
     for i in range(n):
         refs = rng.sample(range(8), rng.randint(0, 5))
         shortlist = tuple(
-            Candidate(j, rng.uniform(0, 0.9), rng.uniform(0, 0.6), rng.uniform(0, 0.5), rng.uniform(0.2, 0.6), rng.choice((-1.0, 0.0, 0.5, 1.0)), rng.random())
+            Candidate(j, rng.uniform(0, 0.9), rng.uniform(0, 0.6), rng.uniform(0, 0.5), rng.uniform(0.2, 0.6),
+                      rng.choice((-1.0, 0.0, 0.5, 1.0)), rng.random())
             for j in refs
         )
         joined = {}

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from mtcheck.compare.anchors import Names, number_evidence, numbers, same_name
-from mtcheck.services.embedder import Embedder, embedder_location
 from mtcheck.config import Settings
 from mtcheck.errors import ModelError
+from mtcheck.services.embedder import Embedder, embedder_location
 
 
 @pytest.mark.parametrize(

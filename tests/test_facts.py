@@ -25,7 +25,7 @@ from mtcheck.rewrite.facts import (
 )
 
 CHECKS = ("numbers", "dates", "approximation", "entities", "content", "voice", "plurality", "quotations", "negation",
-          "modality")
+          "modality", "scope")
 
 SEED = ("As reports Reuters, citing an unnamed representative of the opposition, the rebels will be able to "
         "leave the city the corridors within 48 hours.")
@@ -483,3 +483,22 @@ def test_a_spelled_out_fraction_is_not_a_rank():
 
 def test_a_name_written_with_a_dot_stays_one_word():
     assert "entities" in failed("Analysts told Gazeta.Ru they buy more.", "Analysts told Gazeta. Ru they buy more.")
+
+
+@pytest.mark.parametrize("original, candidate, detail", [
+    # Found by blind judging on held-out rows 880+: each read well and changed the claim.
+    ("10 largest sites and most of them ceased to exist, says X.", "10 largest sites, which ceased to exist, according to X.",
+     "lost “most”"),
+    ("Russians gave car dealers about 4.5% of GDP", "Roughly speaking, Russians gave car dealers about 4.5% of GDP",
+     "added “roughly speaking”"),
+    ("The aim is to evaluate the suitability for the life of the clouds and then search for life there.",
+     "The aim is to evaluate the suitability of the clouds and then search for life there.", "“life” 2 times -> 1"),
+])
+def test_scope_keeps_quantifiers_stance_and_repeated_words(original, candidate, detail):
+    (check,) = [c for c in fact_checks(original, candidate) if c.name == "scope"]
+    assert not check.passed and check.detail == detail
+
+
+def test_scope_passes_an_added_article():
+    assert "scope" not in failed("Producers plan to provide vaccine adapted to Omikron.",
+                                 "Producers plan to provide a vaccine adapted to Omikron.")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import replace
-import importlib.util
 from pathlib import Path
 
 import pytest

@@ -28,9 +28,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import SEED_MT, SEED_REF, run_main
-
 import mtcheck.pipeline as pipeline_module
+from conftest import SEED_MT, SEED_REF, run_main
 from mtcheck.errors import InputError
 from mtcheck.load import FORMATS, load_document
 from mtcheck.segment import MAX_SENTENCE_CHARS, segment

@@ -27,7 +27,8 @@ def test_fingerprint_is_stable_and_specific():
 
 
 def _with(result: DocumentResult, **by_index) -> DocumentResult:
-    return replace(result, findings=tuple(replace(f, **by_index[str(f.sentence.index)]) if str(f.sentence.index) in by_index else f for f in result.findings))
+    return replace(result, findings=tuple(replace(f, **by_index[str(f.sentence.index)]) if str(f.sentence.index) in by_index else f
+                                          for f in result.findings))
 
 
 def test_exit_code_for_every_fail_on_level():
@@ -52,7 +53,8 @@ def test_suppressed_findings_do_not_fail():
 
 def test_max_flagged_ratio():
     result = build_result()  # 4 of 6 prose sentences flagged
-    only_info = replace(result, findings=tuple(f if f.severity != "error" and f.severity != "warning" else replace(f, severity="info") for f in result.findings))
+    only_info = replace(result, findings=tuple(f if f.severity != "error" and f.severity != "warning" else replace(f, severity="info")
+                                               for f in result.findings))
     assert gate.flagged_ratio(only_info) == pytest.approx(4 / 6)
     assert gate.exit_code([only_info], "error", max_flagged_ratio=0.5) == 1
     assert gate.exit_code([only_info], "error", max_flagged_ratio=0.7) == 0

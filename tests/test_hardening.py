@@ -20,13 +20,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import ROOT, SEED_MT, SEED_REF, error_line, run_main
-from test_cli_check import mtcheck, one_error_line
-
 import mtcheck.pipeline as pipeline_module
 import mtcheck.report as report_module
+from conftest import ROOT, SEED_MT, SEED_REF, error_line, run_main
 from mtcheck.errors import InputError
 from mtcheck.types import DocumentResult
+from test_cli_check import mtcheck, one_error_line
 
 LIGHT = ("--no-rewrite", "--no-languagetool")
 

@@ -20,11 +20,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import SEED_MT, SEED_REF
-
 import mtcheck.pipeline as pipeline_module
+from conftest import SEED_MT, SEED_REF
 from mtcheck.errors import InputError
-from mtcheck.load import load_document, load_text
+from mtcheck.load import load_text
 from mtcheck.pipeline import CheckOptions, IgnoreRules, expand_paths, mtcheck_output
 from mtcheck.report import ReportOptions, render
 from mtcheck.segment import UNTRANSLATED, segment
@@ -114,7 +113,8 @@ def test_articles_are_not_mistaken_for_reports(tmp_path):
 
 
 def test_a_report_written_into_the_folder_is_not_checked_next_time(copy, monkeypatch, capsys, light_pipeline):
-    code, _, err = run_main(monkeypatch, capsys, "check", str(copy), *LIGHT, "--html", str(copy / "report.html"), "-o", str(copy / "report.json"), "-f", "json")
+    code, _, err = run_main(monkeypatch, capsys, "check", str(copy), *LIGHT, "--html", str(copy / "report.html"),
+                            "-o", str(copy / "report.json"), "-f", "json")
     assert code == 0, err
     assert (copy / "report.html").is_file() and (copy / "report.json").is_file()
     (copy / "notes.txt").write_text(render([_checked()], "text", ReportOptions(exit_code=0, color=False)))  # a text report saved by hand
@@ -246,7 +246,8 @@ def test_one_explicit_bad_file_keeps_todays_behaviour(tmp_path, monkeypatch, cap
 def test_findings_still_count_but_errors_decide_the_exit_code(copy, monkeypatch, capsys):
     class Flagging(LightPipeline):
         def check_document(self, document, sentences):
-            findings = tuple(Finding(sentence=s, score=0.95, flagged=s.kind == "prose", severity="error" if s.kind == "prose" else "none") for s in sentences)
+            findings = tuple(Finding(sentence=s, score=0.95, flagged=s.kind == "prose", severity="error" if s.kind == "prose" else "none")
+                             for s in sentences)
             return DocumentResult(document=document, findings=findings, score=0.9)
 
     monkeypatch.setattr(pipeline_module, "Pipeline", Flagging)

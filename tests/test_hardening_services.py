@@ -25,14 +25,13 @@ from pathlib import Path
 
 import pytest
 
+from conftest import error_line, run_main
 from mtcheck.config import CONFIG_KEYS, Settings, find_config, load_settings
 from mtcheck.detect import Detector
 from mtcheck.errors import ConfigError, ModelError
 from mtcheck.services import languagetool as lt
 from mtcheck.services.languagetool import LanguageToolService, LTMatch
 from mtcheck.types import Document, Sentence
-
-from conftest import error_line, run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 

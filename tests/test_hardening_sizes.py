@@ -21,10 +21,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import SEED_MT, SEED_REF, error_line, run_main
-
 import mtcheck.detect as detect_module
 import mtcheck.pipeline as pipeline_module
+from conftest import SEED_MT, SEED_REF, error_line, run_main
 from mtcheck.config import Settings
 from mtcheck.detect import Detector, batch_document, prose_batches
 from mtcheck.errors import InputError

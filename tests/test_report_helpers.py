@@ -86,7 +86,8 @@ def build_result(path: str = "news/story.md") -> DocumentResult:
             about = sentence.text.index("reported about")
             reasons = (
                 Reason("languagetool", "ON_THE_EVE", ON_THE_EVE, sentence.start, sentence.start + 10, weight=0.5),
-                Reason("languagetool", "REPORTED_ABOUT", "\u2018Reported about\u2019 renders Russian \u2018сообщил о\u2019; English reports on something",
+                Reason("languagetool", "REPORTED_ABOUT",
+                       "\u2018Reported about\u2019 renders Russian \u2018сообщил о\u2019; English reports on something",
                        sentence.start + about, sentence.start + about + 14, weight=0.3),
             )
             # A partial fix: the suggestion mends "reported about" and leaves "On the eve".
@@ -103,7 +104,8 @@ def build_result(path: str = "news/story.md") -> DocumentResult:
             # No suggestion, and the rewriter says why.
             rewrite = Rewrite(
                 text=None,
-                candidates=(Candidate("llm", "Prices doubled in the region, officials said.", (Check("content", False, "dropped quoted, naïve"),), 0.2),),
+                candidates=(Candidate("llm", "Prices doubled in the region, officials said.",
+                                      (Check("content", False, "dropped quoted, naïve"),), 0.2),),
                 model="test-model",
                 note=NO_SUGGESTION_NOTE,
             )

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from typer.testing import CliRunner
 
 from mtcheck.cli.eval_rewrite import audit_dates, audit_values, coverage, fact_damage
@@ -69,9 +68,7 @@ class _Detector:
 
     def detect(self, document, sentences):
         from mtcheck.detect import DetectionResult
-        from mtcheck.types import Finding
-
-        from mtcheck.types import Reason
+        from mtcheck.types import Finding, Reason
 
         def reasons(s):
             at = s.text.find("As reports")

@@ -14,7 +14,7 @@ from mtcheck.config import Settings
 from mtcheck.rewrite import Rewriter
 from mtcheck.rewrite.cache import GenerationCache
 from mtcheck.rewrite.verify import Verifier
-from mtcheck.types import Candidate, Document, Finding, Sentence
+from mtcheck.types import Candidate, Document, Sentence
 
 pytestmark = pytest.mark.integration
 

@@ -150,9 +150,11 @@ def test_seed_mt_prose_and_boilerplate(seed_mt):
     assert all(s.boilerplate_reason for s in boilerplate)
     assert all(s.boilerplate_reason is None for s in prose)
     texts = [s.text for s in prose]
-    assert "As reports Reuters, citing an unnamed representative of the opposition, the rebels will be able to leave the city the corridors within 48 hours." in texts
+    assert ("As reports Reuters, citing an unnamed representative of the opposition, the rebels will be able to leave the city"
+            " the corridors within 48 hours.") in texts
     assert "More than 1.3 thousand militants laid down arms and went to the areas controlled by Damascus, 1270 terrorists pardoned." in texts
-    assert texts[-1] == "Russia and the United States invited the militants of the conditions for release from Aleppo, said the Syrian opposition 12.12.2016"
+    assert texts[-1] == ("Russia and the United States invited the militants of the conditions for release from Aleppo,"
+                         " said the Syrian opposition 12.12.2016")
     assert any(t.startswith("Earlier, Russian foreign Minister Sergei Lavrov said") and t.endswith("in Geneva.") for t in texts)
     assert any(t.startswith("Lavrov said that “if American experts") and t.endswith("leaving all militants.”") for t in texts)
 

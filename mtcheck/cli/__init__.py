@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,6 +19,9 @@ except ImportError:  # a typer that uses the click package
 
 from mtcheck import __version__
 from mtcheck.errors import EXIT_COMPONENT, MtcheckError
+
+if TYPE_CHECKING:  # the click context a usage error carries (typer.Context is a subclass of it)
+    from typer._click.core import Context as ClickContext
 
 app = typer.Typer(
     name="mtcheck",
@@ -65,7 +69,7 @@ def _quiet_libraries() -> None:
 EXIT_INTERRUPTED = 130
 
 
-def _help_hint(ctx: typer.Context | None) -> str:
+def _help_hint(ctx: ClickContext | None) -> str:
     """``mtcheck check --help``, whatever name the program was started under."""
     names: list[str] = []
     while ctx is not None and ctx.parent is not None:

@@ -72,7 +72,7 @@ class ProgressLine:
                 self._status.stop()
 
 
-def _progress_printer(quiet: bool):
+def _progress_printer(quiet: bool) -> ProgressLine | None:
     """Progress on stderr when a person is watching (a terminal) and the run is long; silence in
     pipes, CI logs and files, so stdout and redirected stderr carry only the report and errors."""
     if quiet or not sys.stderr.isatty():
@@ -146,13 +146,17 @@ def check(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the output here (atomically) instead of stdout."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write the HTML review report to this file."),
     reference: Optional[str] = typer.Option(None, "--reference", "-r", help="A reference article on the same story to compare with."),
-    fail_on: Optional[str] = typer.Option(None, "--fail-on", help=f"Exit 1 if a finding reaches this severity: {', '.join(SEVERITY_ORDER)} (default from config, else warning)."),
-    max_flagged_ratio: Optional[float] = typer.Option(None, "--max-flagged-ratio", help="Exit 1 if a document's share of flagged prose sentences exceeds this (0-1)."),
+    fail_on: Optional[str] = typer.Option(None, "--fail-on", help=f"Exit 1 if a finding reaches this severity: {', '.join(SEVERITY_ORDER)}"
+                                          " (default from config, else warning)."),
+    max_flagged_ratio: Optional[float] = typer.Option(None, "--max-flagged-ratio",
+                                                      help="Exit 1 if a document's share of flagged prose sentences exceeds this (0-1)."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Flag sentences whose score is at least this (0-1)."),
     rewrite: bool = typer.Option(True, "--rewrite/--no-rewrite", help="Propose verified rewrites for flagged sentences."),
     languagetool: bool = typer.Option(True, "--languagetool/--no-languagetool", help="Use the local LanguageTool server."),
-    languagetool_url: Optional[str] = typer.Option(None, "--languagetool-url", help="Use this running LanguageTool server instead of the managed one."),
-    input_format: str = typer.Option("auto", "--input-format", help=f"How to read inputs: {', '.join(INPUT_FORMATS)} (lines: one segment per non-empty line)."),
+    languagetool_url: Optional[str] = typer.Option(None, "--languagetool-url",
+                                                   help="Use this running LanguageTool server instead of the managed one."),
+    input_format: str = typer.Option("auto", "--input-format",
+                                     help=f"How to read inputs: {', '.join(INPUT_FORMATS)} (lines: one segment per non-empty line)."),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help=MAX_BYTES_HELP),
     model: list[str] = typer.Option([], "--model", help="Point a model role at another model: ROLE=PATH|DIR|hub:ORG/NAME (repeatable)."),
     backend: Optional[str] = typer.Option(None, "--backend", help=f"Rewrite backend: {backends.listing()}."),
@@ -160,7 +164,9 @@ def check(
     changed_only: bool = typer.Option(False, "--changed-only", help="Only report sentences on lines changed against --git-ref."),
     git_ref: str = typer.Option("HEAD", "--git-ref", help="The git ref for --changed-only."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Check this many documents in parallel."),
-    exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB", help="Skip files matching this gitignore-style glob when expanding a directory (repeatable; a .mtcheckignore in the directory adds more)."),
+    exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB",
+                                      help="Skip files matching this gitignore-style glob when expanding a directory"
+                                      " (repeatable; a .mtcheckignore in the directory adds more)."),
     config: Optional[Path] = typer.Option(None, "--config", help="Read settings from this TOML file instead of mtcheck.toml / pyproject.toml."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
 ) -> None:
@@ -223,7 +229,7 @@ def check(
         results = pipeline.run(files)
     finally:
         if progress is not None:
-            progress.stop()  # type: ignore[attr-defined]
+            progress.stop()
 
     results = gate.apply_inline_suppressions(results)
     if accepted is not None:

@@ -34,7 +34,7 @@ _ROW = "\x00row"
 
 
 def _read_rows(path: Path, source: str, reference: str, system: str | None, offset: int = 0) -> tuple[list[dict], str | None]:
-    rows = []
+    rows: list[dict] = []
     for n, row in json_lines(path, "data"):
         if source not in row or reference not in row:
             raise InputError(f"{path}:{n}: missing field {source!r} or {reference!r}",
@@ -254,7 +254,8 @@ def coverage(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
 
 def _sheet_ids(stem: str, rows: Sequence[dict]) -> list[str]:
     """``<file stem>:<row id>`` (the row's position in the file when it has no id), unique."""
-    ids, seen = [], Counter()
+    ids: list[str] = []
+    seen: Counter[str] = Counter()
     for row in rows:
         base = f"{stem}:{row['id'] if row.get('id') is not None else row[_ROW]}"
         seen[base] += 1
@@ -308,7 +309,12 @@ def eval_rewrite(
     detector = Detector(settings, services=services)
     rewriter = Rewriter(settings, detector, services=services, backend=backend)
 
-    originals, references, suggestions, raw, records, evaluated_rows = [], [], [], [], [], []
+    originals: list[str] = []
+    references: list[str] = []
+    suggestions: list[str] = []
+    raw: list[str] = []
+    records: list[dict[str, Any]] = []
+    evaluated_rows: list[dict] = []
     rejections: Counter = Counter()
     seen = flagged_total = 0
     seconds = 0.0
@@ -367,7 +373,7 @@ def eval_rewrite(
     reach = coverage(records)
     for record, sheet_id in zip(records, _sheet_ids(file.stem, evaluated_rows)):
         record["sheet_id"] = sheet_id
-    result = {
+    result: dict[str, Any] = {
         "file": str(file), "system": chosen_system, "offset": offset, "segments_read": seen, "flagged_read": flagged_total, "evaluated": n,
         "model": getattr(getattr(rewriter, "_backend", None), "model_id", ""),
         "coverage": reach,

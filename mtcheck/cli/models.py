@@ -5,12 +5,15 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from mtcheck.cli import app
 from mtcheck.errors import ModelError
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 models_app = typer.Typer(
     name="models",
@@ -37,7 +40,7 @@ class _Progress:
     def __init__(self, verb: str):
         self.verb = verb
         self.bar = None
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
         self.reported: dict[str, int] = {}
         self.started: dict[str, float] = {}
         if sys.stderr.isatty():
@@ -150,6 +153,7 @@ def verify_command(names: Optional[list[str]] = _NAMES, config: Optional[Path] =
 
 
 @models_app.command("path")
-def path_command(name: str = typer.Argument(..., help="A model name or a role (rewriter, fluency, embedder)."), config: Optional[Path] = _CONFIG) -> None:
+def path_command(name: str = typer.Argument(..., help="A model name or a role (rewriter, fluency, embedder)."),
+                 config: Optional[Path] = _CONFIG) -> None:
     """Print the verified path of a model. Exit 3 if it is missing or corrupt."""
     typer.echo(str(_store(config).path(name)))

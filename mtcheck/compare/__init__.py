@@ -12,12 +12,12 @@ import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
-from mtcheck.compare.align import AlignParams, Aligner
-from mtcheck.services.embedder import Embedder
+from mtcheck.compare.align import Aligner, AlignParams
 from mtcheck.compare.score import as_dict, corpus_scores, delta, sentence_scores
 from mtcheck.compare.terms import hints_for_pair, prime_hints
 from mtcheck.config import Settings
 from mtcheck.errors import InputError
+from mtcheck.services.embedder import Embedder
 from mtcheck.types import AlignedReference, Alignment, Finding, Sentence, TermHint
 
 __all__ = ["Comparer", "SentenceAlignment", "check_english"]

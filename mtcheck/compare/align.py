@@ -31,12 +31,12 @@ already reward shared rare names, and fuzzy name matches did not add to F1.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from mtcheck.compare.anchors import Names, number_evidence, numbers
-from mtcheck.services.embedder import Embedder
 from mtcheck.compare.lexical import TfIdf
 from mtcheck.compare.score import chrf
+from mtcheck.services.embedder import Embedder
 
 NEIGHBOURS = 3  # k of the CSLS background
 KEYWORD_SHORTLIST = 2
@@ -61,7 +61,7 @@ class AlignParams:
 
     @classmethod
     def from_settings(cls, section: dict) -> "AlignParams":
-        known = {k: float(v) for k, v in section.items() if k in TUNED}
+        known: dict[str, Any] = {k: float(v) for k, v in section.items() if k in TUNED}  # TUNED names only float fields
         return cls(**known)
 
 
@@ -157,7 +157,8 @@ class Aligner:
             by_number = [number_evidence(ours_numbers, theirs) for theirs in their_numbers]
             by_name = [names.evidence(text, r) for r in references]
             by_keywords = sorted(range(len(references)), key=lambda j: -keywords[j])[:KEYWORD_SHORTLIST]
-            by_anchors = [j for j in sorted(range(len(references)), key=lambda j: -(by_number[j] + by_name[j]))[:ANCHOR_SHORTLIST] if by_number[j] + by_name[j] > 0]
+            by_anchors = [j for j in sorted(range(len(references)), key=lambda j: -(by_number[j] + by_name[j]))[:ANCHOR_SHORTLIST]
+                          if by_number[j] + by_name[j] > 0]
             order = list(dict.fromkeys([*np.argsort(-cosines[i])[: self.params.shortlist].tolist(), *by_keywords, *by_anchors]))
             shortlist = tuple(
                 Candidate(

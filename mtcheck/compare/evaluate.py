@@ -19,14 +19,11 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import Sequence
 
-from mtcheck.compare.align import AlignParams, Aligner, Candidates, decide
+from mtcheck.compare.align import Aligner, AlignParams, Candidates, decide
 from mtcheck.errors import InputError
 from mtcheck.jsonl import json_lines
-
-if TYPE_CHECKING:
-    import numpy as np
 
 WEIGHTS = (0.4, 0.6, 0.8)
 BACKGROUNDS = (0.0, 0.5, 1.0)
@@ -141,14 +138,14 @@ def prime_joined(items: Sequence[tuple[Pair, Candidates]], grid: Sequence[tuple[
     """Encode, in one batch, every joined reference text the grid will ask about (one model call, not hundreds)."""
     import numpy as np
 
-    texts = []
+    texts: list[str] = []
     for _, c in items:
         text_of = getattr(c.joined, "text_of", None)
         if text_of is None or len(c.shortlist) < 2:
             continue
         features = np.array([[x.cosine, x.lexical, x.keywords, x.background, x.numbers, x.names] for x in c.shortlist])
         cos, lex, kw, bg, num, nam = features.T
-        prefixes = set()
+        prefixes: set[tuple[int, ...]] = set()
         for w, b, k, nu, na in grid:
             sims = w * (cos - b * bg) + (1 - w) * ((1 - k) * lex + k * kw) + (nu * num + na * nam)
             top = [c.shortlist[int(o)].index for o in np.argsort(-sims, kind="stable")[: base.max_references]]
@@ -221,14 +218,14 @@ def _best(outcomes: Sequence[Outcomes], grid: Sequence[tuple[float, ...]], base:
     found = sum(o.found.astype(np.int64) for o in outcomes)
     sure = sum(o.sure for o in outcomes)
     precision = np.where(predicted > 0, correct / np.maximum(predicted, 1), 1.0)
-    recall = found / sure if sure else np.ones(found.shape)
+    recall = found / sure if sure else np.ones(np.shape(found))
     f1 = np.round(np.where(precision + recall > 0, 2 * precision * recall / np.maximum(precision + recall, 1e-12), 0.0), 6)
     balance = np.minimum(precision, recall)
     # Highest F1, then the more balanced of precision and recall, then the first in grid order.
     candidates = f1 == f1.max()
     candidates &= balance == balance[candidates].max()
     g, lead, gain, close, threshold = np.unravel_index(int(np.flatnonzero(candidates)[0]), f1.shape)
-    w, b, k, nu, na = grid[g]
+    w, b, k, nu, na = grid[int(g)]
     return replace(
         base, weight=w, background=b, keywords=k, numbers=nu, names=na,
         lead=LEADS[lead], gain=GAINS[gain], close=CLOSES[close], threshold=THRESHOLDS[threshold],

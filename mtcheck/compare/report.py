@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from mtcheck.compare import Comparer, SentenceAlignment, check_english, document_scores
 from mtcheck.compare.score import as_dict, sentence_scores
 from mtcheck.compare.terms import hints_for_pair, prime_hints
 from mtcheck.config import Settings
 from mtcheck.types import Sentence
+
+if TYPE_CHECKING:
+    from mtcheck.services.embedder import Embedder
 
 JSON_VERSION = 1
 
@@ -21,7 +25,7 @@ class Comparison:
     sentences: tuple[Sentence, ...]
     alignments: dict[int, SentenceAlignment]
     scores: dict  # document level
-    embedder: object = None  # the comparer's, so term hints reuse its model and cache
+    embedder: Embedder | None = None  # the comparer's, so term hints reuse its model and cache
 
 
 def compare_files(article: str, reference: str, settings: Settings) -> Comparison:

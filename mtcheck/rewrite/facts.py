@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable, Collection, Sequence
 
 from mtcheck.types import Check
@@ -285,6 +285,8 @@ def date_mentions(text: str) -> list[DateMention]:
         taken.append((start, end))
         found.append(DateMention(label or _date_label(sorted(values, key=str)[0]), frozenset(values), start, end))
 
+    values: set[tuple[int | None, int | None, int | None]]
+    year: int | None
     for kind, pattern in _DATE_PATTERNS:
         for m in pattern.finditer(text):
             if kind == "iso":
@@ -451,14 +453,14 @@ def number_mentions(text: str, doc: Any = None, dates: Sequence[DateMention] | N
         alt = _plain(m.group(1).replace(".", "")) if not m.group(2) and _DOTTED_THOUSANDS.fullmatch(m.group(1)) else None
         found.append(NumberMention(_clean(value), m.start(), m.end(), alt))
     for m in _WORD_NUMBER.finditer(masked):
-        head, tail, scale = m.group(1).lower(), m.group(2), m.group(3)
-        if head == "half" and not scale:
+        head, tail, scale_word = m.group(1).lower(), m.group(2), m.group(3)
+        if head == "half" and not scale_word:
             continue  # "half of them" is a proportion; too common in prose to demand verbatim
-        if head == "one" and not scale:
+        if head == "one" and not scale_word:
             continue  # "one of", "no one": a pronoun far more often than a count
         value = _UNITS[head] + (_UNITS[tail.lower()] if tail else 0)
-        if scale:
-            value *= _SCALES[scale.lower()]
+        if scale_word:
+            value *= _SCALES[scale_word.lower()]
         found.append(NumberMention(_clean(value), m.start(), m.end()))
     for m in _BARE_SCALE.finditer(masked):
         found.append(NumberMention(m.group(1).lower(), m.start(), m.end()))
@@ -675,7 +677,7 @@ def modality_lost(original: str, candidate: str, doc_o: Any = None, doc_c: Any =
 _ENTITY_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "FAC", "EVENT", "PRODUCT", "WORK_OF_ART", "LAW"}
 _STOP_CAPS = {"the", "a", "an", "as", "on", "in", "at", "by", "for", "of", "and", "but", "or", "with", "from", "to",
               "this", "that", "these", "those", "it", "its", "he", "she", "they", "we", "i", "mr", "mrs", "ms", "dr",
-              "according", "earlier", "later", "special", "official", "share", "with"}
+              "according", "earlier", "later", "special", "official", "share"}
 _WORD = re.compile(r"[\w’'-]+")
 _LINK_CAPS = {"of", "for", "and", "the"}
 
@@ -715,7 +717,7 @@ def named_things(text: str, nlp=None) -> list[str]:
 
 def _name_words(name: str) -> list[str]:
     """The words a name is checked by: "al-Nusra Front" -> Nusra, Front; "Turkish-made" -> Turkish."""
-    words = []
+    words: list[str] = []
     for w in _WORD.findall(name):
         parts = [p for p in w.split("-") if p]
         if len(parts) > 1:
@@ -757,7 +759,8 @@ def _name_text(text: str) -> str:
 def _initials(text: str) -> set[str]:
     """Acronyms a run of capitalised words may go by: "United Nations" -> "un", "Free Syrian Army"
     -> "fsa" (and "sa", "fs")."""
-    out, run = set(), []
+    out: set[str] = set()
+    run: list[str] = []
     for word in _WORD.findall(text) + [""]:
         if word[:1].isupper():
             run.append(word)
@@ -823,7 +826,7 @@ _LIGHT = {
     "able", "unable", "possible", "likely", "unlikely", "whole", "entire", "thing", "way", "lot", "kind", "sort",
     "percent", "cent", "per", "%", "order", "fact", "case", "part", "number", "amount", "time",
     "only", "really", "nearly", "actually", "exactly", "approximately", "roughly", "reportedly", "allegedly",
-    "apparently", "probably", "possibly", "likely", "also", "respectively", "currently", "already", "still",
+    "apparently", "probably", "possibly", "also", "respectively", "currently", "already", "still",
 }
 # Reporting verbs belong to the attribution check: "claimed" -> "said" is its call, not content's.
 _REPORTING = {"say", "tell", "report", "state", "claim", "add", "note", "cite", "quote", "accord", "write", "speak",
@@ -837,7 +840,7 @@ _FALLBACK_STOP = {"about", "after", "again", "against", "because", "before", "be
                   "approximately", "roughly", "reportedly", "allegedly", "apparently", "probably", "possibly",
                   # light verbs: "have not yet given a response" is "had not yet responded"
                   "given", "gives", "giving", "taken", "takes", "taking", "makes", "making", "become", "became",
-                  "becomes", "getting", "going", "doing", "being"}
+                  "becomes", "getting", "going", "doing"}
 _NOT_CONTENT = (set(_UNITS) | set(_SCALES) | set(_ORDINALS) | set(_MONTHS) | set(_WEEKDAYS) | set(_RELATIVE_DAYS)
                 | {"hundreds", "thousands", "millions", "billions", "dozens", "last"})
 
@@ -1110,4 +1113,41 @@ def fact_checks(original: str, candidate: str, nlp: Any = None, replaceable: Col
 
     modal = modality_lost(original, candidate, doc_o, doc_c)
     checks.append(Check("modality", not modal, ", ".join(f"lost {m}" for m in modal)))
+
+    scope = quantifiers_changed(original, candidate) + stance_added(original, candidate) + repeats_lost(original, candidate)
+    checks.append(Check("scope", not scope, ", ".join(scope)))
     return checks
+
+
+# How much of something: "most of them ceased to exist" is not "which ceased to exist".
+_QUANTIFIERS = ("all", "most", "some", "many", "much", "few", "several", "each", "every", "none", "half", "both",
+                "majority", "minority", "only", "entire", "whole")
+# A writer's stance the original did not take: "Roughly speaking, Russians gave ..." (found on held-out rows).
+_STANCE = re.compile(r"\b(roughly speaking|broadly speaking|basically|essentially|in fact|actually|of course|clearly|"
+                     r"obviously|certainly|definitely|indeed|surely|undoubtedly|generally|usually|mostly|mainly|"
+                     r"largely|roughly|approximately|nearly|almost|around|just|simply|merely|even|also|too)\b", re.I)
+_STOP = frozenset("""this that these those there their them they with from into onto upon about over under after
+before while which whose where when what will would could should have been being were than then also such only
+very more most some many much each every other another same said says""".split())
+
+
+def quantifiers_changed(original: str, candidate: str) -> list[str]:
+    before = Counter(w for w in re.findall(r"[a-z]+", original.lower()) if w in _QUANTIFIERS)
+    after = Counter(w for w in re.findall(r"[a-z]+", candidate.lower()) if w in _QUANTIFIERS)
+    return [f"lost “{w}”" for w in sorted(before) if after[w] < before[w]] + \
+        [f"added “{w}”" for w in sorted(after) if after[w] > before[w]]
+
+
+def stance_added(original: str, candidate: str) -> list[str]:
+    before = Counter(m.lower() for m in _STANCE.findall(original))
+    after = Counter(m.lower() for m in _STANCE.findall(candidate))
+    return [f"added “{w}”" for w in sorted(after) if after[w] > before[w]]
+
+
+def repeats_lost(original: str, candidate: str) -> list[str]:
+    """A content word the original says twice ("suitability for the life of the clouds, then search
+    for life there") kept only once: one of its two roles is gone."""
+    def counts(text: str) -> Counter:
+        return Counter(w for w in re.findall(r"[a-z]{4,}", text.lower()) if w not in _STOP)
+    before, after = counts(original), counts(candidate)
+    return [f"“{w}” {n} times -> {after[w]}" for w, n in sorted(before.items()) if n >= 2 and after[w] < n]

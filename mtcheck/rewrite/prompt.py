@@ -119,7 +119,8 @@ def repair_prompt(sentence: str, attempt: str, remaining: Sequence[str], faults:
     return ChatPrompt(system=base.system, user=user, sentence=sentence)
 
 
-_PREFIXES = ("fixed:", "corrected sentence:", "rewritten sentence:", "rewrite:", "rewritten:", "sentence:", "output:", "here is the rewritten sentence:")
+_PREFIXES = ("fixed:", "corrected sentence:", "rewritten sentence:", "rewrite:", "rewritten:", "sentence:", "output:",
+             "here is the rewritten sentence:")
 
 
 def clean_output(text: str) -> str:

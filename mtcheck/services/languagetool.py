@@ -599,6 +599,7 @@ class LanguageToolService:
             if not text.strip():
                 results.append([])
                 continue
+            assert tool is not None  # built above, since this text is not blank
             try:
                 with self._lock:
                     found = [_to_ltmatch(m) for m in tool.check(text)]

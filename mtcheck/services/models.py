@@ -29,6 +29,7 @@ import tempfile
 import tomllib
 import urllib.parse
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, Callable, Iterable, Literal
 
@@ -469,13 +470,13 @@ class ModelStore:
     def _check(self, entry: ModelEntry, progress: Progress | None = None) -> VerifyResult:
         """Hash the stored copy and compare it with the manifest (always re-hashes)."""
         target = self.target(entry)
-        base = dict(name=entry.name, role=entry.role, path=target, expected=entry.sha256)
+        result = partial(VerifyResult, name=entry.name, role=entry.role, path=target, expected=entry.sha256)
         if not target.exists() or target.is_dir() != entry.is_dir:
-            return VerifyResult(status="missing", detail=f"not in {self._where()}", **base)
+            return result(status="missing", detail=f"not in {self._where()}")
         size = self._actual_size(target)
         if entry.size is not None and size != entry.size:
             self._drop_stamp(entry)
-            return VerifyResult(status="mismatch", detail=f"size {size} bytes, expected {entry.size}", **base)
+            return result(status="mismatch", detail=f"size {size} bytes, expected {entry.size}")
         done = 0
 
         def tick(n: int) -> None:
@@ -487,9 +488,9 @@ class ModelStore:
         actual = sha256_dir(target, tick)[0] if entry.is_dir else sha256_file(target, tick)
         if actual != entry.sha256:
             self._drop_stamp(entry)
-            return VerifyResult(status="mismatch", actual=actual, detail=f"sha256 {actual}, expected {entry.sha256}", **base)
+            return result(status="mismatch", actual=actual, detail=f"sha256 {actual}, expected {entry.sha256}")
         self._write_stamp(entry)
-        return VerifyResult(status="verified", actual=actual, **base)
+        return result(status="verified", actual=actual)
 
     def verify(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> list[VerifyResult]:
         """Re-hash the named models (default: the defaults plus any other model that is present)."""
@@ -530,7 +531,8 @@ class ModelStore:
             return ModelRef(role=role, name=repo, kind="hub", location=repo, verified=False)
         path = Path(self._absolute(spec, self.base_dir))
         if not path.exists():
-            raise ModelError(f"the {role} model override {spec} does not exist", fix=f"fix the path given for {role} (--model or [tool.mtcheck.models])")
+            raise ModelError(f"the {role} model override {spec} does not exist",
+                             fix=f"fix the path given for {role} (--model or [tool.mtcheck.models])")
         if path.is_file():
             if path.suffix.lower() != ".gguf":
                 raise ModelError(f"the {role} model override {path} is not a .gguf file", fix="give a GGUF file or a model directory")

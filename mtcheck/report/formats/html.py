@@ -28,16 +28,16 @@ from mtcheck.report.view import (
     SEVERITIES,
     UNTRANSLATED,
     checked,
+    comparison_rows,
     failed,
     fingerprint_of,
     no_suggestion_reason,
+    points_at_words,
     quoted,
     remaining_problems,
     rewrite_text,
     rule_id,
-    points_at_words,
     span_in_sentence,
-    comparison_rows,
     word_diff,
 )
 from mtcheck.types import DocumentResult, Finding

@@ -24,11 +24,11 @@ from urllib.parse import quote
 from mtcheck.registry import formats
 from mtcheck.report.serialize import alignment_to_dict, error_to_dict
 from mtcheck.report.view import (
+    FALLBACK_MESSAGE,
+    FALLBACK_RULE,
     checked,
     explanation_lines,
     failed,
-    FALLBACK_MESSAGE,
-    FALLBACK_RULE,
     fingerprint_of,
     no_suggestion_reason,
     position,
@@ -91,7 +91,8 @@ def _message(finding: Finding) -> str:
 
 
 def _fix_description(finding: Finding) -> str:
-    text = "Verified rewrite proposed by mtcheck" + (f" ({finding.rewrite.model})" if finding.rewrite.model else "")
+    model = finding.rewrite.model if finding.rewrite is not None else None
+    text = "Verified rewrite proposed by mtcheck" + (f" ({model})" if model else "")
     status = rewrite_status(finding, capitalize=True)  # a partial fix says so, and what it leaves
     return f"{text}. {status}" if status else text
 
@@ -116,9 +117,9 @@ def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]
         # or why there is no fix.
         out["properties"]["partial"] = bool(remaining_problems(finding))
         out["properties"]["remaining"] = list(remaining_problems(finding))
-        reason = no_suggestion_reason(finding)
-        if reason:
-            out["properties"]["rewriteNote"] = reason
+        note = no_suggestion_reason(finding)
+        if note:
+            out["properties"]["rewriteNote"] = note
     if finding.alignment is not None:
         out["properties"]["reference"] = alignment_to_dict(finding.alignment)
     related = []

@@ -17,9 +17,8 @@ from mtcheck.report.view import (
     SEVERITIES,
     UNTRANSLATED,
     checked,
-    failed,
-    untranslated,
     comparison_rows,
+    failed,
     points_at_words,
     position,
     quoted,
@@ -28,6 +27,7 @@ from mtcheck.report.view import (
     rewrite_text,
     rule_id,
     span_in_sentence,
+    untranslated,
 )
 from mtcheck.types import DocumentResult, Finding
 

@@ -17,7 +17,8 @@ from mtcheck.errors import InputError, ModelError
 from mtcheck.registry import backends
 from mtcheck.rewrite.prompt import ChatPrompt
 
-DEFAULT_BACKEND = backends.default  # named once, in mtcheck/registry.py
+assert backends.default is not None  # the backend registry is declared with a default
+DEFAULT_BACKEND: str = backends.default  # named once, in mtcheck/registry.py
 
 
 class Backend(Protocol):
