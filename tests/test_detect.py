@@ -170,7 +170,9 @@ def test_committed_model_is_small_and_stacked():
         assert set(model.submodels) in ({"profile.ngram", "embedding.score"}, {"style.score", "embedding.score"})
         assert {"profile", "embedding"} <= set(model.signals)
         # Only masked n-grams: no names or numbers in the committed vocabulary.
-        grams = [f.split(".ng.", 1)[1] for name in ("profile.ngram", "style.score") if name in model.submodels for f in model.submodels[name].features]
+        grams = [
+            f.split(".ng.", 1)[1] for name in ("profile.ngram", "style.score") if name in model.submodels for f in model.submodels[name].features
+        ]
         assert grams and all(not any(ch.isdigit() for ch in g) for g in grams)
 
 

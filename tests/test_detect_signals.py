@@ -27,7 +27,10 @@ def sentences_of(texts: list[str]) -> list[Sentence]:
 def test_profile_reports_missing_articles_with_spans():
     from mtcheck.detect.signals.profile import ProfileSignal
 
-    texts = ["On the eve of Russian reconciliation centre reported that 93% of Aleppo is under control.", "The minister said the talks would resume on Monday."]
+    texts = [
+        "On the eve of Russian reconciliation centre reported that 93% of Aleppo is under control.",
+        "The minister said the talks would resume on Monday.",
+    ]
     sentences = sentences_of(texts)
     results = ProfileSignal(Settings()).run(sentences, SignalContext(settings=Settings()))
     assert len(results) == 2
@@ -131,6 +134,7 @@ def test_seed_000_meets_the_recall_target(tmp_path, monkeypatch):
     assert sum(f.flagged for f in prose) / len(prose) >= 0.8
 
 
+@pytest.mark.integration
 def test_parse_cache_overflow_keeps_every_text_of_the_call(monkeypatch):
     from mtcheck.detect.signals import profile
 

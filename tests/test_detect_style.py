@@ -81,8 +81,12 @@ def _write_bbc(folder):
 
     with (folder / FILES["bbc"]).open("w") as out:
         for d in range(30):
-            text = f"Headline number {d}.\nShares rose sharply on Monday. Analysts had expected a fall.\nThe firm said it would hire more staff. Its rivals did not comment."
-            out.write(json.dumps({"id": f"bbc:x:{d}", "doc_id": f"bbc-x-{d:03d}", "category": "business", "title": f"Headline number {d}", "text": text}) + "\n")
+            text = (
+                f"Headline number {d}.\nShares rose sharply on Monday. Analysts had expected a fall.\n"
+                "The firm said it would hire more staff. Its rivals did not comment."
+            )
+            record = {"id": f"bbc:x:{d}", "doc_id": f"bbc-x-{d:03d}", "category": "business", "title": f"Headline number {d}", "text": text}
+            out.write(json.dumps(record) + "\n")
 
 
 def test_bbc_examples_are_whole_articles_split_by_the_segmenter(tmp_path):
@@ -96,16 +100,18 @@ def test_bbc_examples_are_whole_articles_split_by_the_segmenter(tmp_path):
     by_doc: dict = {}
     for e in examples:
         by_doc.setdefault(e.doc_id, []).append(e)
-    assert all([e.text for e in doc] == ["Shares rose sharply on Monday.", "Analysts had expected a fall.", "The firm said it would hire more staff.", "Its rivals did not comment."] for doc in by_doc.values())
+    expected = [
+        "Shares rose sharply on Monday.", "Analysts had expected a fall.", "The firm said it would hire more staff.", "Its rivals did not comment."
+    ]
+    assert all([e.text for e in doc] == expected for doc in by_doc.values())
     assert all(len({e.split for e in doc}) == 1 for doc in by_doc.values())
     small = bbc_examples(tmp_path, {"train": 6, "validation": 0})
     assert {e.split for e in small} == {"train"} and 8 <= len(small) <= 10  # whole articles up to the budget
 
 
 def test_mixed_articles_splice_a_translated_run_into_originals(tmp_path, monkeypatch):
-    from test_detect_train import write_tiny_data
-
     from mtcheck.detect.data import mixed_articles, write_sets
+    from test_detect_train import write_tiny_data
 
     monkeypatch.setenv("MTCHECK_CACHE", str(tmp_path / "cache"))
     folder = write_tiny_data(tmp_path / "data")

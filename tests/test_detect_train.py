@@ -49,7 +49,8 @@ def write_tiny_data(folder: Path) -> Path:
     with (folder / FILES["wmt_en"]).open("w") as out:
         for d in range(16):
             for seg in range(1, 5):
-                out.write(json.dumps({"id": f"en{d}:{seg}", "doc_id": f"en{d}", "doc_seg_id": seg, "text_en": EN_LINES[(seg + d) % 4].format(n=d + seg)}) + "\n")
+                record = {"id": f"en{d}:{seg}", "doc_id": f"en{d}", "doc_seg_id": seg, "text_en": EN_LINES[(seg + d) % 4].format(n=d + seg)}
+                out.write(json.dumps(record) + "\n")
     for key in ("mlqe_train", "mlqe_dev"):
         with (folder / FILES[key]).open("w") as out:
             for i in range(40):
@@ -107,7 +108,10 @@ def test_logistic_with_offset_learns_around_the_offset():
 
 
 def test_document_model_is_monotone():
-    rows = [{"doc.mean": m, "doc.q25": -m, "doc.q50": 0.0, "doc.q75": m, "doc.max": m, "doc.flagged_share": m / 2, "doc.n_flagged_log": 1.0} for m in (-2, -1, 0, 1, 2, 3)]
+    rows = [
+        {"doc.mean": m, "doc.q25": -m, "doc.q50": 0.0, "doc.q75": m, "doc.max": m, "doc.flagged_share": m / 2, "doc.n_flagged_log": 1.0}
+        for m in (-2, -1, 0, 1, 2, 3)
+    ]
     model = _fit_document_model(rows, [False, False, False, True, True, True])
     assert all(c >= 0 for c in model.coef)
 
@@ -129,9 +133,9 @@ def test_train_reproduces_its_model_and_writes_provenance(tiny, tmp_path):
 
 
 def _cli():
-    from mtcheck.cli import app
     import mtcheck.cli.evaluate  # noqa: F401  (registers `eval`)
     import mtcheck.cli.train  # noqa: F401
+    from mtcheck.cli import app
 
     return app
 

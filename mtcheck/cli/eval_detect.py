@@ -6,7 +6,7 @@ import json
 import math
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -16,7 +16,6 @@ from mtcheck.paths import data_help
 
 def read_labelled(path: Path, text_field: str, label_field: str, group_field: str | None) -> list[dict]:
     from mtcheck.errors import InputError
-
     from mtcheck.jsonl import json_lines
 
     rows = []
@@ -35,10 +34,10 @@ def read_labelled(path: Path, text_field: str, label_field: str, group_field: st
 def binary_metrics(labels: list[bool], scores: list[float], threshold: float) -> dict:
     from mtcheck.detect.train import auroc
 
-    tp = sum(1 for l, s in zip(labels, scores) if l and s >= threshold)
-    fp = sum(1 for l, s in zip(labels, scores) if not l and s >= threshold)
-    fn = sum(1 for l, s in zip(labels, scores) if l and s < threshold)
-    negatives = sum(1 for l in labels if not l)
+    tp = sum(1 for label, s in zip(labels, scores) if label and s >= threshold)
+    fp = sum(1 for label, s in zip(labels, scores) if not label and s >= threshold)
+    fn = sum(1 for label, s in zip(labels, scores) if label and s < threshold)
+    negatives = sum(1 for label in labels if not label)
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -87,7 +86,7 @@ def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, 
     elapsed = sum(timings.values()) or 1e-9
     threshold = full.threshold
     logodds = [full.model.sentence_logodds(f)[0] for f in features]
-    result = {
+    result: dict[str, Any] = {
         "threshold": threshold,
         "model": full.model.name,
         "signals": list(full.signal_names),
@@ -165,13 +164,24 @@ def detect_command(
     text_field: str = typer.Option("text", "--text-field", help="Field holding the sentence."),
     label_field: str = typer.Option("label", "--label-field", help="Field holding the label."),
     positive: str = typer.Option("mt", "--positive", help="The label of machine-translated sentences."),
-    group_field: Optional[str] = typer.Option(None, "--group-field", help="Rows sharing this field form one document, in file order: adds in-context sentence scores and document scores."),
+    group_field: Optional[str] = typer.Option(
+        None, "--group-field", help="Rows sharing this field form one document, in file order: adds in-context sentence scores and document scores."
+    ),
     signals: Optional[str] = typer.Option(None, "--signals", help="Comma-separated signals (default: those the model was trained on)."),
     languagetool: bool = typer.Option(False, "--languagetool/--no-languagetool", help="Start LanguageTool and include its signal."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
-    model: Optional[Path] = typer.Option(None, "--model", help="Detector model file to evaluate (default: [detect] model in the config, else the packaged one)."),
-    holdout: bool = typer.Option(False, "--holdout", help="Also print the leave-one-source-out report (each MT system, the BBC and the WMT22 originals held out in turn; refits the sub-models on the development data)."),
-    holdout_only: Optional[str] = typer.Option(None, "--holdout-only", help="Comma-separated held-out sources to run (e.g. Online-A,bbc); default all."),
+    model: Optional[Path] = typer.Option(
+        None, "--model", help="Detector model file to evaluate (default: [detect] model in the config, else the packaged one)."
+    ),
+    holdout: bool = typer.Option(
+        False,
+        "--holdout",
+        help="Also print the leave-one-source-out report (each MT system, the BBC and the WMT22 originals held out in turn; "
+        "refits the sub-models on the development data).",
+    ),
+    holdout_only: Optional[str] = typer.Option(
+        None, "--holdout-only", help="Comma-separated held-out sources to run (e.g. Online-A,bbc); default all."
+    ),
     data: Optional[Path] = typer.Option(None, "--data", help="Development data for --holdout. " + data_help()),
 ) -> None:
     """AUROC, precision/recall/F1 and false-positive rate at the default threshold, speed, and per-signal baselines.
@@ -192,7 +202,8 @@ def detect_command(
     if holdout:
         from mtcheck.config import load_settings
         from mtcheck.detect.classifier import load_model
-        from mtcheck.detect.holdout import leave_one_source_out, render as render_holdout
+        from mtcheck.detect.holdout import leave_one_source_out
+        from mtcheck.detect.holdout import render as render_holdout
 
         detector_model = load_model(model_path or load_settings().section("detect").get("model"))
         only = [s.strip() for s in holdout_only.split(",") if s.strip()] if holdout_only else ()

@@ -14,7 +14,9 @@ from mtcheck.paths import data_help
 
 @app.command("train")
 def train_command(
-    out: Optional[Path] = typer.Option(None, "--out", help="Write model.json and provenance.json here (default: the packaged mtcheck/resources/detector/)."),
+    out: Optional[Path] = typer.Option(
+        None, "--out", help="Write model.json and provenance.json here (default: the packaged mtcheck/resources/detector/)."
+    ),
     data: Optional[Path] = typer.Option(None, "--data", help=data_help()),
     signals: str = typer.Option(",".join(DEFAULT_SIGNALS), "--signals", help="Comma-separated signals whose features the classifier uses."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final metrics."),

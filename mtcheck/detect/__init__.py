@@ -15,10 +15,10 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Sequence, cast
 
 from mtcheck.config import Settings, cache_dir, severity_for
-from mtcheck.types import Block, Document, Finding, Reason, Sentence
+from mtcheck.types import Block, Document, Finding, Reason, Sentence, Severity
 
 # Signals whose evidence is a whole-sentence property get one summary reason when they matter.
 SUMMARY_REASONS = {
@@ -167,7 +167,8 @@ class Detector:
                     score=score,
                     flagged=flagged,
                     reasons=result.reasons,
-                    severity=severity_for(score, flagged, self.settings.severity_bands),
+                    # severity_for returns one of the Severity levels (typed as str in mtcheck.config)
+                    severity=cast(Severity, severity_for(score, flagged, self.settings.severity_bands)),
                 )
             )
         return DetectionResult(findings=tuple(findings), score=self.model.document_probability(isolated))
@@ -224,7 +225,9 @@ class Detector:
         weighted = self.model.context is not None and self.model.context.bandwidth is not None
         message += (" Most of the rise comes from the sentences whose evidence is most like this one's: " if weighted
                     else " It comes most from: ") + named + "."
-        reason = Reason(source="document", rule_id=CONTEXT_RULE, message=message, start=sentence.start, end=sentence.end, category="context", weight=shift)
+        reason = Reason(
+            source="document", rule_id=CONTEXT_RULE, message=message, start=sentence.start, end=sentence.end, category="context", weight=shift
+        )
         return tuple(sorted((*scored.reasons, reason), key=lambda r: (-r.weight, r.start)))
 
     def score_texts(self, texts: list[str]) -> list[float]:
@@ -335,7 +338,10 @@ class Detector:
             # A sentence with no specific reason still gets its (positive) overall evidence named.
             if share >= SUMMARY_MIN_SHARE or (share > 0 and not weighed):
                 weighed.append(
-                    Reason(source=source, rule_id=rule_id, message=message, start=sentence.start, end=sentence.end, category="style", weight=round(share, 4))
+                    Reason(
+                        source=source, rule_id=rule_id, message=message, start=sentence.start, end=sentence.end, category="style",
+                        weight=round(share, 4),
+                    )
                 )
         weighed.sort(key=lambda r: (-r.weight, r.start))
         return tuple(weighed)

@@ -28,7 +28,7 @@ import math
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Sequence, cast
 
 from mtcheck.errors import ModelError
 
@@ -72,10 +72,10 @@ class LinearModel:
         for i, name in enumerate(self.features):
             mean = self.mean[i] if self.mean else 0.0
             scale = self.scale[i] if self.scale else 1.0
-            value = values.get(name)
-            if value is None or not math.isfinite(value):
+            given = values.get(name)
+            if given is None or not math.isfinite(given):
                 continue  # missing: imputed with the mean, contributes nothing
-            share = self.coef[i] * (float(value) - mean) / (scale or 1.0)
+            share = self.coef[i] * (float(given) - mean) / (scale or 1.0)
             if share:
                 shares[name] = share
                 total += share
@@ -102,7 +102,7 @@ class LinearModel:
 CONTEXT_FEATURES = ("ctx.own", "ctx.mean", "ctx.mean_x_log_n")
 
 
-def context_features(own: float, others_sum: float, n_others: int, max_others: int) -> dict[str, float]:
+def context_features(own: float, others_sum: float, n_others: float, max_others: int) -> dict[str, float]:
     """The context model's features for one sentence, from the other sentences' log-odds sum and count.
 
     The log of the count enters only as the weight of the mean (more sentences, a more reliable
@@ -151,7 +151,7 @@ class ContextModel:
         n = max(1.0, total)  # the effective number of like neighbours, at least one
         return mean * n, n, weights
 
-    def logodds(self, own: float, others_sum: float, n_others: int) -> float:
+    def logodds(self, own: float, others_sum: float, n_others: float) -> float:
         """``others_sum`` is the sum of the other sentences' log-odds, each already ``bounded``."""
         values = context_features(self.bounded(own), others_sum, n_others, self.max_others)
         if not values:
@@ -162,8 +162,8 @@ class ContextModel:
     def in_context(self, sentence_logodds: Sequence[float]) -> list[float]:
         bounded = [self.bounded(z) for z in sentence_logodds]
         if self.bandwidth is None:
-            total, n = sum(bounded), len(bounded)
-            return [self.logodds(z, total - b, n - 1) for z, b in zip(sentence_logodds, bounded)]
+            total, count = sum(bounded), len(bounded)
+            return [self.logodds(z, total - b, count - 1) for z, b in zip(sentence_logodds, bounded)]
         out = []
         for i, (z, b) in enumerate(zip(sentence_logodds, bounded)):
             others = bounded[:i] + bounded[i + 1 :]
@@ -256,7 +256,8 @@ class DetectorModel:
             )
 
         return cls(
-            sentence=linear(data["sentence"]),
+            # A model file always has a sentence model (only "document" may be absent).
+            sentence=cast(LinearModel, linear(data["sentence"])),
             calibration=tuple(data.get("calibration", (1.0, 0.0))),
             document=linear(data.get("document")),
             threshold=float(data.get("threshold", 0.5)),

@@ -179,7 +179,7 @@ def articles(examples: Iterable[Example]) -> dict[str, list[Example]]:
     for ex in examples:
         by_segment.setdefault((ex.label, ex.doc_id, ex.seg), []).append(ex)
     out: dict[str, list[Example]] = {}
-    for (label, doc_id, seg), group in sorted(by_segment.items()):
+    for (label, doc_id, _seg), group in sorted(by_segment.items()):
         ranked = sorted(group, key=lambda e: _unit("system", e.doc_id, e.seg, e.system))  # the choice order
         for j, ex in enumerate(ranked):
             out.setdefault(f"{label}:{doc_id}:{j}", []).append(ex)
@@ -196,7 +196,7 @@ def document_examples(folder: Path, split: str, label: str) -> list[Example]:
     for doc_id in sorted({r["doc_id"] for r in rows}):
         doc_rows = [r for r in rows if r["doc_id"] == doc_id]
         if label == "human":
-            seen = {}
+            seen: dict[int, dict] = {}
             for r in doc_rows:
                 seen.setdefault(int(r["doc_seg_id"]), r)
             out += [Example(r["ref_en"], "human", doc_id, s, "wmt22", "reference", split) for s, r in sorted(seen.items())]
@@ -232,7 +232,9 @@ def write_sets(out_dir: Path, folder: Path | None = None) -> dict[str, int]:
             for e in rows:
                 group = f"{e.label}:{e.doc_id}:{e.system}"
                 # A full-document set's documents are whole articles already.
-                record = {"text": e.text, "label": e.label, "doc_id": group, "article": article.get(id(e), group), "system": e.system, "source": e.source}
+                record = {
+                    "text": e.text, "label": e.label, "doc_id": group, "article": article.get(id(e), group), "system": e.system, "source": e.source
+                }
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
         counts[name] = len(rows)
     # Mixed articles: a donor document can give runs to several hosts, so each row carries its own article key.

@@ -44,8 +44,8 @@ class HeldOut:
 
 
 def recall_at_fpr(labels: Sequence[bool], scores: Sequence[float], fpr: float = 0.05) -> float:
-    negatives = sorted((s for s, l in zip(scores, labels) if not l), reverse=True)
-    positives = [s for s, l in zip(scores, labels) if l]
+    negatives = sorted((s for s, label in zip(scores, labels) if not label), reverse=True)
+    positives = [s for s, label in zip(scores, labels) if label]
     if not negatives or not positives:
         return float("nan")
     k = int(math.floor(fpr * len(negatives)))
@@ -101,7 +101,8 @@ def leave_one_source_out(model: DetectorModel, data: Path | None = None, progres
     for target in targets:
         kind, name = target.split(":", 1)
 
-        def held(e: Example) -> bool:
+        # kind and name bound as defaults: each iteration's filter uses its own target.
+        def held(e: Example, kind: str = kind, name: str = name) -> bool:
             return (e.label == "mt" and e.system == name) if kind == "system" else (e.label == "original" and e.source == name)
 
         fit = [e for e in examples if e.split == "train" and e.label in ("mt", "original") and not held(e)]

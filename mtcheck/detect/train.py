@@ -37,7 +37,17 @@ from mtcheck.detect.classifier import (
     logit,
     sigmoid,
 )
-from mtcheck.detect.data import BBC_SENTENCES, SYSTEMS_PER_SEGMENT, Example, all_examples, articles, data_dir, document_examples, documents, file_hashes
+from mtcheck.detect.data import (
+    BBC_SENTENCES,
+    SYSTEMS_PER_SEGMENT,
+    Example,
+    all_examples,
+    articles,
+    data_dir,
+    document_examples,
+    documents,
+    file_hashes,
+)
 from mtcheck.types import Sentence
 
 SEED = 13
@@ -82,13 +92,15 @@ class Features:
         return np.array([[row.get(n, 0.0) for n in names] for row in self.rows], dtype=float)
 
 
-def extract(texts: Sequence[str], signals: Sequence[str], settings: Settings | None = None, progress: Progress | None = None) -> list[dict[str, float]]:
+def extract(
+    texts: Sequence[str], signals: Sequence[str], settings: Settings | None = None, progress: Progress | None = None
+) -> list[dict[str, float]]:
     """Features through the same Detector code path that runs in ``mtcheck check``; the
     SEPARATE_SIGNALS in passes of their own (the cache is keyed by the signals of a pass)."""
     main = [s for s in signals if s not in SEPARATE_SIGNALS]
     passes = ([main] if main else []) + [[s] for s in signals if s in SEPARATE_SIGNALS]
     if len(passes) > 1:
-        merged = [dict() for _ in texts]
+        merged: list[dict[str, float]] = [dict() for _ in texts]
         for names in passes:
             for row, part in zip(merged, _extract(texts, names, settings, progress)):
                 row.update(part)
@@ -96,7 +108,9 @@ def extract(texts: Sequence[str], signals: Sequence[str], settings: Settings | N
     return _extract(texts, signals, settings, progress)
 
 
-def _extract(texts: Sequence[str], signals: Sequence[str], settings: Settings | None = None, progress: Progress | None = None) -> list[dict[str, float]]:
+def _extract(
+    texts: Sequence[str], signals: Sequence[str], settings: Settings | None = None, progress: Progress | None = None
+) -> list[dict[str, float]]:
     from mtcheck.detect import Detector
 
     settings = settings or Settings()
@@ -288,7 +302,7 @@ def _stacked_features(rows: list[dict], y, groups, progress: Progress, weight=No
     from sklearn.model_selection import GroupKFold
 
     models: dict[str, LinearModel] = {}
-    derived = [dict() for _ in rows]
+    derived: list[dict[str, float]] = [dict() for _ in rows]
     present = [k for k, prefix in SUBMODELS.items() if any(key.startswith(prefix) for key in rows[0])]
     if "style.score" in present and "profile.ngram" in present:
         # The style n-grams contain the profile's masked n-grams (their "t:" view): both in the
@@ -381,7 +395,7 @@ def _mixed_positions(examples: Sequence[Example], rng: random.Random) -> list[tu
     arts = _article_positions(examples)
     hosts = [a for a in arts if not examples[a[0]].positive and len(a) >= MIXED_MIN_HOST]
     donors = [a for a in arts if examples[a[0]].positive and examples[a[0]].source == "wmt22" and len(a) >= 1]
-    out = []
+    out: list[tuple[list[int], list[int]]] = []
     if not donors:
         return out
     for host in hosts:
@@ -394,7 +408,9 @@ def _mixed_positions(examples: Sequence[Example], rng: random.Random) -> list[tu
     return out
 
 
-def _context_data(examples: Sequence[Example], rng: random.Random, extra: Sequence[Sequence[int]] = ()) -> ContextData:
+def _context_data(
+    examples: Sequence[Example], rng: random.Random, extra: Sequence[tuple[Sequence[int], Sequence[int]]] = ()
+) -> ContextData:
     """For every sentence with other sentences in its article, one random context of every size in
     CONTEXT_SIZES it allows, weighted so that both classes weigh the same *within each size*.
 
@@ -404,7 +420,7 @@ def _context_data(examples: Sequence[Example], rng: random.Random, extra: Sequen
     """
     sentence, others, positive, group = [], [], [], []
     # A mixed article (``extra``: positions, inserted run) is grouped with its host document.
-    articles_ = [(a, None) for a in _article_positions(examples)]
+    articles_: list[tuple[list[int], str | None]] = [(a, None) for a in _article_positions(examples)]
     articles_ += [(list(a), examples[next(n for n in a if n not in run)].doc_id) for a, run in extra]
     for article, host in articles_:
         for n in article:
@@ -467,7 +483,9 @@ def _context_matrix(data: ContextData, rows: Sequence[int], logodds, context: Co
     return X
 
 
-def _fit_context_model(data: ContextData, rows: Sequence[int], logodds, bandwidth: float | None = None, raise_only: bool = False) -> ContextModel | None:
+def _fit_context_model(
+    data: ContextData, rows: Sequence[int], logodds, bandwidth: float | None = None, raise_only: bool = False
+) -> ContextModel | None:
     """The shift of the own log-odds, fitted around them (an offset) on the instances ``rows``."""
     import numpy as np
 
@@ -487,8 +505,14 @@ def _fit_context_model(data: ContextData, rows: Sequence[int], logodds, bandwidt
     return ContextModel(shift=shift, max_others=frame.max_others, clip=frame.clip, bandwidth=bandwidth, raise_only=raise_only)
 
 
-def _out_of_fold_context(examples: Sequence[Example], data: ContextData, logodds, bandwidth: float | None = None,
-                         mixed: Sequence[tuple[list[int], list[int]]] = (), raise_only: bool = False) -> tuple[dict[int, float], list[tuple[float, bool]]]:
+def _out_of_fold_context(
+    examples: Sequence[Example],
+    data: ContextData,
+    logodds,
+    bandwidth: float | None = None,
+    mixed: Sequence[tuple[list[int], list[int]]] = (),
+    raise_only: bool = False,
+) -> tuple[dict[int, float], list[tuple[float, bool]]]:
     """Every sentence's in-context log-odds over its whole article, from a context model fitted
     without its document (5-fold GroupKFold by doc_id): an honest basis for the threshold. Also
     (in-context log-odds, inserted?) of every sentence of the ``mixed`` articles whose host
@@ -527,7 +551,8 @@ def subsample(examples: list[Example], per_group: int | None) -> list[Example]:
     from mtcheck.detect.data import _unit
 
     ranked = sorted(examples, key=lambda e: _unit("subsample", e.doc_id, e.seg, e.system, e.label))
-    kept, counts = [], {}
+    kept: list[Example] = []
+    counts: dict[tuple[str, str, str], int] = {}
     for e in ranked:
         key = (e.split, e.source, e.label)
         limit = per_group if e.split == "train" or e.source != "mlqepe" else per_group // 2
@@ -642,21 +667,31 @@ def train(
         "seed": SEED,
         "split": "by doc_id: sha256('split', doc_id) < 0.3 -> validation; each WMT segment gives either its reference or MT outputs",
         "systems_per_segment": SYSTEMS_PER_SEGMENT,
-        "bbc": f"English-written BBC News articles, whole articles in a fixed pseudo-random order up to {BBC_SENTENCES} sentences per split, split into sentences by mtcheck.segment (title line skipped)",
+        "bbc": f"English-written BBC News articles, whole articles in a fixed pseudo-random order up to {BBC_SENTENCES} sentences per split, "
+        "split into sentences by mtcheck.segment (title line skipped)",
         "subsample_per_group": per_group,
         "systems": sorted({e.system for e in examples if e.label == "mt"}),
-        "counts": {f"{s}:{l}": sum(1 for e in examples if e.split == s and e.label == l) for s in ("train", "validation") for l in ("mt", "human", "original", "postedit")},
-        "fitted_on": f"training-split sentences labelled mt (positive) or {', '.join(NEGATIVE_LABELS)} (negative): {int(y_fit.sum())} vs {int(len(y_fit) - y_fit.sum())}, class-balanced, each class's weight shared among its sources as {SOURCE_SHARES}",
+        "counts": {
+            f"{s}:{label}": sum(1 for e in examples if e.split == s and e.label == label)
+            for s in ("train", "validation")
+            for label in ("mt", "human", "original", "postedit")
+        },
+        "fitted_on": f"training-split sentences labelled mt (positive) or {', '.join(NEGATIVE_LABELS)} (negative): "
+        f"{int(y_fit.sum())} vs {int(len(y_fit) - y_fit.sum())}, class-balanced, each class's weight shared among its sources as {SOURCE_SHARES}",
         "sources": {f"{e_split}:{src}:{lab}": n for (e_split, src, lab), n in sorted(_source_counts(examples).items())},
         "signals": list(signals),
         "features": names,
         "submodels": {
-            k: f"L2 logistic regression (C={SUBMODEL_CS.get(SUBMODELS[k], SUBMODEL_C)}, source-balanced weights) over {len(v.features)} '{SUBMODELS[k]}*' features seen >= {NGRAM_MIN_COUNT} times; out-of-fold (5-fold GroupKFold by doc_id) scores feed the sentence model"
+            k: f"L2 logistic regression (C={SUBMODEL_CS.get(SUBMODELS[k], SUBMODEL_C)}, source-balanced weights) over {len(v.features)} "
+            f"'{SUBMODELS[k]}*' features seen >= {NGRAM_MIN_COUNT} times; out-of-fold (5-fold GroupKFold by doc_id) scores feed the sentence model"
             for k, v in submodels.items()
         },
-        "masking": "n-grams: proper nouns -> PROPN, numbers -> NUM, content words -> Penn tag, closed-class words kept; embedding: proper nouns -> X, numbers -> N; "
-        "style: as the n-grams, plus a view keeping the words of resources/detector/style_vocabulary.txt (frequent on both sides) and other content words as tag~last three letters",
-        "classifier": f"balanced L2 logistic regression (C={C}) on standardised features around fixed interference-rule log-odds (prior_weights), Platt-calibrated (balanced) on 5-fold GroupKFold out-of-fold log-odds",
+        "masking": "n-grams: proper nouns -> PROPN, numbers -> NUM, content words -> Penn tag, closed-class words kept; "
+        "embedding: proper nouns -> X, numbers -> N; "
+        "style: as the n-grams, plus a view keeping the words of resources/detector/style_vocabulary.txt (frequent on both sides) "
+        "and other content words as tag~last three letters",
+        "classifier": f"balanced L2 logistic regression (C={C}) on standardised features around fixed interference-rule log-odds (prior_weights), "
+        "Platt-calibrated (balanced) on 5-fold GroupKFold out-of-fold log-odds",
         "prior_weights": priors,
         "threshold": (
             f"{threshold}: the strictest of the lowest thresholds with FPR <= {TARGET_FPR} on the training English-original "
@@ -664,9 +699,16 @@ def train(
             f"over their whole articles ({threshold_context:.4f}) and around translated runs spliced into them ({threshold_mixed:.4f}); "
             "validation data is not used"
         ),
-        "context_model": {**_context_provenance(context, context_data, fit_examples), "bandwidth_choice": context_choice, "mixed_training_articles": len(mixed)}
-        if context else _context_provenance(context, context_data, fit_examples),
-        "document_model": "monotone LogisticRegression (MT vs English-original documents) over " + ", ".join(DOCUMENT_FEATURES) + " of out-of-fold sentence log-odds, training documents and excerpts",
+        "context_model": {
+            **_context_provenance(context, context_data, fit_examples),
+            "bandwidth_choice": context_choice,
+            "mixed_training_articles": len(mixed),
+        }
+        if context
+        else NO_CONTEXT_PROVENANCE,
+        "document_model": "monotone LogisticRegression (MT vs English-original documents) over "
+        + ", ".join(DOCUMENT_FEATURES)
+        + " of out-of-fold sentence log-odds, training documents and excerpts",
         "metrics": metrics,
     }
     (out_dir / "provenance.json").write_text(json.dumps(provenance, indent=1, sort_keys=True) + "\n", encoding="utf-8")
@@ -680,9 +722,11 @@ def _source_counts(examples: Sequence[Example]) -> dict[tuple[str, str, str], in
     return counts
 
 
-def _context_provenance(context: ContextModel | None, data: ContextData, examples: Sequence[Example]) -> dict | str:
-    if context is None:
-        return "none: the training data has no multi-sentence articles of both kinds"
+NO_CONTEXT_PROVENANCE = "none: the training data has no multi-sentence articles of both kinds"
+
+
+def _context_provenance(context: ContextModel, data: ContextData, examples: Sequence[Example]) -> dict:
+    assert context.clip is not None, "a fitted context model always has its clipping range (_fit_context_model)"
     used = [i for i, w in enumerate(data.weight) if w > 0]
     return {
         "form": "in-context log-odds = own + intercept + w_own*c(own) + w_mean*mean + w_mean_n*mean*log(min(n, max_others)), "
@@ -714,8 +758,8 @@ def _context_provenance(context: ContextModel | None, data: ContextData, example
 
 
 def _binary(labels: Sequence[bool], scores: Sequence[float], threshold: float) -> dict:
-    neg = [s for s, l in zip(scores, labels) if not l]
-    pos = [s for s, l in zip(scores, labels) if l]
+    neg = [s for s, label in zip(scores, labels) if not label]
+    pos = [s for s, label in zip(scores, labels) if label]
     return {
         "n_pos": len(pos),
         "n_neg": len(neg),

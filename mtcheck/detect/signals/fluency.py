@@ -12,7 +12,7 @@ import importlib.util
 import math
 import threading
 from pathlib import Path
-from typing import Sequence
+from typing import Protocol, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.detect.base import SignalContext, SignalResult
@@ -22,7 +22,13 @@ from mtcheck.types import Sentence
 
 FEATURES = ("mean", "max", "std", "q50", "q90", "first", "n_tokens_log")
 _LOCK = threading.Lock()
-_SCORERS: dict[str, object] = {}
+
+
+class _Scorer(Protocol):
+    def surprisals(self, text: str) -> list[float]: ...
+
+
+_SCORERS: dict[str, _Scorer] = {}
 
 
 def model_path() -> Path:
@@ -111,7 +117,7 @@ class _TransformersScorer:
         return (-logprobs[torch.arange(ids.shape[1] - 1), ids[0, 1:]]).tolist()
 
 
-def scorer() -> object:
+def scorer() -> _Scorer:
     path = model_path()
     with _LOCK:
         if str(path) not in _SCORERS:

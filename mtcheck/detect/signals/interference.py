@@ -147,7 +147,11 @@ def thousand_count(text: str) -> Iterator[Match]:
 @rule("decimal-comma", "numbers", 2.0)
 def decimal_comma(text: str) -> Iterator[Match]:
     """'2,5 percent': a decimal comma; English uses a decimal point."""
-    for m in re.finditer(r"(?<![\d,.])(\d+),(\d{1,2}|\d{4,})(?![\d,])(?=\s*(?:%|per\s*cent|percent|million|billion|trillion|thousand|times|kg|km|degrees|points|rubles|roubles|dollars|euros|hryvnias?)\b|\s*%)", text):
+    for m in re.finditer(
+        r"(?<![\d,.])(\d+),(\d{1,2}|\d{4,})(?![\d,])"
+        r"(?=\s*(?:%|per\s*cent|percent|million|billion|trillion|thousand|times|kg|km|degrees|points|rubles|roubles|dollars|euros|hryvnias?)\b|\s*%)",
+        text,
+    ):
         yield Match(
             "decimal-comma",
             f"“{m.group(0)}” uses a decimal comma, as in Russian; English uses a point.",
@@ -362,8 +366,14 @@ def capitalisation(text: str) -> Iterator[Match]:
 @rule("country-title", "word order", 1.2)
 def country_title(text: str) -> Iterator[Match]:
     """'President of Russia Vladimir Putin', 'the Russian Federation': Russian title order and official names."""
-    for m in re.finditer(r"\b(President|Prime Minister|Foreign Minister|Defen[cs]e Minister|Ambassador)\s+of\s+(Russia|Ukraine|Belarus|Kazakhstan|the Russian Federation)\s+(?=[A-Z])", text):
-        country = {"Russia": "Russian", "Ukraine": "Ukrainian", "Belarus": "Belarusian", "Kazakhstan": "Kazakh", "the Russian Federation": "Russian"}[m.group(2)]
+    for m in re.finditer(
+        r"\b(President|Prime Minister|Foreign Minister|Defen[cs]e Minister|Ambassador)\s+of\s+"
+        r"(Russia|Ukraine|Belarus|Kazakhstan|the Russian Federation)\s+(?=[A-Z])",
+        text,
+    ):
+        country = {
+            "Russia": "Russian", "Ukraine": "Ukrainian", "Belarus": "Belarusian", "Kazakhstan": "Kazakh", "the Russian Federation": "Russian"
+        }[m.group(2)]
         yield Match(
             "country-title",
             f"“{m.group(0).strip()}” follows Russian title order; write “{country} {m.group(1)}” before the name.",
@@ -383,7 +393,7 @@ def country_title(text: str) -> Iterator[Match]:
 
 
 def _allowed_spans(text: str, allow: Sequence[str]) -> list[tuple[int, int]]:
-    spans = []
+    spans: list[tuple[int, int]] = []
     for name in allow:
         if name:
             spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(name), text, re.I))

@@ -26,8 +26,12 @@ FUNCTION_WORDS = (
     "their", "he", "she", "they", "we", "i", "you", "not", "but", "and", "or", "said", "at", "about",
 )
 POS_TAGS = ("NOUN", "PROPN", "VERB", "AUX", "ADJ", "ADV", "ADP", "DET", "PRON", "NUM", "CCONJ", "SCONJ", "PART", "PUNCT")
-POS_BIGRAMS = (("NOUN", "NOUN"), ("ADP", "NOUN"), ("NOUN", "ADP"), ("VERB", "NOUN"), ("ADP", "PROPN"), ("ADJ", "NOUN"), ("DET", "NOUN"), ("NOUN", "PUNCT"))
-PUNCTUATION = {",": "comma", "“": "quote", "\"": "quote", "”": "quote", "(": "paren", ":": "colon", ";": "semicolon", "-": "dash", "—": "dash", "–": "dash"}
+POS_BIGRAMS = (
+    ("NOUN", "NOUN"), ("ADP", "NOUN"), ("NOUN", "ADP"), ("VERB", "NOUN"), ("ADP", "PROPN"), ("ADJ", "NOUN"), ("DET", "NOUN"), ("NOUN", "PUNCT"),
+)
+PUNCTUATION = {
+    ",": "comma", "“": "quote", "\"": "quote", "”": "quote", "(": "paren", ":": "colon", ";": "semicolon", "-": "dash", "—": "dash", "–": "dash",
+}
 
 # Singular nouns English readily uses without an article (mass or abstract nouns, time words).
 _BARE_OK = {
@@ -40,7 +44,9 @@ _BARE_OK = {
 }
 
 # Sentence openers that translations from Russian overuse ("Кроме того", "При этом", "Напомним").
-OPENING_CONNECTIVES = r"(?:According to|At the same time|In addition|Also,|Moreover|Earlier|Meanwhile|Thus|In particular|Recall|It is reported|Note that|Besides)\b"
+OPENING_CONNECTIVES = (
+    r"(?:According to|At the same time|In addition|Also,|Moreover|Earlier|Meanwhile|Thus|In particular|Recall|It is reported|Note that|Besides)\b"
+)
 
 # Closed-class words are kept in the n-gram profile; every other word becomes its Penn tag,
 # proper nouns become PROPN and numbers NUM, so the profile sees sentence shape, not topic.
