@@ -374,3 +374,23 @@ def test_partial_flag_and_note_reach_every_format(result, fmt):
         assert "partial</span>" in out and NO_SUGGESTION_NOTE in out
     else:
         assert "artial fix; still: " in out and NO_SUGGESTION_NOTE in out
+
+
+def test_signature_is_written_into_json_sarif_and_html(seed_ref, tmp_path):
+    """Like sacrebleu's: what the result can be reproduced from (model digest, signals, rule pack,
+    threshold, prompt version), in every machine-readable format and the HTML header."""
+    import json
+    import subprocess
+    import sys
+
+    out = {}
+    for fmt in ("json", "sarif", "html"):
+        target = tmp_path / f"report.{fmt}"
+        subprocess.run([sys.executable, "-m", "mtcheck", "check", str(seed_ref), "--no-rewrite", "--no-languagetool",
+                        "--format", fmt, "-o", str(target), "--fail-on", "none"], check=True)
+        out[fmt] = target.read_text(encoding="utf-8")
+    signature = json.loads(out["json"])["settings"]["signature"]
+    assert signature.startswith("mtcheck:") and "|model:" in signature and "|signals:" in signature
+    assert "|rules:" in signature and "|threshold:" in signature and signature.endswith("|prompt:none")
+    assert json.loads(out["sarif"])["runs"][0]["properties"]["signature"] == signature
+    assert signature in out["html"]

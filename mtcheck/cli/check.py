@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 
@@ -246,6 +246,7 @@ def check(
         reference_path=reference,
         exit_code=code,
         color=False if output is not None else None,
+        signature=_signature(pipeline.detector, rewrite) if checked_any else None,
     )
     # Render everything first, then write the files together: both or neither.
     text = render(results, output_format, report_options)
@@ -261,3 +262,11 @@ def check(
     for message in errors:  # the same line a single bad input gives, for logs that do not keep the report
         typer.echo(f"mtcheck: error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def _signature(detector: Any, rewrite: bool) -> str:
+    """mtcheck's version, the detector's own signature and the rewrite prompt's version."""
+    from mtcheck import __version__
+    from mtcheck.rewrite.prompt import PROMPT_VERSION
+
+    return f"mtcheck:{__version__}|{detector.public_signature()}|prompt:{PROMPT_VERSION if rewrite else 'none'}"

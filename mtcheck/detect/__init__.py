@@ -15,6 +15,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable, Sequence, cast
 
 from mtcheck.config import Settings, cache_dir, severity_for
@@ -111,7 +112,8 @@ class Detector:
 
         self.settings = settings
         self.services = dict(services or {})
-        self.model = load_model(model_path or settings.section("detect").get("model"))
+        self.model_path = model_path or settings.section("detect").get("model")
+        self.model = load_model(self.model_path)
         known = registry.names()
         if signals is None:
             wanted = [n for n in known if n in self.model.signals or n == "interference"]
@@ -129,6 +131,16 @@ class Detector:
         self._signature = detector_signature(settings, self.services, self.signal_names, self._code_version)
 
     # -- public API --------------------------------------------------------------------------
+    def public_signature(self) -> str:
+        """What a result can be reproduced from, like sacrebleu's signatures: the model file's
+        digest, the signals in use, the LanguageTool rule pack's digest and the threshold."""
+        from mtcheck.detect.classifier import default_model_path
+
+        path = Path(self.model_path) if self.model_path else default_model_path()
+        model = _digest(path) if path.is_file() else "provisional"
+        return (f"model:{model}|signals:{','.join(self.signal_names)}|rules:{_digest(RULE_PACK)}"
+                f"|threshold:{self.threshold:.4f}")
+
     def detect(self, document: Document, sentences: Sequence[Sentence], progress: Callable[[int, int], None] | None = None) -> DetectionResult:
         """``progress(done, total)`` is called after each batch of prose sentences (see ``prose_batches``)."""
         from mtcheck.detect.classifier import sigmoid
@@ -495,6 +507,18 @@ def _snippet(text: str, words: int = 6) -> str:
 
 
 CACHE_VERSION = 2
+
+# mtcheck's Russian-L1 rules for LanguageTool, part of the detector's signature.
+RULE_PACK = (Path(__file__).resolve().parent.parent / "resources" / "languagetool" / "classpath" / "org" / "languagetool"
+             / "rules" / "en" / "grammar_custom.xml")
+
+
+def _digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    except OSError:
+        return "missing"
+
 
 # Which model role each signal runs on (the rest run no model).
 SIGNAL_MODEL_ROLES = {"fluency": "fluency", "embedding": "embedder"}

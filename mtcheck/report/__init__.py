@@ -28,6 +28,9 @@ class ReportOptions:
     color: bool | None = None  # text format: None = colour only when stdout is a terminal
     title: str = "mtcheck review report"
     width: int | None = None  # text format: wrap width; None = the terminal's, else 100
+    # What the result can be reproduced from (mtcheck version, detector model, signals, rule pack,
+    # threshold, rewrite prompt), in the JSON settings, the SARIF run and the HTML header.
+    signature: str | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **changes: Any) -> "ReportOptions":
@@ -47,6 +50,7 @@ class ReportOptions:
             "fail_on": self.fail_on,
             "severity_bands": dict(self.severity_bands),
             "max_flagged_ratio": self.max_flagged_ratio,
+            **({"signature": self.signature} if self.signature else {}),
         }
 
 

@@ -302,6 +302,7 @@ def render(results: list[DocumentResult], options) -> str:
     page = _template().render(
         title=getattr(options, "title", "mtcheck review report"),
         version=getattr(options, "tool_version", ""),
+        signature=getattr(options, "signature", None),
         reference_path=getattr(options, "reference_path", None),
         threshold=getattr(options, "threshold", 0.5),
         fail_on=getattr(options, "fail_on", "warning"),

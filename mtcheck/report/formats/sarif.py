@@ -219,6 +219,9 @@ def render(results: list[DocumentResult], options) -> str:
         "artifacts": artifacts,
         "results": sarif_results,
     }
+    signature = getattr(options, "signature", None)
+    if signature:
+        run["properties"] = {"signature": signature}
     exit_code = getattr(options, "exit_code", None)
     if exit_code is not None or errors:
         invocation: dict[str, Any] = {"executionSuccessful": exit_code in (0, 1) and not errors}
