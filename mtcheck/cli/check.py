@@ -264,9 +264,13 @@ def check(
     raise typer.Exit(code)
 
 
-def _signature(detector: Any, rewrite: bool) -> str:
-    """mtcheck's version, the detector's own signature and the rewrite prompt's version."""
+def _signature(detector: Any, rewrite: bool) -> str | None:
+    """mtcheck's version, the detector's own signature and the rewrite prompt's version (none for a
+    stand-in detector that has no signature of its own)."""
     from mtcheck import __version__
     from mtcheck.rewrite.prompt import PROMPT_VERSION
 
-    return f"mtcheck:{__version__}|{detector.public_signature()}|prompt:{PROMPT_VERSION if rewrite else 'none'}"
+    own = getattr(detector, "public_signature", None)
+    if not callable(own):
+        return None
+    return f"mtcheck:{__version__}|{own()}|prompt:{PROMPT_VERSION if rewrite else 'none'}"
