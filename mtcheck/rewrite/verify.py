@@ -280,6 +280,7 @@ class Verifier:
                     checks.append(Check("similarity", sim >= self.threshold, f"{sim:.2f} (needs {self.threshold:.2f})"))
                 det = detector_scores.get(cand.text)
                 before_det = detector_scores.get(original)
+                sur, before_sur = surprisals.get(cand.text), surprisals.get(original)
                 if det is not None and before_det is not None:
                     if resolved:
                         ok = det - before_det <= self.max_rise
@@ -287,16 +288,13 @@ class Verifier:
                     else:
                         # Nothing flagged was fixed: only a clear gain shows the edit is not churn,
                         # a drop of the detector's score or a clearly more fluent sentence.
-                        sur, before_sur = surprisals.get(cand.text), surprisals.get(original)
                         fluent = (sur is not None and before_sur is not None
                                   and before_sur - sur >= self.fluency_gain and det - before_det <= self.max_rise)
                         ok = before_det - det >= self.min_gain or fluent
                         need = (f"reads clearly more fluently (surprisal {before_sur:.2f} -> {sur:.2f})" if fluent
                                 else f"needs a drop of {self.min_gain:.2f}, or surprisal lower by {self.fluency_gain:.2f}")
                     checks.append(Check("detector", ok, f"{before_det:.2f} -> {det:.2f} ({need})"))
-                sur = surprisals.get(cand.text)
-                if sur is not None:
-                    before_sur = surprisals[original]
+                if sur is not None and before_sur is not None:
                     tolerance = self.resolved_tolerance if resolved else self.surprisal_tolerance
                     checks.append(Check("fluency", sur <= before_sur + tolerance, f"surprisal {before_sur:.2f} -> {sur:.2f}"))
                 # LanguageTool's own check below covers its rules; this one covers mtcheck's.
@@ -307,6 +305,6 @@ class Verifier:
                     new = {r: n for r, n in lt[cand.text].items() if n > lt[original].get(r, 0)}
                     checks.append(Check("languagetool", not new, ", ".join(sorted(new))))
                 measured.append(Measured(dataclasses.replace(cand, checks=tuple(checks)), det, sur, sim, edit, before_det,
-                                         resolved, remaining, surprisals.get(original)))
+                                         resolved, remaining, before_sur))
             out.append(measured)
         return out

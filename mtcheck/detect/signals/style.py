@@ -24,6 +24,7 @@ from typing import Sequence
 
 from mtcheck.config import Settings
 from mtcheck.detect.base import SignalContext, SignalResult
+from mtcheck.detect.signals._ngram_reasons import ngram_reasons
 from mtcheck.registry import signals
 from mtcheck.types import Reason, Sentence
 
@@ -118,49 +119,13 @@ def _has_word(feature: str) -> bool:
 
 def explain(sentence: Sentence, shares: dict[str, float], total: float) -> list[Reason]:
     """Up to MAX_EXPLAINED reasons naming the n-grams (of two or more tokens, with a word) that
-    raised the score most, each with its span; ``shares`` are the sub-model's per-n-gram
-    contributions and ``total`` the log-odds the signal adds to the sentence. A reason's weight is
-    ``total`` times its n-gram's part of all n-grams that raised the score, so the reasons shown
-    add up to at most ``total``."""
-    from mtcheck.detect.signals.profile import parse
-
-    if total <= 0:
-        return []
-    positive = sorted(((v, k) for k, v in shares.items() if v > 0 and k.startswith(PREFIX)), reverse=True)
-    mass = sum(v for v, _ in positive)
-    # An editor can act on a pattern with a word in it; a run of tags or punctuation alone
-    # ("NN ,") still counts in the score but is not shown as a reason.
-    positive = [(v, k) for v, k in positive if _has_word(k)]
-    if not positive:
-        return []
-    doc = parse([sentence.text])[0]
-    reasons: list[Reason] = []
-    covered: list[tuple[int, int]] = []
-    for value, feature in positive:
-        if len(reasons) >= MAX_EXPLAINED:
-            break
-        spans = [s for s in spans_of(doc, feature) if not any(s[0] < e and b < s[1] for b, e in covered)]
-        if not spans:
-            continue
-        start, end = spans[0]
-        covered.append((start, end))
+    raised the score most, each with its span. An editor can act on a pattern with a word in it;
+    a run of tags or punctuation alone ("NN ,") still counts in the score but is not shown."""
+    def message(words: str, feature: str) -> str:
         pattern = feature.removeprefix(PREFIX).split(":", 1)[1]
-        words = sentence.text[start:end]
-        reasons.append(
-            Reason(
-                source="style",
-                rule_id=RULE_ID,
-                message=(
-                    f"“{words}” (pattern “{pattern}”) is a word pattern far more common in translated "
-                    "than in English-written news."
-                ),
-                start=sentence.start + start,
-                end=sentence.start + end,
-                category="style",
-                weight=round(total * value / mass, 4),
-            )
-        )
-    return reasons
+        return f"“{words}” (pattern “{pattern}”) is a word pattern far more common in translated than in English-written news."
+    return ngram_reasons(sentence, shares, total, prefix=PREFIX, shown=_has_word, spans_of=spans_of, message=message,
+                         source="style", rule_id=RULE_ID, limit=MAX_EXPLAINED)
 
 
 @signals.register("style")

@@ -23,6 +23,7 @@ from typing import Sequence
 
 from mtcheck.config import Settings
 from mtcheck.detect.base import SignalContext, SignalResult
+from mtcheck.detect.signals._ngram_reasons import ngram_reasons
 from mtcheck.registry import signals
 from mtcheck.types import Reason, Sentence
 
@@ -149,43 +150,11 @@ def _shown(feature: str) -> bool:
 
 def explain(sentence: Sentence, shares: dict[str, float], total: float) -> list[Reason]:
     """Up to MAX_EXPLAINED reasons naming the n-grams that raised the score most, each with its
-    span; ``shares`` are the sub-model's per-n-gram contributions and ``total`` the log-odds the
-    signal adds. As in ``style.explain``, the reasons shown add up to at most ``total``."""
-    from mtcheck.detect.signals.profile import parse
-
-    if total <= 0:
-        return []
-    positive = sorted(((v, k) for k, v in shares.items() if v > 0 and k.startswith(PREFIX)), reverse=True)
-    mass = sum(v for v, _ in positive)
-    positive = [(v, k) for v, k in positive if _shown(k)]
-    if not positive or mass <= 0:
-        return []
-    doc = parse([sentence.text])[0]
-    reasons: list[Reason] = []
-    covered: list[tuple[int, int]] = []
-    for value, feature in positive:
-        if len(reasons) >= MAX_EXPLAINED:
-            break
-        spans = [s for s in spans_of(doc, feature) if not any(s[0] < e and b < s[1] for b, e in covered)]
-        if not spans:
-            continue
-        start, end = spans[0]
-        covered.append((start, end))
-        reasons.append(
-            Reason(
-                source="syntax",
-                rule_id=RULE_ID,
-                message=(
-                    f"“{sentence.text[start:end]}” ({_describe(feature)}) is a sentence shape far more common in "
-                    "translated than in English-written news."
-                ),
-                start=sentence.start + start,
-                end=sentence.start + end,
-                category="style",
-                weight=round(total * value / mass, 4),
-            )
-        )
-    return reasons
+    span (see ``ngram_reasons``)."""
+    def message(words: str, feature: str) -> str:
+        return f"“{words}” ({_describe(feature)}) is a sentence shape far more common in translated than in English-written news."
+    return ngram_reasons(sentence, shares, total, prefix=PREFIX, shown=_shown, spans_of=spans_of, message=message,
+                         source="syntax", rule_id=RULE_ID, limit=MAX_EXPLAINED)
 
 
 @signals.register("syntax")
