@@ -96,7 +96,7 @@ def postedit_signals(data: Path, pairs: int, translation_model: bool) -> None:
     _prefers("detector (MT probability, sentence alone)", detector.score_texts(mts), detector.score_texts(pes), True, 0.05)
     if translation_model:
         from mtcheck.rewrite.backends.llama_cpp import load_llama
-        from mtcheck.services.models import ModelStore
+        from mtcheck.services.modelstore import ModelStore
 
         llama = load_llama(str(ModelStore.default().path("rewriter")), n_ctx=1024, logits_all=True)
         mt_lp = [_translation_logprob(llama, r["source_ru"], r["mt_en"]) for r in sample]

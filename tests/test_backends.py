@@ -55,7 +55,7 @@ def test_prepared_prompt_state_is_used_by_a_fresh_cache(tmp_path, monkeypatch):
 
     models = tmp_path / "models"
     monkeypatch.setenv("MTCHECK_CACHE", str(tmp_path / "cache"))
-    monkeypatch.setattr("mtcheck.services.models.ModelStore.default",
+    monkeypatch.setattr("mtcheck.services.modelstore.ModelStore.default",
                         staticmethod(lambda settings: type("Store", (), {"root": models})))
     settings = Settings(tables={"rewrite": {"model": small_gguf()}})
     prompt = editor_prompt(SENTENCE)

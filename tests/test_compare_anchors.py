@@ -100,7 +100,7 @@ def test_empty_store_falls_back_to_the_package_copy(tmp_path, monkeypatch):
 
 
 def test_assembled_store_copy_is_used(tmp_path, monkeypatch):
-    from mtcheck.services.models import ModelStore
+    from mtcheck.services.modelstore import ModelStore
 
     store = ModelStore.default()
     if store.status(store.entry("embedder")) == "missing":

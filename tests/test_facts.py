@@ -1,4 +1,4 @@
-"""The fact checks a rewrite must pass (mtcheck/rewrite/facts.py): meaning, not spelling.
+"""The fact checks a rewrite must pass (mtcheck/rewrite/facts/): meaning, not spelling.
 
 Unit tests run the regular-expression fallback (``nlp=None``) and a fake ``similar``; the
 integration tests run the real spaCy model and the real MiniLM embedder.

@@ -7,6 +7,7 @@ the jars come from the normal cache and are installed first if needed).
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -261,7 +262,7 @@ def test_install_is_a_no_op_when_stamped(tmp_path, monkeypatch):
 
 
 def test_install_without_maven_says_so(tmp_path, monkeypatch):
-    java = lt.shutil.which("java")
+    java = shutil.which("java")
     if java is None:
         pytest.skip("needs java")
     bin_dir = tmp_path / "bin"

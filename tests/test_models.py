@@ -18,10 +18,10 @@ from typing import Iterator
 
 import pytest
 
-import mtcheck.services.models as models_module
+import mtcheck.services.modelstore.store as store_module
 from mtcheck.config import Settings
 from mtcheck.errors import ConfigError, InputError, ModelError
-from mtcheck.services.models import ModelStore, digest_listing, load_manifest, parse_model_override
+from mtcheck.services.modelstore import ModelStore, digest_listing, load_manifest, parse_model_override
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_MANIFEST = ROOT / "models" / "manifest.toml"
@@ -332,7 +332,8 @@ def test_path_uses_the_stamp_instead_of_rehashing(fake: Fake, monkeypatch: pytes
     def no_hashing(*args, **kwargs):
         raise AssertionError("path() re-hashed a stamped file")
 
-    monkeypatch.setattr(models_module, "sha256_file", no_hashing)
+    monkeypatch.setattr(store_module, "sha256_file", no_hashing)
+    monkeypatch.setattr(store_module, "sha256_dir", no_hashing)
     assert store.path("tiny-rewriter") == fake.store_dir / "tiny.gguf"
 
 
@@ -517,7 +518,8 @@ def test_real_pull_assembles_the_official_rewriter(real_store: Path, monkeypatch
     def no_hashing(*args, **kwargs):
         raise AssertionError("a stamped model was re-hashed")
 
-    monkeypatch.setattr(models_module, "sha256_file", no_hashing)
+    monkeypatch.setattr(store_module, "sha256_file", no_hashing)
+    monkeypatch.setattr(store_module, "sha256_dir", no_hashing)
     store = ModelStore.default()
     assert store.path("rewriter") == gguf
     assert store.resolve("fluency").kind == "gguf"

@@ -83,7 +83,7 @@ def languagetool(tmp_path_factory):
 
 
 def _rewriter_model() -> Path:
-    from mtcheck.services.models import ModelStore
+    from mtcheck.services.modelstore import ModelStore
 
     path = Path(ModelStore.default().path("rewriter"))
     if not path.is_file():

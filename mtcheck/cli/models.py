@@ -29,7 +29,7 @@ _NAMES = typer.Argument(None, help="Model names or roles (default: the default m
 
 def _store(config: Optional[Path]):
     from mtcheck.config import load_settings
-    from mtcheck.services.models import ModelStore
+    from mtcheck.services.modelstore import ModelStore
 
     return ModelStore.default(load_settings(config))
 
@@ -82,7 +82,7 @@ class _Progress:
 @models_app.command("list")
 def list_command(config: Optional[Path] = _CONFIG) -> None:
     """Show every model of the manifest, its status (verified, present, missing) and licence."""
-    from mtcheck.services.models import _human
+    from mtcheck.services.modelstore.store import _human
 
     store = _store(config)
     rows = [("NAME", "ROLE", "KIND", "SIZE", "STATUS", "LICENCE", "DEFAULT")]
@@ -123,7 +123,7 @@ def prepare_command(config: Optional[Path] = _CONFIG) -> None:
     from mtcheck.rewrite.backends.base import load_backend
     from mtcheck.rewrite.backends.llama_cpp import PROMPT_STATE_DIR
     from mtcheck.rewrite.prompt import system_prompt
-    from mtcheck.services.models import ModelStore
+    from mtcheck.services.modelstore import ModelStore
 
     settings = load_settings(config)
     backend = load_backend(settings, None)

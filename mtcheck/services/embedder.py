@@ -43,7 +43,7 @@ def _package_path() -> Path | None:
 def _store_location(settings: Settings | None) -> tuple[str, str] | None:
     """(kind, location) from the model store, or None when it has no embedder assembled."""
     from mtcheck.errors import InputError
-    from mtcheck.services.models import ModelStore
+    from mtcheck.services.modelstore import ModelStore
 
     store = ModelStore.default(settings)
     if "embedder" not in store.overrides:

@@ -17,50 +17,84 @@ Modes (``[tool.mtcheck.languagetool] mode``):
 Switching LanguageTool off is the caller's business: it simply does not create a service.
 The managed server also loads mtcheck's rule pack (``resources/languagetool/classpath``):
 LanguageTool reads ``/org/languagetool/rules/en/grammar_custom.xml`` from the classpath.
+
+The jars are installed by ``languagetool_install.py``; the server's process (its state record,
+the pid checks, signals and the health probe) is handled by ``languagetool_server.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from mtcheck.config import Settings, cache_dir
+from mtcheck.config import Settings
 from mtcheck.errors import ConfigError, LanguageToolError
+from mtcheck.services.languagetool_install import (
+    INSTALL_FIX,
+    LT_VERSION,
+    POM,
+    RESOURCES,
+    default_lib_dir,
+    install,
+    is_installed,
+    languagetool_home,
+    require_java,
+)
+from mtcheck.services.languagetool_server import (
+    CREATE_TIME_TOLERANCE,
+    LOGBACK_CONFIG,
+    SERVER_CLASS,
+    ServerState,
+    _health,
+    _last_log_line,
+    _pid_alive,
+    _port_open,
+    _process_start_time,
+    _rule_pack_digest,
+    _terminate,
+    is_server_command,
+)
 
-LT_VERSION = "6.6"
+__all__ = [
+    "CREATE_TIME_TOLERANCE",
+    "DEFAULT_HEAP",
+    "DEFAULT_PORT",
+    "DEFAULT_START_TIMEOUT",
+    "INSTALL_FIX",
+    "LT_VERSION",
+    "MODES",
+    "POM",
+    "RULE_PACK_CATEGORY",
+    "RULE_PACK_CLASSPATH",
+    "RULE_PACK_FILE",
+    "SERVER_CLASS",
+    "LTMatch",
+    "LanguageToolService",
+    "ServerState",
+    "Status",
+    "default_lib_dir",
+    "install",
+    "is_installed",
+    "is_server_command",
+    "languagetool_home",
+    "require_java",
+]
+
 DEFAULT_PORT = 8081
 DEFAULT_HEAP = "768m"
 DEFAULT_START_TIMEOUT = 90.0  # seconds; ~10 s on an idle machine, far more when cores are busy
-SERVER_CLASS = "org.languagetool.server.HTTPServer"
-# The kernel gives a process's start time in clock ticks since boot; psutil turns it into a wall
-# time through the boot time, which can move by a second when the clock is adjusted.
-CREATE_TIME_TOLERANCE = 2.0  # seconds
 MODES = ("managed", "url", "download")
-RESOURCES = Path(__file__).resolve().parent.parent / "resources" / "languagetool"
-POM = RESOURCES / "pom.xml"
 RULE_PACK_CLASSPATH = RESOURCES / "classpath"
 RULE_PACK_FILE = RULE_PACK_CLASSPATH / "org" / "languagetool" / "rules" / "en" / "grammar_custom.xml"
 RULE_PACK_CATEGORY = "MTCHECK_RU"
-INSTALL_FIX = "mtcheck languagetool install"
-LOGBACK_CONFIG = """<configuration>
-  <appender name="OUT" class="ch.qos.logback.core.ConsoleAppender">
-    <encoder><pattern>%d{yyyy-MM-dd HH:mm:ss} %-5level %logger{20} %msg%n</pattern></encoder>
-  </appender>
-  <root level="WARN"><appender-ref ref="OUT"/></root>
-</configuration>
-"""
 
 
 @dataclass(frozen=True)
@@ -81,202 +115,12 @@ class LTMatch:
 
 
 @dataclass(frozen=True)
-class ServerState:
-    """What the state file records about a running managed server."""
-
-    pid: int
-    port: int
-    version: str
-    digest: str
-    log: str
-    # The process's start time (psutil's create_time) when mtcheck launched it: a pid the system has
-    # since given to another process has another start time. None in state files written before it
-    # was recorded; the command line is then the only check.
-    started: float | None = None
-
-    def to_json(self) -> str:
-        return json.dumps(self.__dict__, indent=2)
-
-
-@dataclass(frozen=True)
 class Status:
     mode: str
     running: bool
     url: str
     pid: int | None = None
     detail: str = ""
-
-
-# -- installation --------------------------------------------------------------------------
-
-
-def languagetool_home(version: str = LT_VERSION) -> Path:
-    return cache_dir() / "languagetool" / version
-
-
-def default_lib_dir(version: str = LT_VERSION) -> Path:
-    return languagetool_home(version) / "lib"
-
-
-def _stamp(lib_dir: Path) -> Path:
-    return lib_dir / ".installed"
-
-
-def is_installed(lib_dir: Path) -> bool:
-    return _stamp(lib_dir).is_file() and any(lib_dir.glob("languagetool-server-*.jar"))
-
-
-def require_java() -> str:
-    java = shutil.which("java")
-    if java is None:
-        raise LanguageToolError("java not found; LanguageTool needs Java 17+", fix="make setup")
-    return java
-
-
-def install(lib_dir: Path | None = None, *, force: bool = False, pom: Path = POM) -> Path:
-    """Copy the LanguageTool jars into ``lib_dir`` with Maven; a no-op when the stamp exists."""
-    lib_dir = lib_dir or default_lib_dir()
-    if is_installed(lib_dir) and not force:
-        return lib_dir
-    require_java()
-    mvn = shutil.which("mvn")
-    if mvn is None:
-        raise LanguageToolError("mvn not found; installing LanguageTool needs Maven", fix="make setup")
-    lib_dir.parent.mkdir(parents=True, exist_ok=True)
-    # Copy into a sibling temporary folder and rename, so an interrupted install never
-    # leaves a half-filled lib/ that looks complete.
-    staging = Path(tempfile.mkdtemp(prefix="lib-", dir=lib_dir.parent))
-    try:
-        cmd = [mvn, "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
-               f"-DoutputDirectory={staging}", "-DincludeScope=runtime"]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
-            last = next((ln for ln in lines if "ERROR" in ln), lines[-1] if lines else "no output")
-            raise LanguageToolError(f"Maven could not fetch LanguageTool {LT_VERSION}: {last.strip()}",
-                                    fix="check network access to the Maven repository, then " + INSTALL_FIX)
-        jars = sorted(p.name for p in staging.glob("*.jar"))
-        if not any(name.startswith("languagetool-server-") for name in jars):
-            raise LanguageToolError("Maven finished but languagetool-server is missing from the jars", fix=INSTALL_FIX + " --force")
-        _stamp(staging).write_text(json.dumps({"version": LT_VERSION, "jars": len(jars)}) + "\n", encoding="utf-8")
-        if lib_dir.exists():
-            shutil.rmtree(lib_dir)
-        staging.rename(lib_dir)
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
-    return lib_dir
-
-
-# -- small helpers ---------------------------------------------------------------------------
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A zombie child (started by this very process and not yet reaped) still answers kill(0).
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True
-
-
-def is_server_command(cmdline: list[str], name: str, port: int, lib_dir: Path | None = None) -> bool:
-    """Whether a command line is LanguageTool's HTTP server run by java on ``port``.
-
-    ``name`` is the process name (the executable's file name). The server must be named by its
-    class, or by a classpath in ``lib_dir``; the port must follow ``--port``.
-    """
-    if not cmdline:
-        return False
-    program = os.path.basename(cmdline[0]).lower()
-    if not (program.startswith("java") or name.lower().startswith("java")):
-        return False
-    runs_server = SERVER_CLASS in cmdline or (lib_dir is not None and any(str(lib_dir) in arg for arg in cmdline))
-    on_port = any(arg == "--port" and value == str(port) for arg, value in zip(cmdline, cmdline[1:]))
-    return runs_server and on_port
-
-
-def _process_start_time(pid: int) -> float | None:
-    import psutil
-
-    try:
-        return psutil.Process(pid).create_time()
-    except psutil.Error:
-        return None
-
-
-def _terminate(proc: Any, grace: float = 5.0) -> None:
-    """SIGTERM, then SIGKILL after ``grace`` seconds, to a psutil.Process.
-
-    psutil checks that the pid still belongs to the process the handle was made for before it
-    sends a signal, so a pid reused in the meantime is left alone.
-    """
-    import psutil
-
-    try:
-        proc.terminate()
-        try:
-            proc.wait(grace)  # also reaps it if it is this process's own child
-        except psutil.TimeoutExpired:
-            proc.kill()
-            proc.wait(grace)
-    except psutil.Error:  # already gone (or reused: not ours to signal)
-        pass
-
-
-def _port_open(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex((host, port)) == 0
-
-
-def _last_log_line(path: Path) -> str:
-    try:
-        lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
-    except OSError:
-        return "no log"
-    # Java stack traces end in "at ..." frames and the JVM ends with generic lines; the line
-    # that says what went wrong is above them.
-    generic = ("at ", "...", "Error: Could not create the Java Virtual Machine", "Error: A fatal exception has occurred")
-    for line in reversed(lines):
-        if not line.startswith(generic):
-            return line[:300]
-    return "empty log"
-
-
-def _health(url: str, timeout: float = 2.0) -> bool:
-    import requests
-
-    try:
-        response = requests.get(url.rstrip("/") + "/v2/languages", timeout=timeout)
-    except requests.RequestException:
-        return False
-    if response.status_code != 200:
-        return False
-    try:
-        return isinstance(response.json(), list)
-    except ValueError:
-        return False
-
-
-def _rule_pack_digest(version: str, lib_dir: Path, classpath_dirs: Iterable[Path]) -> str:
-    """Changes when the jars or the rule pack change, so a stale server is replaced."""
-    digest = hashlib.sha256(f"{version}\0{lib_dir.resolve()}".encode())
-    for folder in classpath_dirs:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                digest.update(str(path.relative_to(folder)).encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-# -- the service -----------------------------------------------------------------------------
 
 
 class LanguageToolService:

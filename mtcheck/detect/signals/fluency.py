@@ -33,7 +33,7 @@ _SCORERS: dict[str, _Scorer] = {}
 
 def model_path() -> Path:
     try:
-        from mtcheck.services.models import ModelStore  # written by another helper; may not exist yet
+        from mtcheck.services.modelstore import ModelStore  # written by another helper; may not exist yet
 
         path = Path(ModelStore.default().path("fluency"))
         if path.exists():

@@ -1,0 +1,78 @@
+"""``fact_checks``: every check a candidate rewrite must pass, in a fixed order."""
+
+from __future__ import annotations
+
+from typing import Any, Collection
+
+from mtcheck.rewrite.facts.content import content_added, content_dropped
+from mtcheck.rewrite.facts.grammar import plurality_changed, voice_changed
+from mtcheck.rewrite.facts.modals import modality_lost, negations
+from mtcheck.rewrite.facts.names import _DOTTED_NAME, names_added, names_missing
+from mtcheck.rewrite.facts.numeric import _match_numbers, approximation_changed, number_label, number_mentions
+from mtcheck.rewrite.facts.parsing import _parser
+from mtcheck.rewrite.facts.quotes import quotations_added, quotations_kept
+from mtcheck.rewrite.facts.scope import quantifiers_changed, repeats_lost, stance_added
+from mtcheck.rewrite.facts.temporal import _match_dates, date_mentions
+from mtcheck.rewrite.facts.words import Similar
+from mtcheck.types import Check
+
+
+def fact_checks(original: str, candidate: str, nlp: Any = None, replaceable: Collection[str] = (),
+                similar: Similar | None = None, allowed: Collection[str] = ()) -> list[Check]:
+    """Every check a candidate rewrite of ``original`` must pass, in this order: numbers, dates,
+    approximation, entities, content, plurality, quotations, negation, modality.
+
+    ``nlp`` parses a text to a spaCy Doc (with the lemmatizer); without it the checks fall back to
+    regular expressions and plurality passes. ``replaceable`` holds the lower-case words of the
+    original that the flagged problems cover: they may disappear. ``similar`` scores pairs of short
+    texts (MiniLM cosine); with it, a content word may be swapped for a synonym but not for an
+    unrelated word.
+    """
+    parse = _parser(nlp)
+    doc_o, doc_c = parse(original), parse(candidate)
+    checks = []
+
+    dates_o, dates_c = date_mentions(original), date_mentions(candidate)
+    nums_o, nums_c = number_mentions(original, doc_o, dates_o), number_mentions(candidate, doc_c, dates_c)
+    lost, added = _match_numbers(nums_o, nums_c)
+    detail = ", ".join([f"lost {number_label(n.value)}" for n in lost] + [f"added {number_label(n.value)}" for n in added])
+    checks.append(Check("numbers", not lost and not added, detail))
+
+    lost_dates, added_dates = _match_dates(dates_o, dates_c)
+    detail = ", ".join([f"lost {d.label}" for d in lost_dates] + [f"added {d.label}" for d in added_dates])
+    checks.append(Check("dates", not lost_dates and not added_dates, detail))
+
+    approx = approximation_changed(original, candidate, nums_o, nums_c)
+    checks.append(Check("approximation", not approx, ", ".join(approx)))
+
+    # "Gazeta.Ru", "RIA.Novosti": a name written with a dot is one word ("Gazeta. Ru" breaks it).
+    missing = names_missing(original, candidate, parse) + [
+        w for w in dict.fromkeys(_DOTTED_NAME.findall(original)) if w not in candidate]
+    invented = names_added(original, candidate, parse)
+    detail = ", ".join([f"dropped {m}" for m in missing] + [f"added {m}" for m in invented])
+    checks.append(Check("entities", not missing and not invented, detail))
+
+    dropped = content_dropped(original, candidate, parse, replaceable, similar)
+    added_words = content_added(original, candidate, parse, replaceable, allowed, similar)
+    detail = ", ".join([f"dropped {w}" for w in dropped] + [f"added {w}" for w in added_words])
+    checks.append(Check("content", not dropped and not added_words, detail))
+
+    voice = voice_changed(original, candidate, parse)
+    checks.append(Check("voice", not voice, ", ".join(voice)))
+
+    plural = plurality_changed(original, candidate, parse)
+    checks.append(Check("plurality", not plural, ", ".join(plural)))
+
+    quotes = [f"changed “{q}”" for q in quotations_kept(original, candidate)]
+    quotes += [f"added “{q}”" for q in quotations_added(original, candidate)]
+    checks.append(Check("quotations", not quotes, "; ".join(quotes)))
+
+    before, after = negations(original), negations(candidate)
+    checks.append(Check("negation", before == after, "" if before == after else f"{before} negations became {after}"))
+
+    modal = modality_lost(original, candidate, doc_o, doc_c)
+    checks.append(Check("modality", not modal, ", ".join(f"lost {m}" for m in modal)))
+
+    scope = quantifiers_changed(original, candidate) + stance_added(original, candidate) + repeats_lost(original, candidate)
+    checks.append(Check("scope", not scope, ", ".join(scope)))
+    return checks
