@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mtcheck.compare.align import AlignParams, Candidate, Candidates, decide
-from mtcheck.compare.evaluate import (
+from mtcheck.evaluate.alignment import (
     CLOSES,
     GAINS,
     LEADS,

@@ -110,7 +110,7 @@ def test_bbc_examples_are_whole_articles_split_by_the_segmenter(tmp_path):
 
 
 def test_mixed_articles_splice_a_translated_run_into_originals(tmp_path, monkeypatch):
-    from mtcheck.detect.data import mixed_articles, write_sets
+    from mtcheck.evaluate.sets import mixed_articles, write_sets
     from test_detect_train import write_tiny_data
 
     monkeypatch.setenv("MTCHECK_CACHE", str(tmp_path / "cache"))
@@ -131,7 +131,7 @@ def test_mixed_articles_splice_a_translated_run_into_originals(tmp_path, monkeyp
 
 
 def test_eval_detect_reports_mixed_articles(tmp_path):
-    from mtcheck.cli.eval_detect import evaluate, render
+    from mtcheck.evaluate.detection import evaluate, render
 
     rows = [
         {"text": "The mayor said on Tuesday that 3,000 people had left.", "label": "original", "group": "a"},
@@ -146,7 +146,7 @@ def test_eval_detect_reports_mixed_articles(tmp_path):
 
 
 def test_holdout_report_names_the_worst_case():
-    from mtcheck.detect.holdout import HeldOut, recall_at_fpr, render
+    from mtcheck.evaluate.holdout import HeldOut, recall_at_fpr, render
 
     rows = [
         HeldOut("system:A", 100, 50, 0.91, 0.6, 10, 0.99),
@@ -254,7 +254,7 @@ def test_raise_only_fit_goes_through_the_hinge():
 
 
 def test_extract_runs_separate_signals_in_their_own_pass(monkeypatch):
-    from mtcheck.detect import train
+    from mtcheck.detect import features
 
     calls = []
 
@@ -262,7 +262,7 @@ def test_extract_runs_separate_signals_in_their_own_pass(monkeypatch):
         calls.append(list(signals))
         return [{f"{s}.x": 1.0 for s in signals} for _ in texts]
 
-    monkeypatch.setattr(train, "_extract", fake)
-    rows = train.extract(["a", "b"], ("interference", "style", "syntax"))
+    monkeypatch.setattr(features, "_extract", fake)
+    rows = features.extract(["a", "b"], ("interference", "style", "syntax"))
     assert calls == [["interference", "style"], ["syntax"]]
     assert rows[0] == {"interference.x": 1.0, "style.x": 1.0, "syntax.x": 1.0}

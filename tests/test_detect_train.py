@@ -9,17 +9,17 @@ import pytest
 from typer.testing import CliRunner
 
 from mtcheck.detect.classifier import load_model
-from mtcheck.detect.data import FILES, OPTIONAL_FILES, all_examples, articles, documents, write_sets
+from mtcheck.detect.data import FILES, OPTIONAL_FILES, all_examples, articles, documents, subsample
 from mtcheck.detect.train import (
     CONTEXT_SIZES,
     _context_data,
     _fit_context_model,
     _fit_document_model,
     _logistic_with_offset,
-    subsample,
     threshold_for_fpr,
     train,
 )
+from mtcheck.evaluate.sets import write_sets
 
 MT_LINES = [
     "As reports Reuters, {n} thousand people left the city.",
@@ -191,8 +191,8 @@ def test_cli_train_writes_to_out(tiny, tmp_path):
 
 
 def test_eval_detect_rejects_bad_input(tmp_path):
-    from mtcheck.cli.eval_detect import read_labelled
     from mtcheck.errors import InputError
+    from mtcheck.evaluate.detection import read_labelled
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"text": "x"}\n')

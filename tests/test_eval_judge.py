@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from mtcheck.cli.eval_judge import RUBRIC, assign_sides, key_path_for, sign_test, wilson, write_judge_sheet
+from mtcheck.evaluate.judging import RUBRIC, assign_sides, key_path_for, sign_test, wilson, write_judge_sheet
 
 # (id, original, suggestion): the judge below prefers what the test says, by content, not by letter.
 PAIRS = [

@@ -8,8 +8,9 @@ import json
 
 from typer.testing import CliRunner
 
-from mtcheck.cli.eval_rewrite import audit_dates, audit_values, coverage, fact_damage
 from mtcheck.config import Settings
+from mtcheck.evaluate.fact_audit import audit_dates, audit_values, fact_damage
+from mtcheck.evaluate.rewrites import coverage
 from mtcheck.registry import backends
 
 
@@ -262,7 +263,7 @@ def test_judge_sheet_is_blind_and_its_key_unblinds_it(tmp_path, monkeypatch):
 
 
 def test_same_seed_same_sheet_and_another_seed_another_order(tmp_path, monkeypatch):
-    from mtcheck.cli.eval_judge import assign_sides
+    from mtcheck.evaluate.judging import assign_sides
 
     first, second, third = tmp_path / "a.jsonl", tmp_path / "b.jsonl", tmp_path / "c.jsonl"
     assert _sheet_run(tmp_path, monkeypatch, "--judge-sheet", str(first))[0].exit_code == 0

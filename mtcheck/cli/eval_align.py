@@ -12,7 +12,7 @@ def eval_align(
     path: str = typer.Argument(..., help="Alignment set (JSON lines; a checkout has one in tests/data/alignment_pairs.jsonl)."),
 ) -> None:
     """Cross-validated precision and recall of the aligner on a hand-checked alignment set."""
-    from mtcheck.compare.evaluate import evaluate
+    from mtcheck.evaluate.alignment import evaluate
 
     report = evaluate(path)
     c = report.counts

@@ -1,4 +1,7 @@
-"""``mtcheck eval ...``: evaluation commands, one module each (eval_detect, eval_rewrite, eval_align)."""
+"""``mtcheck eval ...``: evaluation commands, one module each (eval_detect, eval_rewrite, eval_judge, eval_align).
+
+They parse options, call mtcheck/evaluate/ and print; the evaluation logic lives there.
+"""
 
 from __future__ import annotations
 

@@ -14,6 +14,8 @@ The context model, the threshold and the document model read the sentence model'
 
 ``mtcheck train`` calls :func:`train`; with the same data and seeds it rewrites the committed
 ``mtcheck/resources/detector/model.json`` byte for byte, and writes ``provenance.json`` next to it.
+The features come from :mod:`mtcheck.detect.features`, the validation metrics stored with the model
+from :mod:`mtcheck.detect.metrics`, and ``provenance.json`` from :mod:`mtcheck.detect.provenance`.
 """
 
 from __future__ import annotations
@@ -23,9 +25,8 @@ import math
 import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Sequence
 
-from mtcheck.config import Settings
 from mtcheck.detect.classifier import (
     CONTEXT_FEATURES,
     DOCUMENT_FEATURES,
@@ -37,24 +38,12 @@ from mtcheck.detect.classifier import (
     logit,
     sigmoid,
 )
-from mtcheck.detect.data import (
-    BBC_SENTENCES,
-    SYSTEMS_PER_SEGMENT,
-    Example,
-    all_examples,
-    articles,
-    data_dir,
-    document_examples,
-    documents,
-    file_hashes,
-)
-from mtcheck.types import Sentence
+from mtcheck.detect.data import Example, all_examples, articles, data_dir, documents, subsample
+from mtcheck.detect.features import Progress, extract
+from mtcheck.detect.metrics import validate
 
 SEED = 13
 DEFAULT_SIGNALS = ("interference", "profile", "embedding", "style", "syntax")
-# Cheap signals (a spaCy parse, no language model) extracted in a pass of their own: adding or
-# editing one leaves the cached features of the others (MiniLM: ~25 sentences/s) valid.
-SEPARATE_SIGNALS = ("syntax",)
 TARGET_FPR = 0.05
 C = 0.3
 SUBMODEL_C = 1.0
@@ -78,8 +67,6 @@ CONTEXT_SIZES = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16)
 # The context model may not invert the evidence: own log-odds keep a weight >= 0, the others' mean >= 0.
 CONTEXT_BOUNDS = {"ctx.own": (-1.0, None), "ctx.mean": (0.0, None), "ctx.mean_x_log_n": (0.0, None)}
 
-Progress = Callable[[str], None]
-
 
 @dataclass
 class Features:
@@ -90,55 +77,6 @@ class Features:
         import numpy as np
 
         return np.array([[row.get(n, 0.0) for n in names] for row in self.rows], dtype=float)
-
-
-def extract(
-    texts: Sequence[str], signals: Sequence[str], settings: Settings | None = None, progress: Progress | None = None
-) -> list[dict[str, float]]:
-    """Features through the same Detector code path that runs in ``mtcheck check``; the
-    SEPARATE_SIGNALS in passes of their own (the cache is keyed by the signals of a pass)."""
-    main = [s for s in signals if s not in SEPARATE_SIGNALS]
-    passes = ([main] if main else []) + [[s] for s in signals if s in SEPARATE_SIGNALS]
-    if len(passes) > 1:
-        merged: list[dict[str, float]] = [dict() for _ in texts]
-        for names in passes:
-            for row, part in zip(merged, _extract(texts, names, settings, progress)):
-                row.update(part)
-        return merged
-    return _extract(texts, signals, settings, progress)
-
-
-def _extract(
-    texts: Sequence[str], signals: Sequence[str], settings: Settings | None = None, progress: Progress | None = None
-) -> list[dict[str, float]]:
-    from mtcheck.detect import Detector
-
-    settings = settings or Settings()
-    services = {}
-    if "languagetool" in signals:
-        from mtcheck.services.languagetool import LanguageToolService
-
-        service = LanguageToolService(settings)
-        service.ensure_running()
-        services["languagetool"] = service
-    # The cache stays on: the fluency signal keeps per-sentence statistics there, so a rerun is fast.
-    detector = Detector(settings, services=services, signals=list(signals))
-    rows: list[dict[str, float]] = []
-    chunk = 256
-    for i in range(0, len(texts), chunk):
-        batch = [Sentence(index=j, start=0, end=len(t), text=t) for j, t in enumerate(texts[i : i + chunk])]
-        rows.extend(detector.features(batch))
-        if progress:
-            progress(f"features {min(i + chunk, len(texts))}/{len(texts)}")
-    return rows
-
-
-def auroc(labels: Sequence[bool], scores: Sequence[float]) -> float:
-    from sklearn.metrics import roc_auc_score
-
-    if len(set(labels)) < 2:
-        return float("nan")
-    return float(roc_auc_score(list(labels), list(scores)))
 
 
 def threshold_for_fpr(negative_scores: Sequence[float], target: float = TARGET_FPR) -> float:
@@ -388,7 +326,7 @@ def _article_positions(examples: Sequence[Example]) -> list[list[int]]:
 def _mixed_positions(examples: Sequence[Example], rng: random.Random) -> list[tuple[list[int], list[int]]]:
     """Training mixed articles: every English-original article of at least MIXED_MIN_HOST sentences
     with a run of 1-4 consecutive sentences of a translated article spliced in (as in
-    data.mixed_articles, from training documents only). Returns (positions in reading order,
+    evaluate.sets.mixed_articles, from training documents only). Returns (positions in reading order,
     positions of the inserted run)."""
     from mtcheck.detect.data import MIXED_INSERT, MIXED_MIN_HOST
 
@@ -540,29 +478,6 @@ def _out_of_fold_context(
     return out, mixed_out
 
 
-def subsample(examples: list[Example], per_group: int | None) -> list[Example]:
-    """At most ``per_group`` sentences per (split, source, label) (half that for MLQE-PE validation).
-
-    The language-model signal costs about a second per sentence on two cores, so a model
-    that uses it is trained on a deterministic subsample.
-    """
-    if not per_group:
-        return examples
-    from mtcheck.detect.data import _unit
-
-    ranked = sorted(examples, key=lambda e: _unit("subsample", e.doc_id, e.seg, e.system, e.label))
-    kept: list[Example] = []
-    counts: dict[tuple[str, str, str], int] = {}
-    for e in ranked:
-        key = (e.split, e.source, e.label)
-        limit = per_group if e.split == "train" or e.source != "mlqepe" else per_group // 2
-        if limit is None or counts.get(key, 0) < limit:
-            counts[key] = counts.get(key, 0) + 1
-            kept.append(e)
-    order = {id(e): i for i, e in enumerate(examples)}
-    return sorted(kept, key=lambda e: order[id(e)])
-
-
 def train(
     out_dir: Path,
     data: Path | None = None,
@@ -571,6 +486,8 @@ def train(
     per_group: int | None = None,
 ) -> dict:
     import numpy as np
+
+    from mtcheck.detect.provenance import training_provenance  # here: it imports this module's constants
 
     say = progress or (lambda message: None)
     folder = data_dir(data)
@@ -649,186 +566,16 @@ def train(
         signals=tuple(signals), name="trained", submodels=submodels, context=context,
     )
 
-    val_idx = [i for i, e in enumerate(examples) if e.split == "validation"]
-    val_prob = {i: sigmoid(model.sentence_logodds(rows[i])[0]) for i in val_idx}
-    full = []
-    if per_group is None:  # whole validation articles (one system per document); skipped when subsampling
-        full = [e for label in ("mt", "original", "human") for e in document_examples(folder, "validation", label)]
-    full_rows = extract([e.text for e in full], signals, progress=say) if full else []
-    full_logodds = [model.sentence_logodds(r)[0] for r in full_rows]
-    metrics = _validation_metrics(examples, val_idx, val_prob, threshold, model, (full, full_logodds))
+    metrics = validate(model, threshold, examples, rows, folder, signals, per_group, say)
     say(json.dumps(metrics))
     model = DetectorModel(**{**model.__dict__, "metrics": metrics})
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model.json").write_text(model.to_json() + "\n", encoding="utf-8")
-    provenance = {
-        "data_dir": folder.name,  # the files are identified by their sha256 below, not by where they were
-        "files_sha256": file_hashes(folder),
-        "seed": SEED,
-        "split": "by doc_id: sha256('split', doc_id) < 0.3 -> validation; each WMT segment gives either its reference or MT outputs",
-        "systems_per_segment": SYSTEMS_PER_SEGMENT,
-        "bbc": f"English-written BBC News articles, whole articles in a fixed pseudo-random order up to {BBC_SENTENCES} sentences per split, "
-        "split into sentences by mtcheck.segment (title line skipped)",
-        "subsample_per_group": per_group,
-        "systems": sorted({e.system for e in examples if e.label == "mt"}),
-        "counts": {
-            f"{s}:{label}": sum(1 for e in examples if e.split == s and e.label == label)
-            for s in ("train", "validation")
-            for label in ("mt", "human", "original", "postedit")
-        },
-        "fitted_on": f"training-split sentences labelled mt (positive) or {', '.join(NEGATIVE_LABELS)} (negative): "
-        f"{int(y_fit.sum())} vs {int(len(y_fit) - y_fit.sum())}, class-balanced, each class's weight shared among its sources as {SOURCE_SHARES}",
-        "sources": {f"{e_split}:{src}:{lab}": n for (e_split, src, lab), n in sorted(_source_counts(examples).items())},
-        "signals": list(signals),
-        "features": names,
-        "submodels": {
-            k: f"L2 logistic regression (C={SUBMODEL_CS.get(SUBMODELS[k], SUBMODEL_C)}, source-balanced weights) over {len(v.features)} "
-            f"'{SUBMODELS[k]}*' features seen >= {NGRAM_MIN_COUNT} times; out-of-fold (5-fold GroupKFold by doc_id) scores feed the sentence model"
-            for k, v in submodels.items()
-        },
-        "masking": "n-grams: proper nouns -> PROPN, numbers -> NUM, content words -> Penn tag, closed-class words kept; "
-        "embedding: proper nouns -> X, numbers -> N; "
-        "style: as the n-grams, plus a view keeping the words of resources/detector/style_vocabulary.txt (frequent on both sides) "
-        "and other content words as tag~last three letters",
-        "classifier": f"balanced L2 logistic regression (C={C}) on standardised features around fixed interference-rule log-odds (prior_weights), "
-        "Platt-calibrated (balanced) on 5-fold GroupKFold out-of-fold log-odds",
-        "prior_weights": priors,
-        "threshold": (
-            f"{threshold}: the strictest of the lowest thresholds with FPR <= {TARGET_FPR} on the training English-original "
-            f"sentences' out-of-fold scores, per source ({', '.join(sources)}), alone ({threshold_isolated:.4f}) and in context "
-            f"over their whole articles ({threshold_context:.4f}) and around translated runs spliced into them ({threshold_mixed:.4f}); "
-            "validation data is not used"
-        ),
-        "context_model": {
-            **_context_provenance(context, context_data, fit_examples),
-            "bandwidth_choice": context_choice,
-            "mixed_training_articles": len(mixed),
-        }
-        if context
-        else NO_CONTEXT_PROVENANCE,
-        "document_model": "monotone LogisticRegression (MT vs English-original documents) over "
-        + ", ".join(DOCUMENT_FEATURES)
-        + " of out-of-fold sentence log-odds, training documents and excerpts",
-        "metrics": metrics,
-    }
+    provenance = training_provenance(
+        folder=folder, per_group=per_group, examples=examples, y_fit=y_fit, signals=signals, names=names,
+        submodels=submodels, priors=priors, threshold=threshold, sources=sources,
+        thresholds=(threshold_isolated, threshold_context, threshold_mixed), context=context,
+        context_data=context_data, fit_examples=fit_examples, context_choice=context_choice, mixed=mixed, metrics=metrics,
+    )
     (out_dir / "provenance.json").write_text(json.dumps(provenance, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return provenance
-
-
-def _source_counts(examples: Sequence[Example]) -> dict[tuple[str, str, str], int]:
-    counts: dict[tuple[str, str, str], int] = {}
-    for e in examples:
-        counts[(e.split, e.source, e.label)] = counts.get((e.split, e.source, e.label), 0) + 1
-    return counts
-
-
-NO_CONTEXT_PROVENANCE = "none: the training data has no multi-sentence articles of both kinds"
-
-
-def _context_provenance(context: ContextModel, data: ContextData, examples: Sequence[Example]) -> dict:
-    assert context.clip is not None, "a fitted context model always has its clipping range (_fit_context_model)"
-    used = [i for i, w in enumerate(data.weight) if w > 0]
-    return {
-        "form": "in-context log-odds = own + intercept + w_own*c(own) + w_mean*mean + w_mean_n*mean*log(min(n, max_others)), "
-        "own = the sentence's calibrated log-odds, mean = the leave-one-out mean of the other prose sentences' c(log-odds), "
-        f"n = their number, c = clipping to [{context.clip[0]}, {context.clip[1]}] (percentiles {list(CONTEXT_CLIP_PERCENTILES)} "
-        "of the training log-odds: no extrapolation); no other sentence: exactly the isolated log-odds"
-        + ("" if context.bandwidth is None else
-           f"; mean and n similarity-weighted: another sentence counts exp(-((c(own) - c(other))/{context.bandwidth})^2/2), "
-           "n = the sum of those weights (at least 1)")
-        + ("; raise only: the shift is max(0, shift), the in-context log-odds never below the own, and it is fitted "
-           f"through that hinge (smoothed: softplus with sharpness {RAISE_SHARPNESS})" if context.raise_only else ""),
-        "fitted_on": "training documents only: out-of-fold calibrated sentence log-odds (5-fold GroupKFold by doc_id, the "
-        "sentence model's folds) of WMT22 MT (positive) and English-original (negative) sentences, each with one random "
-        f"context of every size in {list(CONTEXT_SIZES)} its article allows (data.articles: one MT output per segment, "
-        "all of a document's sentences on one side)"
-        + (", and mixed training articles (every English-original training article of 4+ sentences with a run of 1-4 "
-           "translated training sentences spliced in), grouped with their host document" if CONTEXT_MIXED else ""),
-        "instances": {
-            "mt": sum(1 for i in used if data.positive[i]),
-            "original": sum(1 for i in used if not data.positive[i]),
-            "documents": len({examples[data.sentence[i]].doc_id for i in used}),
-        },
-        "weighting": "both classes weigh the same within each context size (the size alone carries no label)",
-        "regularisation": f"L2, C={CONTEXT_C}; bounds ("
-        + ", ".join(f"{k} >= {low}" for k, (low, _) in CONTEXT_BOUNDS.items())
-        + ") keep it monotone in the own and the others' log-odds",
-        "threshold_basis": "its out-of-fold (5-fold GroupKFold by doc_id) in-context scores over whole training articles",
-    }
-
-
-def _binary(labels: Sequence[bool], scores: Sequence[float], threshold: float) -> dict:
-    neg = [s for s, label in zip(scores, labels) if not label]
-    pos = [s for s, label in zip(scores, labels) if label]
-    return {
-        "n_pos": len(pos),
-        "n_neg": len(neg),
-        "auroc": round(auroc(labels, scores), 4),
-        "recall": round(sum(s >= threshold for s in pos) / max(1, len(pos)), 4),
-        "fpr": round(sum(s >= threshold for s in neg) / max(1, len(neg)), 4),
-    }
-
-
-def _validation_metrics(examples, val_idx, val_prob, threshold, model, full=((), ())) -> dict:
-    """Sentence metrics alone and in context (each validation article scored as one document),
-    document AUROCs, and the same on whole validation articles when ``full`` is given."""
-    val_examples = [examples[i] for i in val_idx]
-    logodds = {id(examples[i]): logit(val_prob[i]) for i in val_idx}
-    in_context: dict[int, float] = {}
-    for members in articles(val_examples).values():
-        values = model.in_context_logodds([logodds[id(e)] for e in members])
-        in_context.update((id(e), sigmoid(z)) for e, z in zip(members, values))
-
-    def contrast(neg_label: str, source: tuple[str, ...], context: bool = False) -> dict:
-        idx = [i for i in val_idx if examples[i].label in ("mt", neg_label) and examples[i].source in source]
-        scores = [in_context[id(examples[i])] if context else val_prob[i] for i in idx]
-        return _binary([examples[i].positive for i in idx], scores, threshold)
-
-    doc_scores = {}
-    for key, doc in documents(val_examples).items():
-        doc_scores[key] = (doc[0].positive, model.document_probability([logodds[id(e)] for e in doc]))
-    def doc_auc(neg_label: str) -> float:
-        items = [(p, s) for k, (p, s) in doc_scores.items() if k.startswith(("mt:", f"{neg_label}:"))]
-        return round(auroc([p for p, _ in items], [s for _, s in items]), 4)
-
-    metrics = {
-        "threshold": threshold,
-        "sentences_mt_vs_original": contrast("original", ("wmt22", "wmt22-en")),
-        "sentences_mt_vs_original_in_context": contrast("original", ("wmt22", "wmt22-en"), True),
-        "sentences_mt_vs_human": contrast("human", ("wmt22",)),
-        "sentences_mt_vs_human_in_context": contrast("human", ("wmt22",), True),
-        # MLQE-PE sentences have no article: in context they keep their isolated scores.
-        "sentences_mlqepe_mt_vs_postedit": contrast("postedit", ("mlqepe",)),
-        "documents_mt_vs_original_auroc": doc_auc("original"),
-        "documents_mt_vs_human_auroc": doc_auc("human"),
-    }
-    if any(examples[i].source == "bbc" for i in val_idx):
-        metrics["sentences_mt_vs_bbc"] = contrast("original", ("wmt22", "bbc"))
-        metrics["sentences_mt_vs_bbc_in_context"] = contrast("original", ("wmt22", "bbc"), True)
-    full_examples, full_logodds = full
-    if full_examples:
-        metrics.update(_article_metrics(list(full_examples), list(full_logodds), threshold, model))
-    return metrics
-
-
-def _article_metrics(full: list[Example], logodds: list[float], threshold: float, model: DetectorModel) -> dict:
-    """Whole validation articles (one MT system per document, every segment): sentence metrics
-    alone and in context, and the document AUROC, MT vs English-original and MT vs human."""
-    groups: dict[str, list[int]] = {}
-    for k, e in enumerate(full):
-        groups.setdefault(f"{e.label}:{e.doc_id}:{e.system}", []).append(k)
-    alone = [sigmoid(z) for z in logodds]
-    context = model.in_context_probabilities(logodds, groups.values())
-    doc = {key: (full[ks[0]].positive, model.document_probability([logodds[k] for k in ks])) for key, ks in groups.items()}
-    out = {}
-    for neg in ("original", "human"):
-        ks = [k for k, e in enumerate(full) if e.label in ("mt", neg)]
-        labels = [full[k].positive for k in ks]
-        items = [v for key, v in doc.items() if key.startswith(("mt:", f"{neg}:"))]
-        out[f"articles_mt_vs_{neg}"] = {
-            "sentences": _binary(labels, [alone[k] for k in ks], threshold),
-            "sentences_in_context": _binary(labels, [context[k] for k in ks], threshold),
-            "documents_auroc": round(auroc([p for p, _ in items], [s for _, s in items]), 4),
-            "n_documents": len(items),
-        }
-    return out

@@ -69,10 +69,24 @@ def _groups(examples: Sequence[Example]) -> dict[str, list[int]]:
     return {key: sorted(ks, key=lambda k: examples[k].seg) for key, ks in groups.items()}
 
 
+def holdout_report(
+    model_path: str | None, data: Path | None = None, progress: Progress | None = None, only: Sequence[str] = ()
+) -> list[HeldOut]:
+    """:func:`leave_one_source_out` of the model file ``model_path`` (default: ``[detect] model``
+    in the config, else the packaged model)."""
+    from mtcheck.config import load_settings
+    from mtcheck.detect.classifier import load_model
+
+    detector_model = load_model(model_path or load_settings().section("detect").get("model"))
+    return leave_one_source_out(detector_model, data, progress=progress, only=only)
+
+
 def leave_one_source_out(model: DetectorModel, data: Path | None = None, progress: Progress | None = None, only: Sequence[str] = ()) -> list[HeldOut]:
     import numpy as np
 
-    from mtcheck.detect.train import SUBMODELS, _fit_submodel, auroc, extract, source_weights
+    from mtcheck.detect.features import extract
+    from mtcheck.detect.metrics import auroc
+    from mtcheck.detect.train import SUBMODELS, _fit_submodel, source_weights
 
     say = progress or (lambda message: None)
     folder = data_dir(data)
