@@ -1,12 +1,16 @@
 """Settings: defaults, then ``[tool.mtcheck]`` in pyproject.toml or ``mtcheck.toml``, then CLI flags.
 
-Each stage reads its own table (``[tool.mtcheck.languagetool]``, ``[tool.mtcheck.models]``...)
-through :meth:`Settings.section`, so a stage's options live next to its code.
+Each stage has its own table (``[tool.mtcheck.languagetool]``, ``[tool.mtcheck.models]``...), typed
+by one frozen dataclass in :mod:`mtcheck.config_tables` and validated once, when :class:`Settings`
+is built (from a file or by code). A stage reads it typed, ``settings.table("rewrite").n_threads``
+(or ``settings.rewrite_config``), or as a mapping of the keys the file sets,
+``settings.section("rewrite")``.
 
 ``mtcheck.toml`` (or any file given with ``--config``) holds the settings either at its top level
 (``threshold = ...``, ``[languagetool]``) or, like pyproject.toml, under ``[tool.mtcheck]``. A
-setting mtcheck does not know is an error, never silently ignored: every top-level key and table
-is listed in :data:`CONFIG_KEYS`.
+setting mtcheck does not know, or a value of the wrong type, is an error (exit 2) of one line naming
+the file and the key, never silently ignored: every top-level key and table is listed in
+:data:`CONFIG_KEYS`, every key of a table is a field of its dataclass.
 """
 
 from __future__ import annotations
@@ -16,8 +20,21 @@ import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
+from mtcheck.config_tables import (
+    TABLES,
+    CompareConfig,
+    DetectConfig,
+    LanguageToolConfig,
+    ModelsConfig,
+    RewriteConfig,
+    build,
+    check_table,
+    check_value,
+    suggestion,
+    toml_type,
+)
 from mtcheck.errors import ConfigError
 from mtcheck.types import FLAGGED_SEVERITIES, SEVERITY_ORDER
 
@@ -53,32 +70,87 @@ class Settings:
     languagetool: bool = True
     rewrite: bool = True
     cache: bool = True
-    tables: dict[str, Any] = field(default_factory=dict)  # the raw configuration tables
+    # The configuration's tables ([rewrite], [languagetool]...), validated when Settings is built:
+    # each holds the keys the configuration sets, with plain values (see mtcheck/config_tables.py).
+    tables: dict[str, Any] = field(default_factory=dict)
     config_path: str | None = None
 
+    def __post_init__(self) -> None:
+        # Every construction validates, also Settings(tables=...) in code and with_overrides(tables=...).
+        object.__setattr__(self, "tables", _check_tables(self.tables, self.config_path or "config"))
+
     def section(self, name: str) -> dict[str, Any]:
+        """The keys a table sets, validated (an integer given for a number is a float, one string
+        for a list a list of one); a stage supplies the defaults. Typed access: :meth:`table`."""
         value = self.tables.get(name, {})
-        return value if isinstance(value, dict) else {}
+        return dict(value) if isinstance(value, dict) else {}
+
+    @overload
+    def table(self, name: Literal["detect"]) -> DetectConfig: ...
+    @overload
+    def table(self, name: Literal["languagetool"]) -> LanguageToolConfig: ...
+    @overload
+    def table(self, name: Literal["models"]) -> ModelsConfig: ...
+    @overload
+    def table(self, name: Literal["rewrite"]) -> RewriteConfig: ...
+    @overload
+    def table(self, name: Literal["compare"]) -> CompareConfig: ...
+
+    def table(self, name: str) -> Any:
+        """A stage's table as its dataclass: every key, the defaults filled in."""
+        if name not in TABLES:
+            raise KeyError(f"no configuration table {name!r} (tables: {', '.join(TABLES)})")
+        return build(name, self.section(name))
+
+    @property
+    def detect_config(self) -> DetectConfig:
+        return self.table("detect")
+
+    @property
+    def languagetool_config(self) -> LanguageToolConfig:
+        return self.table("languagetool")
+
+    @property
+    def models_config(self) -> ModelsConfig:
+        return self.table("models")
+
+    @property
+    def rewrite_config(self) -> RewriteConfig:
+        return self.table("rewrite")
+
+    @property
+    def compare_config(self) -> CompareConfig:
+        return self.table("compare")
 
     def with_overrides(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-# Every top-level key of the mtcheck configuration, and where it is read. "table" entries are a
-# stage's own table, read with Settings.section(name); "value" entries are read by _settings_from.
-# A new setting is added here, or the configuration that uses it is refused as unknown.
-CONFIG_KEYS: dict[str, str] = {
-    "threshold": "value",
-    "severity_bands": "value",  # a table of the three bands, read here
-    "fail_on": "value",
-    "max_flagged_ratio": "value",
-    "allow": "value",
-    "detect": "table",  # mtcheck/detect/__init__.py (model)
-    "languagetool": "table",  # mtcheck/services/languagetool.py, mtcheck/detect/signals/languagetool.py
-    "models": "table",  # mtcheck/services/models.py (roles, local)
-    "rewrite": "table",  # mtcheck/rewrite/ and its backends
-    "compare": "table",  # mtcheck/compare/ (alignment parameters)
+# The top-level values and their types, read by _settings_from into the fields of Settings.
+VALUE_TYPES: dict[str, Any] = {
+    "threshold": float,
+    "severity_bands": dict[str, float],  # a table of the three bands
+    "fail_on": str,
+    "max_flagged_ratio": float,
+    "allow": tuple[str, ...],
 }
+
+# Every top-level key of the mtcheck configuration. "value" entries are read by _settings_from;
+# "table" entries are a stage's own table, typed by its dataclass in mtcheck/config_tables.py
+# (TABLES), which also says which modules read it. A new setting is added there or in
+# VALUE_TYPES, or the configuration that uses it is refused as unknown.
+CONFIG_KEYS: dict[str, str] = {**{key: "value" for key in VALUE_TYPES}, **{name: "table" for name in TABLES}}
+
+
+def _check_tables(tables: dict[str, Any], origin: str) -> dict[str, Any]:
+    """Settings.tables with every stage table validated; top-level values are left to _settings_from."""
+    checked: dict[str, Any] = {}
+    for name, value in tables.items():
+        kind = CONFIG_KEYS.get(name)
+        if kind is None:
+            raise ConfigError(f"{origin}: unknown table [{name}]{suggestion(name, TABLES)}")
+        checked[name] = check_table(name, value, origin) if kind == "table" else value
+    return checked
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -159,7 +231,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     else:
         data, where = _mtcheck_table(data, config_path)
     if not isinstance(data, dict):
-        raise ConfigError(f"{config_path}: tool.mtcheck must be a table ([tool.mtcheck]), not a {_toml_type(data)}")
+        raise ConfigError(f"{config_path}: tool.mtcheck must be a table ([tool.mtcheck]), not a {toml_type(data)}")
     _check_keys(data, config_path, where)
     return _settings_from(data, str(config_path))
 
@@ -181,10 +253,6 @@ def _mtcheck_table(data: dict[str, Any], path: Path) -> tuple[Any, str]:
     return tool["mtcheck"], "in [tool.mtcheck]"
 
 
-def _toml_type(value: Any) -> str:
-    return {bool: "boolean", str: "string", int: "integer", float: "number", list: "list", dict: "table"}.get(type(value), type(value).__name__)
-
-
 def _check_keys(data: dict[str, Any], path: Path, where: str) -> None:
     """Every key must be one mtcheck reads (CONFIG_KEYS), and a stage's table must be a table."""
     for key, value in data.items():
@@ -192,33 +260,31 @@ def _check_keys(data: dict[str, Any], path: Path, where: str) -> None:
         if kind is None:
             values = ", ".join(k for k, v in CONFIG_KEYS.items() if v == "value")
             tables = ", ".join(k for k, v in CONFIG_KEYS.items() if v == "table")
-            raise ConfigError(f"{path}: unknown setting {key!r} {where} (settings: {values}; tables: {tables})")
+            close = suggestion(key, CONFIG_KEYS)
+            known = close if "did you mean" in close else f" (settings: {values}; tables: {tables})"
+            raise ConfigError(f"{path}: unknown setting {key!r} {where}{known}")
         if kind == "table" and not isinstance(value, dict):
-            raise ConfigError(f"{path}: {key!r} must be a table ([{key}] or [tool.mtcheck.{key}]), not a {_toml_type(value)}")
+            raise ConfigError(f"{path}: {key!r} must be a table ([{key}] or [tool.mtcheck.{key}]), not a {toml_type(value)}")
 
 
 def _settings_from(data: dict[str, Any], origin: str) -> Settings:
-    settings = Settings(tables=data, config_path=origin)
-    try:
-        if "threshold" in data:
-            settings = replace(settings, threshold=float(data["threshold"]))
-        if "severity_bands" in data:
-            bands = {k: float(v) for k, v in data["severity_bands"].items()}
-            unknown = set(bands) - set(SEVERITY_BANDS)
-            if unknown:
-                raise ConfigError(f"{origin}: unknown severity {sorted(unknown)[0]!r} in severity_bands")
-            settings = replace(settings, severity_bands={**SEVERITY_BANDS, **bands})
-        if "fail_on" in data:
-            settings = replace(settings, fail_on=str(data["fail_on"]))
-        if "max_flagged_ratio" in data:
-            settings = replace(settings, max_flagged_ratio=float(data["max_flagged_ratio"]))
-        if "allow" in data:
-            settings = replace(settings, allow=tuple(str(x) for x in data["allow"]))
-    except (TypeError, ValueError, AttributeError) as err:
-        raise ConfigError(f"{origin}: invalid [tool.mtcheck] value: {err}") from None
-    if settings.fail_on not in SEVERITY_ORDER:
-        raise ConfigError(f"{origin}: fail_on must be {', '.join(SEVERITY_ORDER[:-1])} or {SEVERITY_ORDER[-1]}")
-    return settings
+    values = {key: check_value(kind, data[key], key, origin) for key, kind in VALUE_TYPES.items() if key in data}
+    bands = values.get("severity_bands", {})
+    for level in bands:
+        if level not in SEVERITY_BANDS:
+            raise ConfigError(f"{origin}: unknown severity {level!r} in severity_bands{suggestion(level, SEVERITY_BANDS)}")
+    fail_on = values.get("fail_on", Settings.fail_on)
+    if fail_on not in SEVERITY_ORDER:
+        raise ConfigError(f"{origin}: fail_on must be {', '.join(SEVERITY_ORDER[:-1])} or {SEVERITY_ORDER[-1]}, not {fail_on!r}")
+    return Settings(
+        threshold=values.get("threshold"),
+        severity_bands={**SEVERITY_BANDS, **bands},
+        fail_on=fail_on,
+        max_flagged_ratio=values.get("max_flagged_ratio"),
+        allow=tuple(values.get("allow", ())),
+        tables=data,
+        config_path=origin,
+    )
 
 
 def severity_for(score: float, flagged: bool, bands: dict[str, float]) -> str:

@@ -130,7 +130,7 @@ def check_destinations(
 
 
 def parse_model_flags(values: list[str]) -> dict[str, str]:
-    from mtcheck.services.models import parse_model_override
+    from mtcheck.services.modelstore import parse_model_override
 
     overrides: dict[str, str] = {}
     for value in values:

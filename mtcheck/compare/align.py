@@ -31,16 +31,18 @@ already reward shared rare names, and fuzzy name matches did not add to F1.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from mtcheck.compare.anchors import Names, number_evidence, numbers
 from mtcheck.compare.lexical import TfIdf
 from mtcheck.compare.score import chrf
+from mtcheck.config_tables import CompareConfig
 from mtcheck.services.embedder import Embedder
 
 NEIGHBOURS = 3  # k of the CSLS background
 KEYWORD_SHORTLIST = 2
 ANCHOR_SHORTLIST = 2
+# The parameters [compare] sets (the fields of CompareConfig in mtcheck/config_tables.py).
 TUNED = ("weight", "background", "keywords", "numbers", "names", "lead", "threshold", "gain", "close")
 
 
@@ -60,9 +62,14 @@ class AlignParams:
     shortlist: int = 6  # chrF is computed only for the best candidates by cosine (speed)
 
     @classmethod
-    def from_settings(cls, section: dict) -> "AlignParams":
-        known: dict[str, Any] = {k: float(v) for k, v in section.items() if k in TUNED}  # TUNED names only float fields
-        return cls(**known)
+    def from_config(cls, config: CompareConfig) -> "AlignParams":
+        """The ``[compare]`` table (every TUNED parameter; the rest keep their defaults)."""
+        return cls(**{name: getattr(config, name) for name in TUNED})
+
+    @classmethod
+    def from_settings(cls, section: Mapping[str, Any]) -> "AlignParams":
+        """From the ``[compare]`` keys the configuration sets (``Settings.section``, already validated)."""
+        return cls.from_config(CompareConfig(**section))
 
 
 @dataclass(frozen=True)

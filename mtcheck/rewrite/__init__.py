@@ -15,7 +15,6 @@ from typing import Any, Sequence
 from mtcheck.config import Settings
 from mtcheck.rewrite.cache import GenerationCache
 from mtcheck.rewrite.generate import (
-    RULE_SOURCES,
     combined_candidate,
     languagetool_candidate,
     problem_hints,
@@ -25,12 +24,13 @@ from mtcheck.rewrite.generate import (
 )
 from mtcheck.rewrite.prompt import PROMPT_VERSION, ChatPrompt, clean_output, editor_prompt, keep_ending, keep_serial_comma_style, repair_prompt
 from mtcheck.rewrite.rank import rank
-from mtcheck.rewrite.verify import Measured, Verifier, keep_rules
+from mtcheck.rewrite.verify import Measured, Verifier
 from mtcheck.types import Candidate, Document, Finding, Reason, Rewrite, Sentence, TermHint
 
 __all__ = ["Rewriter", "Job", "PROMPT_VERSION"]
 
-# Candidates from the LLM per sentence: the greedy answer, then samples when it does not settle the sentence.
+# Candidates from the LLM per sentence: the greedy answer, then samples when it does not settle the sentence
+# (the default of [rewrite] candidates, RewriteConfig in mtcheck/config_tables.py).
 DEFAULT_CANDIDATES = 3
 
 
@@ -101,23 +101,23 @@ class Rewriter:
         self.settings = settings
         self.detector = detector
         self.services = services or {}
-        options = settings.section("rewrite")
+        options = settings.rewrite_config  # validated when the settings were built
         # Greedy first; when it does not settle a sentence, n - 1 samples from the same prompt.
-        self.n = int(options.get("candidates", DEFAULT_CANDIDATES))
-        self.temperature = float(options.get("temperature", 0.0))
-        self.sample_temperature = float(options.get("sample_temperature", 0.7))
-        self.repair_pass = bool(options.get("repair", True))
-        self.seed = int(options.get("seed", 0))
-        self.max_tokens = int(options.get("max_tokens", 200))
-        self.use_llm = bool(options.get("llm", True))
+        self.n = options.candidates
+        self.temperature = options.temperature
+        self.sample_temperature = options.sample_temperature
+        self.repair_pass = options.repair
+        self.seed = options.seed
+        self.max_tokens = options.max_tokens
+        self.use_llm = options.llm
         # The previous sentence as context: off by default. The 1.5B editor rarely needs it (the
         # problems are inside the sentence) and it costs about a second of prompt per sentence.
-        self.context = bool(options.get("context", False))
-        self.rule_sources = tuple(options.get("rule_sources", RULE_SOURCES))
+        self.context = options.context
+        self.rule_sources = options.rule_sources
         # House style may keep what a rule flags (e.g. "50 thousand" for a newsroom that writes
         # numbers as the source did): those reasons are still reported, but no candidate applies
         # them, the LLM is not asked to, and they buy no room for a larger edit.
-        self.keep_rules = keep_rules(settings)
+        self.keep_rules = frozenset(options.keep_rules)
         self._backend_name = backend if isinstance(backend, str) or backend is None else None
         self._backend = None if isinstance(backend, str) or backend is None else backend
         self.verifier = verifier or Verifier(settings, detector=detector, services=self.services)

@@ -89,8 +89,7 @@ class LanguageToolSignal:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        section = settings.section("languagetool")
-        self.noise_rules = NOISE_RULES | frozenset(str(r) for r in section.get("ignore_rules", ()))
+        self.noise_rules = NOISE_RULES | frozenset(settings.languagetool_config.ignore_rules)
 
     def run(self, sentences: Sequence[Sentence], context: SignalContext) -> list[SignalResult]:
         service = context.services.get("languagetool")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any, Protocol, Sequence
+from typing import Protocol, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.errors import InputError, ModelError
@@ -31,10 +31,6 @@ class Backend(Protocol):
         ...
 
 
-def rewrite_section(settings: Settings) -> dict[str, Any]:
-    return settings.section("rewrite")
-
-
 def file_fingerprint(path: Path) -> str:
     """Cheap identity of a large weights file: name, size and hashes of its head and tail."""
     size = path.stat().st_size
@@ -49,11 +45,11 @@ def file_fingerprint(path: Path) -> str:
 
 def resolve_rewriter_model(settings: Settings, explicit: str | None = None) -> str:
     """The rewriter weights: an explicit path/id, ``[tool.mtcheck.rewrite] model``, or the model store."""
-    chosen = explicit or rewrite_section(settings).get("model") or os.environ.get("MTCHECK_REWRITE_MODEL")
+    chosen = explicit or settings.rewrite_config.model or os.environ.get("MTCHECK_REWRITE_MODEL")
     if chosen:
         return str(chosen)
     try:
-        from mtcheck.services.models import ModelStore
+        from mtcheck.services.modelstore import ModelStore
     except ImportError:
         raise ModelError("the model store is not available to find the rewriter model", fix="make models") from None
     try:
@@ -65,7 +61,7 @@ def resolve_rewriter_model(settings: Settings, explicit: str | None = None) -> s
 
 
 def load_backend(settings: Settings, name: str | None = None, model: str | None = None) -> Backend:
-    chosen = name or rewrite_section(settings).get("backend") or os.environ.get("MTCHECK_BACKEND") or DEFAULT_BACKEND
+    chosen = name or settings.rewrite_config.backend or os.environ.get("MTCHECK_BACKEND") or DEFAULT_BACKEND
     try:
         factory = backends.get(chosen)
     except KeyError as err:

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from mtcheck.config import Settings
 from mtcheck.errors import ModelError
 from mtcheck.registry import backends
-from mtcheck.rewrite.backends.base import file_fingerprint, resolve_rewriter_model, rewrite_section
+from mtcheck.rewrite.backends.base import file_fingerprint, resolve_rewriter_model
 from mtcheck.rewrite.prompt import ChatPrompt
 
 DEFAULT_SEQ2SEQ_PREFIX = "Make this text fluent: "
@@ -28,12 +28,12 @@ def _identity(location: str) -> str:
 @backends.register("transformers")
 class TransformersBackend:
     def __init__(self, settings: Settings, model: str | None = None):
-        options = rewrite_section(settings)
-        self.location = model or options.get("transformers_model") or resolve_rewriter_model(settings, None)
+        options = settings.rewrite_config
+        self.location = model or options.transformers_model or resolve_rewriter_model(settings, None)
         if str(self.location).endswith(".gguf"):
             raise ModelError(f"the transformers backend needs a model directory or hub id, got {self.location}",
                              fix="use --backend llama_cpp for .gguf files")
-        self.prefix = options.get("seq2seq_prefix", DEFAULT_SEQ2SEQ_PREFIX)
+        self.prefix = options.seq2seq_prefix
         self.model_id = f"transformers:{_identity(str(self.location))}"
         self._model: Any = None
         self._tokenizer: Any = None

@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from mtcheck.config import Settings
 from mtcheck.errors import ModelError
 from mtcheck.registry import backends
-from mtcheck.rewrite.backends.base import file_fingerprint, resolve_rewriter_model, rewrite_section
+from mtcheck.rewrite.backends.base import file_fingerprint, resolve_rewriter_model
 from mtcheck.rewrite.prompt import ChatPrompt
 
 # The folder beside the models where `mtcheck models prepare` keeps the evaluated system prompt.
@@ -62,19 +62,19 @@ class LlamaCppBackend:
     """Chat completion with the chat template stored in the GGUF file."""
 
     def __init__(self, settings: Settings, model: str | None = None):
-        options = rewrite_section(settings)
+        options = settings.rewrite_config
         self.path = resolve_rewriter_model(settings, model)
         if not Path(self.path).is_file():
             raise ModelError(f"the llama_cpp backend needs a .gguf file, got {self.path}", fix="mtcheck models pull")
-        self.n_ctx = int(options.get("n_ctx", 2048))
-        self.n_threads = int(options.get("n_threads", 2))
+        self.n_ctx = options.n_ctx
+        self.n_threads = options.n_threads
         self.settings = settings
         self.model_id = f"llama_cpp:{Path(self.path).name}:{file_fingerprint(Path(self.path))}"
         self.lock = threading.Lock()  # one llama context cannot serve two threads at once
         self._prefixes: dict[str, list[int]] = {}  # system prompt -> its pinned token prefix
         self._last: tuple[str, str] | None = None  # the prompt evaluated last
         self._formatter: Any = None
-        self.persist_prefix = bool(options.get("persist_prefix", True)) and settings.cache
+        self.persist_prefix = options.persist_prefix and settings.cache
 
     @property
     def llama(self) -> Any:
@@ -149,7 +149,7 @@ class LlamaCppBackend:
         left beside the models at set-up."""
         paths = [self._state_path(prefix)]
         try:
-            from mtcheck.services.models import ModelStore
+            from mtcheck.services.modelstore import ModelStore
 
             paths.append(self._state_path(prefix, ModelStore.default(self.settings).root / PROMPT_STATE_DIR))
         except Exception:

@@ -7,30 +7,28 @@ variables MTCHECK_OPENAI_BASE_URL, MTCHECK_OPENAI_MODEL and MTCHECK_OPENAI_API_K
 from __future__ import annotations
 
 import os
-from typing import Sequence
+from typing import Any, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.errors import ComponentError, InputError
 from mtcheck.registry import backends
-from mtcheck.rewrite.backends.base import rewrite_section
 from mtcheck.rewrite.prompt import ChatPrompt
 
 
 @backends.register("openai")
 class OpenAIBackend:
     def __init__(self, settings: Settings, model: str | None = None):
-        options = rewrite_section(settings)
-        base_url = options.get("base_url") or os.environ.get("MTCHECK_OPENAI_BASE_URL")
+        options = settings.rewrite_config
+        base_url = options.base_url or os.environ.get("MTCHECK_OPENAI_BASE_URL")
         if not base_url:
             raise InputError(
                 "the openai backend needs a base URL",
                 fix="set MTCHECK_OPENAI_BASE_URL=http://host:port/v1 or [tool.mtcheck.rewrite] base_url",
             )
-        self.base_url = str(base_url).rstrip("/")
-        self.model = model or options.get("model") or os.environ.get("MTCHECK_OPENAI_MODEL") or "default"
-        key_env = options.get("api_key_env", "MTCHECK_OPENAI_API_KEY")
-        self.api_key = os.environ.get(key_env) or os.environ.get("OPENAI_API_KEY")
-        self.timeout = float(options.get("timeout", 120))
+        self.base_url = base_url.rstrip("/")
+        self.model = model or options.model or os.environ.get("MTCHECK_OPENAI_MODEL") or "default"
+        self.api_key = os.environ.get(options.api_key_env) or os.environ.get("OPENAI_API_KEY")
+        self.timeout = options.timeout
         self.model_id = f"openai:{self.base_url}:{self.model}"
 
     def _complete(self, prompt: ChatPrompt, n: int, temperature: float, max_tokens: int, seed: int) -> list[str]:
@@ -39,7 +37,7 @@ class OpenAIBackend:
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        body = {
+        body: dict[str, Any] = {
             "model": self.model, "messages": prompt.messages(), "temperature": temperature,
             "max_tokens": max_tokens, "n": n, "seed": seed,
         }

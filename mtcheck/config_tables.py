@@ -1,0 +1,247 @@
+"""The stage tables of the configuration, typed: one frozen dataclass per table.
+
+A table's dataclass is its schema: the field names are the keys it accepts, the annotations their
+types and the defaults what a stage uses when the key is absent. :func:`check_table` validates a
+table once, when :class:`mtcheck.config.Settings` is built; an unknown key or a value of the wrong
+type is a :class:`ConfigError` (exit 2) of one line that names the file and the key
+(``mtcheck.toml: unknown key 'n_thread' in [rewrite] (did you mean n_threads?)``).
+
+Type rules: an integer is accepted where a number is expected (and becomes a float); a list of
+strings also takes one string, as a list of one; ``bool`` is never an integer or a number. A nested
+table (``[models.local]``) is typed ``dict[str, X]`` and checked value by value.
+
+Some defaults are also constants of the modules that read them (``DEFAULT_PORT`` in
+services/languagetool.py, ``DEFAULT_SIMILARITY`` in rewrite/verify.py, ``AlignParams``...);
+tests/test_config_typed.py checks that the two agree.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import types
+import typing
+from dataclasses import dataclass, field, fields
+from functools import cache
+from typing import Any, ClassVar, Mapping
+
+from mtcheck.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class DetectConfig:
+    """``[detect]``: mtcheck/detect/__init__.py and ``mtcheck eval detect``."""
+
+    model: str | None = None  # a trained detector model (joblib); default: the packaged one
+
+
+@dataclass(frozen=True)
+class LanguageToolConfig:
+    """``[languagetool]``: the server (mtcheck/services/languagetool.py) and the detection signal
+    (mtcheck/detect/signals/languagetool.py)."""
+
+    CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {"mode": ("managed", "url", "download")}
+
+    mode: str | None = None  # managed | url | download; default: url when url is set, else managed
+    url: str | None = None  # a LanguageTool server of your own
+    port: int = 8081  # the managed server's port (MTCHECK_LT_PORT wins)
+    heap: str = "768m"  # the managed server's Java heap
+    start_timeout: float = 90.0  # seconds the managed server may take to start
+    language: str = "en-US"
+    mother_tongue: str = "ru"  # switches on LanguageTool's ru->en false-friend rules; "" turns them off
+    picky: bool = False
+    disabled_rules: tuple[str, ...] = ()  # LanguageTool rule ids the server does not run
+    ignore_rules: tuple[str, ...] = ()  # rule ids the detection signal ignores (beside its own noise rules)
+
+
+@dataclass(frozen=True)
+class ModelsConfig:
+    """``[models]``: mtcheck/services/models.py. A role points at other weights: a path (relative to
+    the config file), a directory or ``hub:ORG/NAME``; ``[models.local]`` names local copies of
+    store models (model name -> path)."""
+
+    rewriter: str | None = None
+    fluency: str | None = None
+    embedder: str | None = None
+    local: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RewriteConfig:
+    """``[rewrite]``: generation (mtcheck/rewrite/__init__.py), verification (mtcheck/rewrite/verify.py)
+    and the backends (mtcheck/rewrite/backends/)."""
+
+    # Generation.
+    candidates: int = 3  # LLM candidates for an unsettled sentence: the greedy answer, then samples
+    temperature: float = 0.0
+    sample_temperature: float = 0.7
+    repair: bool = True  # one more try that shows the model what its attempt left or lost
+    seed: int = 0
+    max_tokens: int = 200
+    llm: bool = True  # ask the LLM at all (false: rule and LanguageTool candidates only)
+    context: bool = False  # also show the model the previous sentence
+    rule_sources: tuple[str, ...] = ("interference",)  # signals whose suggestions are applied as they are
+    keep_rules: tuple[str, ...] = ()  # house style: rule ids reported but never rewritten
+    # Verification.
+    similarity_threshold: float = 0.75
+    edit_base: float = 0.15
+    edit_per_problem: float = 0.15
+    edit_cap: float = 0.9
+    min_gain: float = 0.02
+    max_rise: float = 0.1
+    fluency_gain: float = 0.3
+    surprisal_tolerance: float = 0.1
+    resolved_surprisal_tolerance: float = 0.5
+    model_checks: bool = True  # the spaCy, MiniLM and SmolLM2 checks (false: rules only)
+    # Backends.
+    backend: str | None = None  # llama_cpp | transformers | openai; default: MTCHECK_BACKEND, else llama_cpp
+    model: str | None = None  # the rewriter weights (default: MTCHECK_REWRITE_MODEL, else the model store)
+    n_ctx: int = 2048  # llama_cpp
+    n_threads: int = 2  # llama_cpp
+    persist_prefix: bool = True  # llama_cpp: keep the evaluated system prompt on disk
+    transformers_model: str | None = None  # transformers: a model directory or hub id
+    seq2seq_prefix: str = "Make this text fluent: "  # transformers: the task prefix of a seq2seq editor
+    base_url: str | None = None  # openai: the server (default: MTCHECK_OPENAI_BASE_URL)
+    api_key_env: str = "MTCHECK_OPENAI_API_KEY"  # openai: the variable holding the API key
+    timeout: float = 120.0  # openai: seconds per request
+
+
+@dataclass(frozen=True)
+class CompareConfig:
+    """``[compare]``: the alignment parameters of mtcheck/compare/align.py (``AlignParams``, tuned by
+    ``mtcheck eval align``)."""
+
+    weight: float = 0.4
+    background: float = 0.5
+    keywords: float = 1.0
+    numbers: float = 0.2
+    names: float = 0.0
+    threshold: float = 0.2
+    lead: float = 0.0
+    gain: float = 0.0
+    close: float = 0.8
+
+
+# Table name -> its dataclass. mtcheck.config.CONFIG_KEYS lists these as the "table" keys.
+TABLES: dict[str, type] = {
+    "detect": DetectConfig,
+    "languagetool": LanguageToolConfig,
+    "models": ModelsConfig,
+    "rewrite": RewriteConfig,
+    "compare": CompareConfig,
+}
+
+_NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}
+
+
+def toml_type(value: Any) -> str:
+    """What a value is, in TOML's words."""
+    names = {bool: "boolean", str: "string", int: "integer", float: "number", list: "list", tuple: "list", dict: "table"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _shown(value: Any) -> str:
+    """A value as TOML writes it (near enough), cut short."""
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _nested(key: str, name: str) -> str:
+    """The label of a nested table's key: ``[models] local`` + ``x`` -> ``[models.local] x``."""
+    if not re.fullmatch(r"[\w.-]+", name):
+        name = json.dumps(name, ensure_ascii=False)  # a quoted TOML key, on one line
+    table, sep, inner = key.partition("] ")
+    return f"{table}.{inner}] {name}" if sep else f"{key}.{name}"
+
+
+def suggestion(key: str, known: typing.Iterable[str]) -> str:
+    """`` (did you mean KEY?)`` for the closest known key, else the known keys."""
+    known = list(known)
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    if close:
+        return f" (did you mean {close[0]}?)"
+    return f" (known: {', '.join(known)})"
+
+
+@cache
+def schema(cls: type) -> dict[str, Any]:
+    """Field name -> its type, with the annotations resolved."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in fields(cls)}
+
+
+def describe(kind: Any) -> str:
+    """A type in the words an error message uses."""
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin in (types.UnionType, typing.Union):
+        return " or ".join(describe(a) for a in args if a is not type(None))
+    if origin is tuple:
+        return f"a list of {describe(args[0]).removeprefix('a ').removeprefix('an ')}s"
+    if origin is dict:
+        return f"a table of {describe(args[1]).removeprefix('a ').removeprefix('an ')}s"
+    return _NAMES.get(kind, getattr(kind, "__name__", str(kind)))
+
+
+def check_value(kind: Any, value: Any, key: str, origin: str) -> Any:
+    """``value`` as a plain value of type ``kind`` (lists stay lists), or a ConfigError naming ``key``."""
+    type_origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if type_origin in (types.UnionType, typing.Union):  # only ``X | None``: TOML has no null, code may pass None
+        if value is None:
+            return None
+        (kind,) = [a for a in args if a is not type(None)]
+        return check_value(kind, value, key, origin)
+    if type_origin is tuple:  # tuple[X, ...]: a list, or one item
+        items = [value] if isinstance(value, str) else value
+        if not isinstance(items, (list, tuple)):
+            raise ConfigError(f"{origin}: {key} must be {describe(kind)}, not {_got(value)}")
+        checked = []
+        for number, item in enumerate(items, 1):
+            try:
+                checked.append(check_value(args[0], item, key, origin))
+            except ConfigError:
+                raise ConfigError(f"{origin}: {key} must be {describe(kind)}; item {number} is {_got(item)}") from None
+        return checked
+    if type_origin is dict:  # a nested table, checked value by value
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{origin}: {key} must be {describe(kind)}, not {_got(value)}")
+        return {str(k): check_value(args[1], v, _nested(key, str(k)), origin) for k, v in value.items()}
+    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    raise ConfigError(f"{origin}: {key} must be {describe(kind)}, not {_got(value)}")
+
+
+def _got(value: Any) -> str:
+    kind = toml_type(value)
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"{article} {kind} ({_shown(value)})"
+
+
+def check_table(name: str, table: Any, origin: str) -> dict[str, Any]:
+    """One stage table, validated: the keys it sets with plain values (lists stay lists)."""
+    cls = TABLES[name]
+    if not isinstance(table, Mapping):
+        raise ConfigError(f"{origin}: {name!r} must be a table ([{name}] or [tool.mtcheck.{name}]), not {_got(table)}")
+    known = schema(cls)
+    choices: dict[str, tuple[str, ...]] = getattr(cls, "CHOICES", {})
+    checked: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"{origin}: unknown key {key!r} in [{name}]{suggestion(str(key), known)}")
+        checked[key] = check_value(known[key], value, f"[{name}] {key}", origin)
+        if key in choices and checked[key] is not None and checked[key] not in choices[key]:
+            raise ConfigError(f"{origin}: [{name}] {key} must be {' | '.join(choices[key])}, not {checked[key]!r}")
+    return checked
+
+
+def build(name: str, checked: Mapping[str, Any]) -> Any:
+    """The dataclass of a table from its validated keys (lists become tuples)."""
+    cls = TABLES[name]
+    known = schema(cls)
+    values = {k: tuple(v) if typing.get_origin(known[k]) is tuple and v is not None else v for k, v in checked.items()}
+    return cls(**values)
