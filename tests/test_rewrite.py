@@ -430,7 +430,7 @@ def test_spelling_suggestions_are_not_applied_automatically():
 
 
 def test_half_expanded_range_is_caught_by_the_checker_and_by_the_independent_audit():
-    from mtcheck.cli.eval_rewrite import fact_damage
+    from mtcheck.evaluate.fact_audit import fact_damage
     from mtcheck.rewrite.verify import fact_checks
 
     original = "The average price is from 3 to 6 thousand rubles."

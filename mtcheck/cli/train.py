@@ -24,7 +24,7 @@ def train_command(
     """Fit the calibrated sentence and document classifiers (fixed seeds: reruns give the same file)."""
     import json
 
-    from mtcheck.detect.classifier import default_model_path
+    from mtcheck.detect.classifier import default_model_path, rules_without_weight
     from mtcheck.detect.train import train
     from mtcheck.errors import InputError
 
@@ -33,6 +33,18 @@ def train_command(
         raise InputError("--signals needs at least one signal name")
     target = out or default_model_path().parent
     progress = None if quiet else (lambda message: typer.echo(message, err=True))
+    # Interference rules added since the current model was trained: shown but not weighed until now.
+    before = rules_without_weight(target / "model.json")
+    if before and progress is not None:
+        plan = "this training weighs them" if "interference" in names else "add interference to --signals to weigh them"
+        progress(f"the current model has no weight for {len(before)} interference rule{'s' if len(before) != 1 else ''}: "
+                 f"{', '.join(before)} ({plan})")
     provenance = train(target, data=data, signals=names, progress=progress)
     typer.echo(json.dumps(provenance["metrics"], indent=1))
     typer.echo(f"wrote {target / 'model.json'} and {target / 'provenance.json'}")
+    still = rules_without_weight(target / "model.json")
+    weighted = [r for r in before if r not in still] if "interference" in names else []
+    if weighted:
+        typer.echo(f"weighted now: {', '.join(weighted)}")
+    if still:
+        typer.echo(f"still without a weight: {', '.join(still)}")

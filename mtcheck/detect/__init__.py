@@ -5,7 +5,9 @@ sentence (boilerplate unscored) and a document-level probability. A finding's sc
 sentence's probability *in context* (given the article's other prose sentences, when the model
 has a context step); ``score_texts`` scores sentences alone. Each reason's weight is the
 sentence's actual log-odds contribution of the feature(s) the reason stands for, so the
-explanations are ordered by how much they moved the score.
+explanations are ordered by how much they moved the score. An interference rule the model has no
+weight for (added since it was trained) still gives its reasons, at weight 0 and marked with
+``UNWEIGHTED_NOTE``. The cache key and the reported signature are built in ``detect.signature``.
 """
 
 from __future__ import annotations
@@ -15,10 +17,10 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Sequence, cast
 
 from mtcheck.config import Settings, cache_dir, severity_for
+from mtcheck.detect.signature import code_version, detector_signature, public_signature
 from mtcheck.types import Block, Document, Finding, Reason, Sentence, Severity
 
 # Signals whose evidence is a whole-sentence property get one summary reason when they matter.
@@ -35,6 +37,9 @@ EXPLAINED_FEATURES = {STYLE_FEATURE: "mtcheck.detect.signals.style", "syntax.sco
 STYLE_MIN_WEIGHT = 0.1  # log-odds an n-gram reason must carry to be shown
 SUMMARY_MIN_SHARE = 0.3  # log-odds a signal must add before it earns a summary reason
 CONTEXT_RULE = "translated-context"  # the reason carrying the rest of the article's contribution
+# Added to the message of a rule's reason when the model has no weight for the rule (a rule added
+# since it was trained): shown with weight 0, never dropped; `mtcheck train` weighs it.
+UNWEIGHTED_NOTE = "[not yet weighted by the model, so it adds nothing to the score; retrain with `mtcheck train`]"
 
 
 @dataclass(frozen=True)
@@ -126,7 +131,7 @@ class Detector:
         self.signal_names = tuple(signals)
         self.threshold = effective_threshold(settings, self.model.threshold)
         self._signals = [registry.get(name)(settings) for name in self.signal_names]
-        self._code_version = _code_version(self._signals)
+        self._code_version = code_version(self._signals)
         # A broken model override fails here, whether or not the text is in the cache.
         self._signature = detector_signature(settings, self.services, self.signal_names, self._code_version)
 
@@ -134,12 +139,7 @@ class Detector:
     def public_signature(self) -> str:
         """What a result can be reproduced from, like sacrebleu's signatures: the model file's
         digest, the signals in use, the LanguageTool rule pack's digest and the threshold."""
-        from mtcheck.detect.classifier import default_model_path
-
-        path = Path(self.model_path) if self.model_path else default_model_path()
-        model = _digest(path) if path.is_file() else "provisional"
-        return (f"model:{model}|signals:{','.join(self.signal_names)}|rules:{_digest(RULE_PACK)}"
-                f"|threshold:{self.threshold:.4f}")
+        return public_signature(self.model_path, self.signal_names, self.threshold)
 
     def detect(self, document: Document, sentences: Sequence[Sentence], progress: Callable[[int, int], None] | None = None) -> DetectionResult:
         """``progress(done, total)`` is called after each batch of prose sentences (see ``prose_batches``)."""
@@ -316,8 +316,10 @@ class Detector:
     def _weigh(self, sentence: Sentence, reasons: list[Reason], shares: dict[str, float], explained: Sequence[Reason] = ()) -> tuple[Reason, ...]:
         """Give each reason its share of the log-odds: its own feature plus an equal part of its signal's totals.
         ``explained`` are reasons that already carry their share (a sub-model's n-grams); their signal
-        gets no summary reason."""
+        gets no summary reason. A rule the model has no weight for keeps its reason, marked, at weight 0."""
         provisional = self.model.name == "provisional"
+        unweighted = [r for r in reasons if self._unweighted(r)]
+        reasons = [r for r in reasons if not self._unweighted(r)]
         by_key: dict[str, int] = {}
         for r in reasons:
             by_key[f"{r.source}.{r.rule_id}"] = by_key.get(f"{r.source}.{r.rule_id}", 0) + 1
@@ -355,8 +357,14 @@ class Detector:
                         weight=round(share, 4),
                     )
                 )
+        weighed.extend(dataclasses.replace(r, message=f"{r.message} {UNWEIGHTED_NOTE}", weight=0.0) for r in unweighted)
         weighed.sort(key=lambda r: (-r.weight, r.start))
         return tuple(weighed)
+
+    def _unweighted(self, reason: Reason) -> bool:
+        """An interference rule's reason that the model, which weighs the other rules, has no weight for."""
+        return (reason.source == "interference" and "interference" in self.model.signals
+                and f"interference.{reason.rule_id}" not in self.model.sentence.features)
 
     # -- cache: features and reasons per batch of sentence texts -------------------------------
     # The cache holds what the signals return, before the classifier: the threshold, the severity
@@ -506,108 +514,4 @@ def _snippet(text: str, words: int = 6) -> str:
     return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
 
 
-CACHE_VERSION = 2
-
-# mtcheck's Russian-L1 rules for LanguageTool, part of the detector's signature.
-RULE_PACK = (Path(__file__).resolve().parent.parent / "resources" / "languagetool" / "classpath" / "org" / "languagetool"
-             / "rules" / "en" / "grammar_custom.xml")
-
-
-def _digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
-    except OSError:
-        return "missing"
-
-
-# Which model role each signal runs on (the rest run no model).
-SIGNAL_MODEL_ROLES = {"fluency": "fluency", "embedding": "embedder"}
-_LT_IDENTITY = ("mode", "url_override", "language", "mother_tongue", "picky", "disabled_rules")
-
-
-def detector_signature(settings: Settings, services: dict[str, Any], signal_names: Sequence[str], code_version: str) -> str:
-    """Everything that changes what the signals return for a text: the cache key's prefix.
-
-    The signals in use and their code, the allow-list, the LanguageTool service's settings (mode,
-    server, disabled rules, mother tongue...) and the rules it ignores, and the model each
-    model-backed signal runs on (a user's override, or the store's model by its manifest sha256).
-    Validates the model overrides on the way, so a broken one fails with or without a cached result.
-    """
-    parts: dict[str, Any] = {
-        "version": CACHE_VERSION,
-        "code": code_version,
-        "signals": list(signal_names),
-        "allow": list(settings.allow),
-    }
-    models = _model_identities(settings)
-    parts["models"] = {role: models.get(role) for name, role in SIGNAL_MODEL_ROLES.items() if name in signal_names}
-    if "languagetool" in signal_names:
-        service = services.get("languagetool")
-        parts["languagetool"] = None if service is None else _languagetool_identity(service)
-        parts["languagetool_ignore"] = sorted(str(r) for r in settings.section("languagetool").get("ignore_rules", ()))
-    return json.dumps(parts, sort_keys=True, default=str)
-
-
-def _languagetool_identity(service: Any) -> Any:
-    signature = getattr(service, "signature", None)
-    if callable(signature):
-        return signature()
-    # A stand-in service (tests, a caller's own client): its class and whatever settings it has.
-    return {"class": f"{type(service).__module__}.{type(service).__qualname__}",
-            **{name: getattr(service, name) for name in _LT_IDENTITY if hasattr(service, name)}}
-
-
-def _model_identities(settings: Settings) -> dict[str, Any]:
-    """role -> what identifies the model it runs on; every override is checked to exist."""
-    from mtcheck.errors import InputError, ModelError
-    from mtcheck.services.models import ROLES, ModelStore
-
-    store = ModelStore.default(settings)  # rejects a malformed [tool.mtcheck.models] table
-    try:
-        defaults = {e.role: e.sha256 for e in store.entries() if e.default}
-    except (InputError, ModelError):  # no readable manifest here: the signals report it if they need it
-        defaults = {}
-    identities: dict[str, Any] = {}
-    for role in ROLES:
-        if role in store.overrides:
-            ref = store.resolve(role)  # ModelError for a path that is missing or not a model
-            if role == "embedder" and ref.kind == "gguf":
-                from mtcheck.services.embedder import embedder_location
-
-                embedder_location(settings)  # raises the embedder's own message for a GGUF file
-            identities[role] = {"override": ref.location, "kind": ref.kind,
-                                "files": _files_fingerprint(ref.location) if ref.kind != "hub" else None}
-            continue
-        identities[role] = {"sha256": defaults.get(role)}
-    return identities
-
-
-def _files_fingerprint(location: str) -> str:
-    """Size and modification time of a model file, or of every file in a model directory."""
-    from pathlib import Path
-
-    path = Path(location)
-    files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
-    h = hashlib.sha256()
-    for file in files:
-        try:
-            st = file.stat()
-        except OSError:
-            continue
-        h.update(f"{file.relative_to(path) if path.is_dir() else ''}:{st.st_size}:{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:16]
-
-
-def _code_version(signal_objects: list) -> str:
-    """A hash of the signals' source files, so editing a rule invalidates cached features."""
-    import inspect
-
-    h = hashlib.sha256()
-    for obj in signal_objects:
-        try:
-            h.update(inspect.getsource(type(obj)).encode() + open(inspect.getfile(type(obj)), "rb").read())
-        except (OSError, TypeError):
-            h.update(type(obj).__qualname__.encode())
-    return h.hexdigest()[:16]
-
-__all__ = ["DetectionResult", "Detector", "TranslatedShare", "translated_share"]
+__all__ = ["CONTEXT_RULE", "UNWEIGHTED_NOTE", "DetectionResult", "Detector", "TranslatedShare", "translated_share"]

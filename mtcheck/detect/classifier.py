@@ -313,16 +313,34 @@ DOCUMENT_FEATURES = tuple(k for k in document_features([0.0], 0.0) if k != "doc.
 
 def provisional_model() -> DetectorModel:
     """A hand-set model over the interference rules, used until a trained model file exists."""
-    from mtcheck.detect.signals.interference import RULES
+    from mtcheck.detect.rules import weights as rule_weights
 
-    weights: dict[str, float] = {f"interference.{r.id}": r.weight for r in RULES}
-    weights.update({"interference.russian-agency-quoted": 2.5, "interference.russian-federation": 0.8})
+    weights = rule_weights()  # each rule's declared log-odds
     names = tuple(sorted(weights))
     return DetectorModel(
         sentence=LinearModel(features=names, coef=tuple(weights[n] for n in names), intercept=-2.5),
         signals=("interference",),
         name="provisional",
     )
+
+
+def unweighted_rules(model: DetectorModel) -> list[str]:
+    """The interference rules ``model`` has no weight for (added since it was trained): their
+    reasons are shown, marked as not weighed, but add nothing to the score until ``mtcheck train``.
+    Empty for a model that does not use the interference signal at all."""
+    from mtcheck.detect.rules import unweighted
+
+    if "interference" not in model.signals:
+        return []
+    return unweighted(model.sentence.features)
+
+
+def rules_without_weight(path: str | Path) -> list[str]:
+    """``unweighted_rules`` of the model file at ``path``; none when there is no readable file."""
+    try:
+        return unweighted_rules(load_model(path)) if Path(path).is_file() else []
+    except ModelError:
+        return []
 
 
 def default_model_path() -> Path:

@@ -14,12 +14,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Sequence
 
-from mtcheck.detect.signals.interference import RULES, find_matches
+from mtcheck.detect import rules
+from mtcheck.detect.rules import find_matches
 from mtcheck.detect.signals.languagetool import NOISE_RULES, group_of
 
-# Interference rules about names or script: an editor checks them, a rewrite must keep the words.
-UNFIXABLE_RULES = frozenset({"russian-agency", "transliteration", "cyrillic"})
-_NAME_RULES = frozenset(r.id for r in RULES if r.about_names) - {"russian-agency"}
+# Interference rules about names or script (declared ``rewrite=False``): an editor checks them, a
+# rewrite must keep the words.
+UNFIXABLE_RULES = frozenset(r.id for r in rules.RULES if not r.rewrite)
 # LanguageTool groups whose matches are not rewrite targets (spelling flags are mostly names).
 UNFIXABLE_GROUPS = frozenset({"typos"})
 
@@ -42,7 +43,8 @@ class Problem:
 
 
 def _fixable_rule(rule_id: str, keep: frozenset[str]) -> bool:
-    return rule_id not in keep and rule_id not in UNFIXABLE_RULES and rule_id not in _NAME_RULES
+    declared = rules.get(rule_id)  # a rule added at run time is looked up, not in UNFIXABLE_RULES
+    return rule_id not in keep and rule_id not in UNFIXABLE_RULES and (declared is None or declared.rewrite)
 
 
 def interference_problems(text: str, keep: frozenset[str] = frozenset(), allow: Sequence[str] = ()) -> list[Problem]:

@@ -145,7 +145,11 @@ def _count_lt(matches: Sequence[Any]) -> dict[str, int]:
 
 
 def keep_rules(settings: Settings) -> frozenset[str]:
-    """``[rewrite] keep_rules``: house-style rules whose reasons are reported but never rewritten."""
+    """``[rewrite] keep_rules``: house-style rules whose reasons are reported but never rewritten.
+
+    An interference rule and the rule-pack rules that repeat it are one rule: naming either id
+    keeps both (``mtcheck.detect.rules.expand_aliases``)."""
+    from mtcheck.detect.rules import expand_aliases
     from mtcheck.errors import ConfigError
 
     keep = settings.section("rewrite").get("keep_rules", ())
@@ -153,7 +157,7 @@ def keep_rules(settings: Settings) -> frozenset[str]:
         keep = [keep]
     if not isinstance(keep, (list, tuple)) or not all(isinstance(k, str) for k in keep):
         raise ConfigError("[rewrite] keep_rules must be a list of rule ids, e.g. [\"thousand-count\"]")
-    return frozenset(keep)
+    return expand_aliases(keep)
 
 
 class Verifier:

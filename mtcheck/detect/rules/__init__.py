@@ -1,0 +1,217 @@
+"""Interference rules: patterns that Russian source text leaves in English translations.
+
+Each rule is declared once, proselint style: a small documented function decorated with
+:func:`rule`, which takes a sentence's text and yields :class:`Match` values (offsets into that
+text, a message in plain editor language and, where the fix is mechanical, a suggestion for the
+matched span). The decorator holds everything else about the rule::
+
+    @rule("year-calque", category="dates", weight=2.0,
+          message="“in 2016 year” translates Russian “году” word for word.",
+          fix="Write just the year.",
+          examples=[("The plant opened in 2016 year.", "2016 year", "2016", "The plant opened in 2016.")])
+    def year_calque(text): ...
+
+and everything else is derived from it: the classifier's features (:func:`feature_names`), the
+provisional model's weights (:func:`weights`), the rewrite's targets (``rewrite=False``: names and
+script are for the editor), the cross-reference with mtcheck's LanguageTool rule pack
+(``languagetool=``: the pack rules that find the same thing under their own ids, so that
+``[rewrite] keep_rules`` naming either keeps both, see :func:`expand_aliases`) and the tests
+(``tests/test_rules.py`` runs every rule on its examples).
+
+Rules are precise on purpose: a pattern that also appears in ordinary English news ("on the eve
+of the election", "2.5 million") is either left out or weighted low, because a false alarm costs
+an editor's trust.
+
+Every module of this package (except ``_private`` ones) is imported when the package is, so
+adding a rule is adding a function here, or a file with one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import pkgutil
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+FEATURE_PREFIX = "interference."
+TOTAL_FEATURE = "interference.total"
+
+
+@dataclass(frozen=True)
+class Match:
+    start: int  # offsets into the sentence text
+    end: int
+    message: str = ""  # empty: the rule's own message
+    suggestion: str | None = None  # the fix for text[start:end]; "" deletes it; None: no mechanical fix
+    rule: str = ""  # the id of the rule that found it (set by find_matches)
+
+
+@dataclass(frozen=True)
+class Example:
+    """One test case, declared with the rule: the rule fires on ``text``, marking ``words`` with
+    ``fix`` as its suggestion (None: no mechanical fix), and is silent on the fluent ``clean``."""
+
+    text: str
+    words: str
+    fix: str | None
+    clean: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    check: Callable[[str], Iterable[Match]]
+    category: str
+    weight: float  # log-odds: the provisional model's, and the trained model's fixed prior
+    message: str  # what it finds, in editor language
+    fix: str  # how an editor fixes it
+    examples: tuple[Example, ...] = ()
+    languagetool: tuple[str, ...] = ()  # ids of the rule-pack rules that find the same pattern
+    about_names: bool = False  # the match is a name: an allow-listed name that overlaps it silences it
+    rewrite: bool = True  # False: the editor checks it, a rewrite must keep the words (names, script)
+
+    @property
+    def feature(self) -> str:
+        return f"{FEATURE_PREFIX}{self.id}"
+
+    def matches(self, text: str) -> list[Match]:
+        """The rule's matches in ``text``, each carrying the rule's id (and message, if it has none)."""
+        return [dataclasses.replace(m, rule=self.id, message=m.message or self.message) for m in self.check(text)]
+
+
+RULES: list[Rule] = []  # in registration order: the order matches at the same span are reported in
+_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+
+
+def register(new: Rule) -> Rule:
+    """Add a rule (the decorator does this; a test or a plug-in may add one at run time)."""
+    if not _ID.fullmatch(new.id):
+        raise ValueError(f"interference rule id {new.id!r} must be lower-case words joined by hyphens")
+    if any(r.id == new.id for r in RULES):
+        raise ValueError(f"interference rule {new.id!r} registered twice")
+    taken = {pack: r.id for r in RULES for pack in r.languagetool}
+    for pack in new.languagetool:
+        if pack in taken:
+            raise ValueError(f"rule-pack rule {pack!r} is declared on both {taken[pack]!r} and {new.id!r}")
+    RULES.append(new)
+    return new
+
+
+def unregister(rule_id: str) -> None:
+    RULES[:] = [r for r in RULES if r.id != rule_id]
+
+
+def rule(rule_id: str, *, category: str, weight: float, message: str, fix: str,
+         examples: Sequence[tuple[str, str, str | None, str]] = (), languagetool: Sequence[str] = (),
+         about_names: bool = False, rewrite: bool = True) -> Callable[[Callable[[str], Iterable[Match]]], Callable[[str], Iterable[Match]]]:
+    """Declare the decorated function as interference rule ``rule_id``; ``examples`` are
+    ``(machine-translated text, the words it marks, its suggestion or None, a clean version)``."""
+
+    def decorate(fn: Callable[[str], Iterable[Match]]) -> Callable[[str], Iterable[Match]]:
+        register(Rule(rule_id, fn, category, float(weight), message, fix, tuple(Example(*e) for e in examples),
+                      tuple(languagetool), about_names, rewrite))
+        return fn
+
+    return decorate
+
+
+def get(rule_id: str) -> Rule | None:
+    return next((r for r in RULES if r.id == rule_id), None)
+
+
+def rule_ids() -> list[str]:
+    return sorted(r.id for r in RULES)
+
+
+def feature_names() -> list[str]:
+    """The interference signal's features: one count per rule, and the total."""
+    return [f"{FEATURE_PREFIX}{name}" for name in rule_ids()] + [TOTAL_FEATURE]
+
+
+def weights() -> dict[str, float]:
+    """Feature -> the rule's log-odds (the provisional model, and the trained model's fixed priors)."""
+    return {r.feature: r.weight for r in RULES}
+
+
+def unweighted(model_features: Iterable[str]) -> list[str]:
+    """The ids of the rules a model whose sentence features are ``model_features`` has no weight
+    for (rules added since it was trained): their reasons are shown but add nothing to the score."""
+    have = set(model_features)
+    return [r.id for r in RULES if r.feature not in have]
+
+
+# -- the LanguageTool rule pack --------------------------------------------------------------------
+def languagetool_twins() -> dict[str, str]:
+    """Rule-pack rule id -> the id of the interference rule it repeats."""
+    return {pack: r.id for r in RULES for pack in r.languagetool}
+
+
+def aliases(rule_id: str) -> frozenset[str]:
+    """``rule_id`` and the ids the same rule has elsewhere: an interference rule's rule-pack twins,
+    or a rule-pack rule's interference rule. An id that is neither is only itself."""
+    found = get(rule_id)
+    if found is not None:
+        return frozenset((rule_id, *found.languagetool))
+    twin = languagetool_twins().get(rule_id)
+    return frozenset((rule_id, twin)) if twin else frozenset((rule_id,))
+
+
+def expand_aliases(ids: Iterable[str]) -> frozenset[str]:
+    """Every id in ``ids`` with its aliases: ``keep_rules = ["thousand-count"]`` also keeps the rule
+    pack's ``MTCHECK_RU_THOUSAND_DECIMAL``, and naming that keeps ``thousand-count``. (A rule-pack
+    rule names its whole interference rule: keeping ``MTCHECK_RU_FRAMEWORK`` keeps every ``calque``.)"""
+    out: set[str] = set()
+    for rule_id in ids:
+        out |= aliases(rule_id)
+    return frozenset(out)
+
+
+# -- matching ----------------------------------------------------------------------------------------
+def _allowed_spans(text: str, allow: Sequence[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for name in allow:
+        if name:
+            spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(name), text, re.I))
+    return spans
+
+
+def find_matches(text: str, allow: Sequence[str] = ()) -> list[tuple[Rule, Match]]:
+    """All rule matches in ``text`` except those an allow-listed name accounts for."""
+    allowed = _allowed_spans(text, allow)
+    found = []
+    for r in list(RULES):
+        for match in r.matches(text):
+            inside = any(s <= match.start and match.end <= e for s, e in allowed)
+            overlaps = any(match.start < e and s < match.end for s, e in allowed)
+            if inside or (r.about_names and overlaps):
+                continue
+            found.append((r, match))
+    found.sort(key=lambda item: (item[1].start, item[1].end))
+    return found
+
+
+def source_files() -> list[str]:
+    """The files the rules are defined in (a cache of their results is keyed on them)."""
+    import inspect
+
+    files = {__file__}
+    for r in RULES:
+        try:
+            files.add(inspect.getfile(r.check))
+        except TypeError:
+            continue
+    return sorted(files)
+
+
+def _discover() -> None:
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_discover()
+
+__all__ = ["Example", "Match", "RULES", "Rule", "aliases", "expand_aliases", "feature_names", "find_matches", "get",
+           "languagetool_twins", "register", "rule", "rule_ids", "unregister", "unweighted", "weights"]

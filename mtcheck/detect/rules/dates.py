@@ -1,0 +1,40 @@
+"""Russian dates: DD.MM.YYYY, and "in 2016 year" for "в 2016 году"."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from mtcheck.detect.rules import Match, rule
+
+_MONTHS = ("January February March April May June July August September October November December").split()
+
+
+@rule("numeric-date", category="dates", weight=2.5,
+      message="“12.12.2016” is a Russian-style date (day.month.year).",
+      fix="Spell out the month: “December 12, 2016”.",
+      languagetool=("MTCHECK_RU_DOTTED_DATE",),
+      examples=[
+          ("The opposition said so on 12.12.2016", "12.12.2016", "December 12, 2016",
+           "The opposition said so on December 12, 2016."),
+      ])
+def numeric_date(text: str) -> Iterator[Match]:
+    """'12.12.2016': the Russian DD.MM.YYYY date; English news spells the month."""
+    for m in re.finditer(r"(?<![\d.])(0?[1-9]|[12]\d|3[01])\.(0?[1-9]|1[0-2])\.((?:19|20)\d\d)(?![\d.]\d)", text):
+        day, month, year = int(m.group(1)), int(m.group(2)), m.group(3)
+        yield Match(
+            m.start(),
+            m.end(),
+            f"“{m.group(0)}” is a Russian-style date; spell out the month.",
+            f"{_MONTHS[month - 1]} {day}, {year}",
+        )
+
+
+@rule("year-calque", category="dates", weight=2.0,
+      message="“in 2016 year” translates Russian “году” word for word.",
+      fix="Write just the year.",
+      examples=[("The plant opened in 2016 year.", "2016 year", "2016", "The plant opened in 2016.")])
+def year_calque(text: str) -> Iterator[Match]:
+    """'in 2016 year' / 'of 2016 year': Russian 'году' translated word for word."""
+    for m in re.finditer(r"\b((?:19|20)\d\d)\s+year\b(?!s|-)", text):
+        yield Match(m.start(), m.end(), f"“{m.group(0)}” translates Russian “году”; write just the year.", m.group(1))
