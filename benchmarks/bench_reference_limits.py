@@ -43,7 +43,7 @@ def _prefers(label: str, mt: list[float], pe: list[float], lower_is_better: bool
 
 def _translation_logprob(llama, source: str, text: str) -> float:
     """log P(text | Russian source) under the rewriter (Qwen chat format), summed over tokens."""
-    from mtcheck.rewrite.models import token_logprobs
+    from mtcheck.services.fluency_lm import token_logprobs
 
     prompt = ("<|im_start|>system\nYou are a professional Russian-to-English translator.<|im_end|>\n"
               f"<|im_start|>user\nTranslate into English:\n{source}<|im_end|>\n<|im_start|>assistant\n")
@@ -88,14 +88,14 @@ def postedit_signals(data: Path, pairs: int, translation_model: bool) -> None:
 
     from mtcheck.config import load_settings
     from mtcheck.detect import Detector
-    from mtcheck.rewrite.models import Surprisal
+    from mtcheck.services.fluency_lm import Surprisal
 
     surprisal = Surprisal()
     _prefers("fluency LM (SmolLM2 mean surprisal)", surprisal(mts), surprisal(pes), True, 0.1)
     detector = Detector(load_settings())
     _prefers("detector (MT probability, sentence alone)", detector.score_texts(mts), detector.score_texts(pes), True, 0.05)
     if translation_model:
-        from mtcheck.rewrite.backends.llama_cpp import load_llama
+        from mtcheck.services.llama import load_llama
         from mtcheck.services.modelstore import ModelStore
 
         llama = load_llama(str(ModelStore.default().path("rewriter")), n_ctx=1024, logits_all=True)

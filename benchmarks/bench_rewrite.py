@@ -103,13 +103,9 @@ def main(argv: list[str] | None = None) -> None:
     from mtcheck.segment import segment
 
     settings = Settings(cache=False)
-    services = {}
-    if not args.no_languagetool:
-        from mtcheck.services.languagetool import LanguageToolService
+    from mtcheck.services.factory import build_services
 
-        service = LanguageToolService(settings)
-        service.ensure_running()
-        services["languagetool"] = service
+    services = build_services(settings, languagetool=not args.no_languagetool)
     doc = load_document(str(SEED))
     sentences = segment(doc)
     detector = Detector(settings, services=services)

@@ -125,6 +125,11 @@ class Settings:
     def with_overrides(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
+    def with_table_values(self, name: str, values: dict[str, Any]) -> "Settings":
+        """These settings with some keys of one table set (command-line flags over the file),
+        checked like the file's own."""
+        return self.with_overrides(tables={**self.tables, name: {**self.section(name), **values}})
+
 
 # The top-level values and their types, read by _settings_from into the fields of Settings.
 VALUE_TYPES: dict[str, Any] = {

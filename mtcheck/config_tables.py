@@ -57,7 +57,7 @@ class LanguageToolConfig:
 
 @dataclass(frozen=True)
 class ModelsConfig:
-    """``[models]``: mtcheck/services/models.py. A role points at other weights: a path (relative to
+    """``[models]``: mtcheck/services/modelstore/. A role points at other weights: a path (relative to
     the config file), a directory or ``hub:ORG/NAME``; ``[models.local]`` names local copies of
     store models (model name -> path)."""
 

@@ -19,6 +19,7 @@ from mtcheck.config import Settings
 from mtcheck.errors import InputError
 from mtcheck.gate import BASELINE_FILENAME
 from mtcheck.load import DEFAULT_MAX_BYTES
+from mtcheck.services.factory import build_services
 from mtcheck.types import Document, DocumentResult, Sentence
 
 if TYPE_CHECKING:
@@ -282,7 +283,8 @@ class Pipeline:
         self.settings = settings
         self.options = options
         self.progress = progress or (lambda message: None)
-        self.services: dict[str, object] = {}
+        self.services = build_services(settings, languagetool=options.languagetool, languagetool_url=options.languagetool_url,
+                                       backend=options.backend, progress=self.progress)
         self._detector: Detector | None = None
         self._rewriter: Rewriter | None = None
         self._comparer: Comparer | None = None
@@ -290,22 +292,13 @@ class Pipeline:
         self._building = threading.RLock()  # with --jobs, the first document's thread builds each component
 
     # -- components, built on first use (by the first thread that needs them) -------------------
-    def _start_services(self) -> None:
-        if self.options.languagetool and "languagetool" not in self.services:
-            from mtcheck.services.languagetool import LanguageToolService
-
-            self.progress("starting LanguageTool")
-            service = LanguageToolService(self.settings, url=self.options.languagetool_url)
-            service.ensure_running()
-            self.services["languagetool"] = service
-
     @property
     def detector(self) -> Detector:
         with self._building:
             if self._detector is None:
                 from mtcheck.detect import Detector
 
-                self._start_services()
+                self.services.languagetool  # noqa: B018 (a server that cannot start fails before any model loads)
                 self._detector = Detector(self.settings, services=self.services)
             return self._detector
 
@@ -315,7 +308,7 @@ class Pipeline:
             if self._rewriter is None:
                 from mtcheck.rewrite import Rewriter
 
-                self._rewriter = Rewriter(self.settings, self.detector, services=self.services, backend=self.options.backend)
+                self._rewriter = Rewriter(self.settings, self.detector, services=self.services)
             return self._rewriter
 
     @property
@@ -324,7 +317,7 @@ class Pipeline:
             if self._comparer is None:
                 from mtcheck.compare import Comparer
 
-                self._comparer = Comparer(self.settings)
+                self._comparer = Comparer(self.settings, embedder=self.services.embedder)
             return self._comparer
 
     def reference(self) -> tuple[Document, tuple[Sentence, ...]] | None:

@@ -21,7 +21,7 @@ SENTENCE = "The rebels will be able to leave the city the corridors within 48 ho
 
 def small_gguf() -> str:
     """The assembled rewriter when there is one, else the packaged SmolLM2 (same code path, faster)."""
-    from mtcheck.rewrite.models import fluency_model_path
+    from mtcheck.services.fluency_lm import fluency_model_path
 
     return fluency_model_path()
 
@@ -143,7 +143,7 @@ class _ChatHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def chat_server():
-    from mtcheck.rewrite.backends.llama_cpp import load_llama
+    from mtcheck.services.llama import load_llama
 
     _ChatHandler.llama = load_llama(small_gguf(), n_ctx=2048)
     _ChatHandler.seen = []

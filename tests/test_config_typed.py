@@ -167,14 +167,12 @@ def test_the_dataclass_defaults_are_the_stages_own():
         verify.DEFAULT_SIMILARITY, verify.DEFAULT_EDIT_BASE, verify.DEFAULT_EDIT_PER_PROBLEM, verify.DEFAULT_EDIT_CAP, verify.DEFAULT_MIN_GAIN,
         verify.DEFAULT_MAX_RISE, verify.DEFAULT_FLUENCY_GAIN, verify.DEFAULT_SURPRISAL_TOLERANCE, verify.DEFAULT_RESOLVED_SURPRISAL_TOLERANCE)
     assert set(schema(CompareConfig)) == set(TUNED)
-    assert AlignParams.from_config(CompareConfig()) == AlignParams() == AlignParams.from_settings({})
+    assert AlignParams.from_config(CompareConfig()) == AlignParams()
 
 
 def test_the_model_roles_are_the_stores():
-    try:
-        from mtcheck.services.modelstore import ROLES
-    except ImportError:  # before the model store became a package
-        from mtcheck.services.models import ROLES  # type: ignore[no-redef]
+    from mtcheck.services.modelstore import ROLES
+
     assert set(schema(ModelsConfig)) == {*ROLES, "local"}
 
 
@@ -210,7 +208,7 @@ def test_the_stages_read_the_typed_values():
         "compare": {"threshold": 1},
     })
     rewriter = Rewriter(settings)
-    assert (rewriter.n, rewriter.temperature, rewriter.keep_rules) == (5, 1.0, frozenset({"thousand-count"}))
+    assert (rewriter.n, rewriter.temperature) == (5, 1.0) and "thousand-count" in rewriter.keep_rules  # with its aliases
     backend = OpenAIBackend(settings)
     assert (backend.base_url, backend.timeout) == ("http://h:1/v1", 5.0) and isinstance(backend.timeout, float)
     assert LanguageToolSignal(settings).noise_rules == NOISE_RULES | {"UPPERCASE_SENTENCE_START"}
@@ -257,20 +255,15 @@ def test_every_table_is_a_config_key():
     assert {name for name, kind in CONFIG_KEYS.items() if kind == "table"} == set(TABLES)
 
 
-def test_every_key_the_code_reads_from_a_section_is_a_field():
-    """While call sites still read ``settings.section(name).get(key)``, each key must be a field
-    of the table's dataclass, or the validation would refuse the setting the code reads."""
-    read: set[tuple[str, str]] = set()
+def test_no_stage_reads_a_table_by_key():
+    """Stages read the typed tables (``settings.rewrite_config.n_threads``): a key read from the
+    raw mapping would bypass the schema, so a misspelt key in the code would go unnoticed."""
+    raw = []
     for path in (ROOT / "mtcheck").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
-        for table, key in re.findall(r"""\.section\(\s*["'](\w+)["']\s*\)\.get\(\s*["'](\w+)["']""", text):
-            read.add((table, key))
-        for var, table in re.findall(r"""(\w+)\s*=\s*.*\.section\(\s*["'](\w+)["']\s*\)\s*$""", text, re.M):
-            for key in re.findall(rf"""\b{var}(?:\.get\(\s*|\[\s*)["'](\w+)["']""", text):
-                read.add((table, key))
-    assert read, "the pattern found no reads at all"
-    unknown = sorted((table, key) for table, key in read if table in TABLES and key not in schema(TABLES[table]))
-    assert not unknown
+        raw += [f"{path.name}: {m}" for m in re.findall(r"""\.section\(\s*["']\w+["']\s*\)\.get\(\s*["']\w+["']""", text)]
+        raw += [f"{path.name}: {m}" for m in re.findall(r"""\w+\s*=\s*.*\.section\(\s*["']\w+["']\s*\)\s*$""", text, re.M)]
+    assert raw == []
 
 
 # --------------------------------------------------------------------------- documented configurations

@@ -349,7 +349,7 @@ def test_plurality_flags_a_noun_that_changed_number():
 # -- with the real models ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def nlp():
-    from mtcheck.rewrite.models import load_spacy
+    from mtcheck.services.english import english as load_spacy
 
     return load_spacy()
 

@@ -30,6 +30,7 @@ from mtcheck.config import CONFIG_KEYS, Settings, find_config, load_settings
 from mtcheck.detect import Detector
 from mtcheck.errors import ConfigError, ModelError
 from mtcheck.services import languagetool as lt
+from mtcheck.services.factory import Services
 from mtcheck.services.languagetool import LanguageToolService, LTMatch
 from mtcheck.types import Document, Sentence
 
@@ -251,7 +252,8 @@ def cache(tmp_path, monkeypatch):
 
 
 def lt_detector(settings: Settings) -> Detector:
-    return Detector(settings, services={"languagetool": FakeLanguageTool(settings)}, signals=["interference", "languagetool"])
+    services = Services.with_parts(settings, languagetool=FakeLanguageTool(settings))
+    return Detector(settings, services=services, signals=["interference", "languagetool"])
 
 
 def test_disabled_rules_apply_to_text_checked_before(cache):
@@ -448,7 +450,9 @@ def test_a_stage_table_must_be_a_table(tmp_path):
 def test_the_known_tables_are_the_ones_the_code_reads():
     read = set()
     for path in (ROOT / "mtcheck").rglob("*.py"):
-        read |= set(re.findall(r"""\.section\(\s*["'](\w+)["']\s*\)""", path.read_text(encoding="utf-8")))
+        text = path.read_text(encoding="utf-8")
+        read |= set(re.findall(r"""\.(?:section|table)\(\s*["'](\w+)["']\s*\)""", text))
+        read |= set(re.findall(r"""\bsettings\.(\w+)_config\b""", text))
     tables = {k for k, kind in CONFIG_KEYS.items() if kind == "table"}
     assert read == tables
 

@@ -30,6 +30,7 @@ from mtcheck.errors import InputError
 from mtcheck.load import load_document, load_text
 from mtcheck.pipeline import CheckOptions, Pipeline
 from mtcheck.segment import MAX_SENTENCE_CHARS, segment
+from mtcheck.services.factory import Services
 from mtcheck.services.languagetool import LTMatch
 from mtcheck.types import DocumentResult, Finding
 
@@ -132,11 +133,11 @@ def test_languagetool_runs_beside_the_other_signals_with_the_same_result(setting
     document = load_text(long_article(12))
     sentences = segment(document)
     service = FakeLanguageTool()
-    both = Detector(settings, signals=["interference", "languagetool"], services={"languagetool": service})
+    both = Detector(settings, signals=["interference", "languagetool"], services=Services.with_parts(settings, languagetool=service))
     together = both.detect(document, sentences)
     monkeypatch.setattr(detect_module, "BACKGROUND_SIGNALS", frozenset())
     in_turn = Detector(settings.with_overrides(cache=False), signals=["interference", "languagetool"],
-                       services={"languagetool": FakeLanguageTool()}).detect(document, sentences)
+                       services=Services.with_parts(settings, languagetool=FakeLanguageTool())).detect(document, sentences)
     assert together == in_turn
     flagged = [f for f in together.findings if any(r.source == "languagetool" for r in f.reasons)]
     assert flagged and all(document.text[r.start:r.end] == "reports Reuters"
@@ -149,7 +150,8 @@ def test_a_huge_paragraph_reaches_languagetool_in_pieces(settings, monkeypatch):
     sentences = segment(document)
     monkeypatch.setattr(detect_module, "BATCH_SENTENCES", 20)
     service = FakeLanguageTool()
-    result = Detector(settings, signals=["interference", "languagetool"], services={"languagetool": service}).detect(document, sentences)
+    services = Services.with_parts(settings, languagetool=service)
+    result = Detector(settings, signals=["interference", "languagetool"], services=services).detect(document, sentences)
     assert len(service.sent) >= 10
     assert sum(len(t) for t in service.sent) <= len(text)  # each part of the paragraph is sent once
     lt = [r for f in result.findings for r in f.reasons if r.source == "languagetool"]

@@ -13,6 +13,7 @@ from mtcheck.rewrite.facts import numbers
 from mtcheck.rewrite.generate import languagetool_candidate, rule_candidate
 from mtcheck.rewrite.prompt import clean_output, editor_prompt
 from mtcheck.rewrite.verify import Verifier, fact_checks
+from mtcheck.services.factory import Services
 from mtcheck.types import Candidate, Document, Finding, Reason, Sentence
 
 SEED = ("As reports Reuters, citing an unnamed representative of the opposition, the rebels will be able to "
@@ -150,7 +151,7 @@ def test_languagetool_check_rejects_new_errors():
         def check_paragraphs(self, texts):
             return [[Match(0, 3, "SPELLING")] if "teh" in t else [] for t in texts]
 
-    verifier = fake_verifier(services={"languagetool": FakeLT()})
+    verifier = fake_verifier(services=Services.with_parts(languagetool=FakeLT()))
     (measured,) = verifier.verify([(SEED, [Candidate("llm", RULE_FIX.replace("the rebels", "teh rebels"))])])
     assert "languagetool" in measured[0].candidate.rejected_by
 
@@ -471,7 +472,7 @@ def test_house_style_keeps_a_rule_reported_but_never_applied(tmp_path):
         def check_paragraphs(self, texts):
             return [[Match(12, 11, "MTCHECK_RU_THOUSAND", ("50,000",))] for _ in texts]
 
-    services = {"languagetool": FakeLT()}
+    services = Services.with_parts(languagetool=FakeLT())
     for keep, applied in ((["thousand-count"], True), (["thousand-count", "MTCHECK_RU_THOUSAND"], False)):
         settings = Settings(tables={"rewrite": {"keep_rules": keep}})
         rewriter = Rewriter(settings, FakeDetector(), services=services, backend=FakeBackend(default=text),

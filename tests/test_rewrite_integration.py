@@ -14,6 +14,7 @@ from mtcheck.config import Settings
 from mtcheck.rewrite import Rewriter
 from mtcheck.rewrite.cache import GenerationCache
 from mtcheck.rewrite.verify import Verifier
+from mtcheck.services.factory import Services
 from mtcheck.types import Candidate, Document, Sentence
 
 pytestmark = pytest.mark.integration
@@ -96,7 +97,7 @@ def test_seed_sentence_and_injection_with_the_default_model(languagetool, tmp_pa
 
     _rewriter_model()
     settings = Settings()
-    services = {"languagetool": languagetool}
+    services = Services.with_parts(settings, languagetool=languagetool)
     detector = Detector(settings, services=services)
     text = SEED + "\n\n" + INJECTION
     sentences = [Sentence(0, 0, len(SEED), SEED, block=0),

@@ -9,6 +9,7 @@ import pytest
 from mtcheck.config import Settings
 from mtcheck.detect.base import SignalContext, SignalResult
 from mtcheck.registry import signals
+from mtcheck.services.factory import Services
 from mtcheck.services.languagetool import LTMatch
 from mtcheck.types import Block, Document, Sentence
 
@@ -62,7 +63,7 @@ NEEDLES = {
 
 def run(sentences, document=None, service=None):
     signal = signals.get("languagetool")(Settings())
-    services = {"languagetool": service} if service is not None else {}
+    services = Services.with_parts(languagetool=service)
     return signal.run(sentences, SignalContext(settings=Settings(), document=document, services=services))
 
 

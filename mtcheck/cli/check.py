@@ -221,7 +221,7 @@ def check(
         keep_going=len(files) > 1 or any(p != "-" and Path(p).is_dir() for p in paths),
     )
     if options.model_overrides:
-        settings = settings.with_overrides(tables={**settings.tables, "models": {**settings.section("models"), **options.model_overrides}})
+        settings = settings.with_table_values("models", options.model_overrides)
 
     progress = _progress_printer(quiet)
     try:

@@ -53,7 +53,7 @@ def eval_rewrite(
         raise InputError(f"--judge-sheet {judge_sheet}: is a directory", fix="name a .jsonl file")
     settings = load_settings(config)
     if model:
-        settings = settings.with_overrides(tables={**settings.tables, "rewrite": {**settings.section("rewrite"), "model": model}})
+        settings = settings.with_table_values("rewrite", {"model": model})
     run = evaluate_rewrites(file, settings, source_field, reference_field, limit, offset, system, backend, languagetool)
     seen, flagged_total, records, result = run.segments_read, run.flagged_read, run.records, run.result
     if result is None:

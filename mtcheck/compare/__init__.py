@@ -63,7 +63,7 @@ class Comparer:
     def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None):
         self.settings = settings or Settings()
         self.embedder = embedder or Embedder(self.settings)
-        self.aligner = Aligner(AlignParams.from_settings(self.settings.section("compare")), self.embedder)
+        self.aligner = Aligner(AlignParams.from_config(self.settings.compare_config), self.embedder)
 
     def align(self, sentences: Sequence[Sentence], reference_sentences: Sequence[Sentence]) -> list[SentenceAlignment]:
         """Every prose sentence with its reference sentences (empty: no counterpart)."""

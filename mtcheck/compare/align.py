@@ -31,7 +31,7 @@ already reward shared rare names, and fuzzy name matches did not add to F1.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Callable, Sequence
 
 from mtcheck.compare.anchors import Names, number_evidence, numbers
 from mtcheck.compare.lexical import TfIdf
@@ -65,11 +65,6 @@ class AlignParams:
     def from_config(cls, config: CompareConfig) -> "AlignParams":
         """The ``[compare]`` table (every TUNED parameter; the rest keep their defaults)."""
         return cls(**{name: getattr(config, name) for name in TUNED})
-
-    @classmethod
-    def from_settings(cls, section: Mapping[str, Any]) -> "AlignParams":
-        """From the ``[compare]`` keys the configuration sets (``Settings.section``, already validated)."""
-        return cls.from_config(CompareConfig(**section))
 
 
 @dataclass(frozen=True)

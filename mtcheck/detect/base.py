@@ -9,10 +9,13 @@ are registered in ``mtcheck.registry.signals``; each lives in one file under
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Protocol, Sequence
+from typing import TYPE_CHECKING, Protocol, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.types import Document, Reason, Sentence
+
+if TYPE_CHECKING:
+    from mtcheck.services.factory import Services
 
 
 @dataclass(frozen=True)
@@ -25,10 +28,15 @@ class SignalResult:
 class SignalContext:
     settings: Settings
     document: Document | None = None
-    # Shared, already-started services, e.g. {"languagetool": LanguageToolService}; a
-    # missing key means the component is switched off (--no-languagetool) and the signal
-    # must return empty results rather than fail.
-    services: dict[str, Any] = field(default_factory=dict)
+    # The run's shared services; a part that is switched off (``services.languagetool`` is None
+    # under --no-languagetool) makes the signal return empty results rather than fail.
+    services: "Services" = field(default_factory=lambda: _offline())
+
+
+def _offline() -> "Services":
+    from mtcheck.services.factory import Services
+
+    return Services.offline()
 
 
 class Signal(Protocol):

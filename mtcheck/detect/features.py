@@ -51,13 +51,8 @@ def _extract(
 def _detector(settings: Settings, signals: Sequence[str]):
     """The Detector the features come from, with a running LanguageTool when a signal needs one."""
     from mtcheck.detect import Detector
+    from mtcheck.services.factory import build_services
 
-    services = {}
-    if "languagetool" in signals:
-        from mtcheck.services.languagetool import LanguageToolService
-
-        service = LanguageToolService(settings)
-        service.ensure_running()
-        services["languagetool"] = service
+    services = build_services(settings, languagetool="languagetool" in signals)
     # The cache stays on: the fluency signal keeps per-sentence statistics there, so a rerun is fast.
     return Detector(settings, services=services, signals=list(signals))

@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from mtcheck.config import Settings
+
+if TYPE_CHECKING:
+    from mtcheck.services.factory import Services
 
 CACHE_VERSION = 2
 
@@ -34,7 +37,7 @@ SIGNAL_MODEL_ROLES = {"fluency": "fluency", "embedding": "embedder"}
 _LT_IDENTITY = ("mode", "url_override", "language", "mother_tongue", "picky", "disabled_rules")
 
 
-def detector_signature(settings: Settings, services: dict[str, Any], signal_names: Sequence[str], code_version: str) -> str:
+def detector_signature(settings: Settings, services: Services, signal_names: Sequence[str], code_version: str) -> str:
     """Everything that changes what the signals return for a text: the cache key's prefix.
 
     The signals in use and their code, the allow-list, the LanguageTool service's settings (mode,
@@ -51,13 +54,14 @@ def detector_signature(settings: Settings, services: dict[str, Any], signal_name
     models = _model_identities(settings)
     parts["models"] = {role: models.get(role) for name, role in SIGNAL_MODEL_ROLES.items() if name in signal_names}
     if "languagetool" in signal_names:
-        service = services.get("languagetool")
+        service = services.languagetool
         parts["languagetool"] = None if service is None else _languagetool_identity(service)
-        parts["languagetool_ignore"] = sorted(str(r) for r in settings.section("languagetool").get("ignore_rules", ()))
+        parts["languagetool_ignore"] = sorted(settings.languagetool_config.ignore_rules)
     return json.dumps(parts, sort_keys=True, default=str)
 
 
 def _languagetool_identity(service: Any) -> Any:
+    service = getattr(service, "service", service)  # the client behind the run's answer memo
     signature = getattr(service, "signature", None)
     if callable(signature):
         return signature()

@@ -8,7 +8,10 @@ from __future__ import annotations
 import math
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mtcheck.services.factory import Services
 
 
 def read_labelled(path: Path, text_field: str, label_field: str, group_field: str | None) -> list[dict]:
@@ -111,16 +114,11 @@ def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, 
     return result
 
 
-def _services(settings, languagetool: bool) -> dict[str, Any]:
-    """The services the detector gets: a running LanguageTool when asked for, else none."""
-    services: dict[str, Any] = {}
-    if languagetool:
-        from mtcheck.services.languagetool import LanguageToolService
+def _services(settings, languagetool: bool) -> Services:
+    """The services the detector gets: LanguageTool (started on first use) when asked for."""
+    from mtcheck.services.factory import build_services
 
-        service = LanguageToolService(settings)
-        service.ensure_running()
-        services["languagetool"] = service
-    return services
+    return build_services(settings, languagetool=languagetool)
 
 
 def _fmt(value: float) -> str:

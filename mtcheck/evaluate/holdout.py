@@ -77,7 +77,7 @@ def holdout_report(
     from mtcheck.config import load_settings
     from mtcheck.detect.classifier import load_model
 
-    detector_model = load_model(model_path or load_settings().section("detect").get("model"))
+    detector_model = load_model(model_path or load_settings().detect_config.model)
     return leave_one_source_out(detector_model, data, progress=progress, only=only)
 
 

@@ -126,16 +126,11 @@ def _components(settings: Settings, languagetool: bool, backend: str | None) -> 
     """The detector and the rewriter under evaluation, with a running LanguageTool when asked for."""
     from mtcheck.detect import Detector
     from mtcheck.rewrite import Rewriter
+    from mtcheck.services.factory import build_services
 
-    services: dict[str, Any] = {}
-    if languagetool:
-        from mtcheck.services.languagetool import LanguageToolService
-
-        service = LanguageToolService(settings)
-        service.ensure_running()
-        services["languagetool"] = service
+    services = build_services(settings, languagetool=languagetool, backend=backend)
     detector = Detector(settings, services=services)
-    rewriter = Rewriter(settings, detector, services=services, backend=backend)
+    rewriter = Rewriter(settings, detector, services=services)
     return detector, rewriter
 
 

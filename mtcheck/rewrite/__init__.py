@@ -24,7 +24,8 @@ from mtcheck.rewrite.generate import (
 )
 from mtcheck.rewrite.prompt import PROMPT_VERSION, ChatPrompt, clean_output, editor_prompt, keep_ending, keep_serial_comma_style, repair_prompt
 from mtcheck.rewrite.rank import rank
-from mtcheck.rewrite.verify import Measured, Verifier
+from mtcheck.rewrite.verify import Measured, Verifier, keep_rules
+from mtcheck.services.factory import Services
 from mtcheck.types import Candidate, Document, Finding, Reason, Rewrite, Sentence, TermHint
 
 __all__ = ["Rewriter", "Job", "PROMPT_VERSION"]
@@ -95,12 +96,12 @@ def _note(measured: Sequence[Measured]) -> str:
 
 
 class Rewriter:
-    def __init__(self, settings: Settings, detector: Any = None, services: dict | None = None,
+    def __init__(self, settings: Settings, detector: Any = None, services: Services | None = None,
                  backend: str | Any | None = None, verifier: Verifier | None = None,
                  cache: GenerationCache | None = None):
         self.settings = settings
         self.detector = detector
-        self.services = services or {}
+        self.services = services if services is not None else Services.offline(settings)
         options = settings.rewrite_config  # validated when the settings were built
         # Greedy first; when it does not settle a sentence, n - 1 samples from the same prompt.
         self.n = options.candidates
@@ -117,23 +118,23 @@ class Rewriter:
         # House style may keep what a rule flags (e.g. "50 thousand" for a newsroom that writes
         # numbers as the source did): those reasons are still reported, but no candidate applies
         # them, the LLM is not asked to, and they buy no room for a larger edit.
-        self.keep_rules = frozenset(options.keep_rules)
+        self.keep_rules = keep_rules(settings)
         self._backend_name = backend if isinstance(backend, str) or backend is None else None
         self._backend = None if isinstance(backend, str) or backend is None else backend
         self.verifier = verifier or Verifier(settings, detector=detector, services=self.services)
         # One house style: the problems verification counts are the ones the rewrite acts on.
         self.verifier.keep = self.verifier.keep | self.keep_rules
-        if self.verifier.languagetool is None and self.services.get("languagetool") is not None:
-            # One LanguageTool for the candidates, their checks and the problems found in both.
-            self.verifier.languagetool = self.services["languagetool"]
         self.cache = cache or GenerationCache(enabled=settings.cache)
 
     @property
     def backend(self) -> Any:
         if self._backend is None:
-            from mtcheck.rewrite.backends.base import load_backend
+            if self._backend_name is None:
+                self._backend = self.services.rewriter_backend  # the run's (--backend, else the configured one)
+            else:
+                from mtcheck.rewrite.backends.base import load_backend
 
-            self._backend = load_backend(self.settings, self._backend_name)
+                self._backend = load_backend(self.settings, self._backend_name)
         return self._backend
 
     # -- generation ------------------------------------------------------------------------

@@ -11,12 +11,15 @@ import dataclasses
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.rewrite.facts import fact_checks
 from mtcheck.rewrite.problems import Problem, find_problems, introduced, resolution
 from mtcheck.types import Candidate, Check
+
+if TYPE_CHECKING:
+    from mtcheck.services.factory import Services
 
 DEFAULT_SIMILARITY = 0.75
 # SmolLM2's mean surprisal differs by about 0.1 nats between equally fluent paraphrases
@@ -150,14 +153,8 @@ def keep_rules(settings: Settings) -> frozenset[str]:
     An interference rule and the rule-pack rules that repeat it are one rule: naming either id
     keeps both (``mtcheck.detect.rules.expand_aliases``)."""
     from mtcheck.detect.rules import expand_aliases
-    from mtcheck.errors import ConfigError
 
-    keep = settings.section("rewrite").get("keep_rules", ())
-    if isinstance(keep, str):
-        keep = [keep]
-    if not isinstance(keep, (list, tuple)) or not all(isinstance(k, str) for k in keep):
-        raise ConfigError("[rewrite] keep_rules must be a list of rule ids, e.g. [\"thousand-count\"]")
-    return expand_aliases(keep)
+    return expand_aliases(settings.rewrite_config.keep_rules)  # a list of strings: checked with the settings
 
 
 class Verifier:
@@ -167,55 +164,54 @@ class Verifier:
         self,
         settings: Settings,
         detector: Any = None,
-        services: dict | None = None,
+        services: Services | None = None,
         similarity: Callable[[Sequence[tuple[str, str]]], list[float]] | None = None,
         surprisal: Callable[[Sequence[str]], list[float]] | None = None,
         nlp: Any = None,
     ):
-        options = settings.section("rewrite")
+        options = settings.rewrite_config
         self.settings = settings
-        self.threshold = float(options.get("similarity_threshold", DEFAULT_SIMILARITY))
-        self.edit_base = float(options.get("edit_base", DEFAULT_EDIT_BASE))
-        self.edit_per_problem = float(options.get("edit_per_problem", DEFAULT_EDIT_PER_PROBLEM))
-        self.edit_cap = float(options.get("edit_cap", DEFAULT_EDIT_CAP))
-        self.min_gain = float(options.get("min_gain", DEFAULT_MIN_GAIN))
-        self.max_rise = float(options.get("max_rise", DEFAULT_MAX_RISE))
-        self.fluency_gain = float(options.get("fluency_gain", DEFAULT_FLUENCY_GAIN))
-        self.surprisal_tolerance = float(options.get("surprisal_tolerance", DEFAULT_SURPRISAL_TOLERANCE))
-        self.resolved_tolerance = float(options.get("resolved_surprisal_tolerance", DEFAULT_RESOLVED_SURPRISAL_TOLERANCE))
+        self.threshold = options.similarity_threshold
+        self.edit_base = options.edit_base
+        self.edit_per_problem = options.edit_per_problem
+        self.edit_cap = options.edit_cap
+        self.min_gain = options.min_gain
+        self.max_rise = options.max_rise
+        self.fluency_gain = options.fluency_gain
+        self.surprisal_tolerance = options.surprisal_tolerance
+        self.resolved_tolerance = options.resolved_surprisal_tolerance
         self.keep = keep_rules(settings)
         self.allow = tuple(settings.allow or ())
         self.detector = detector
         # The detector's own threshold (config override or the model's validated default).
         self.flag_threshold = float(getattr(detector, "threshold", None) or settings.threshold or 0.5)
-        self.languagetool = (services or {}).get("languagetool")
+        if services is None:
+            from mtcheck.services.factory import Services
+
+            services = Services.offline(settings)
+        self.services = services
+        # Answers are remembered by the services, so sentences detection checked are not sent again.
+        self.languagetool = services.languagetool
         self._similarity = similarity
         self._surprisal = surprisal
         self._nlp = nlp
-        self.use_models = bool(options.get("model_checks", True))
-        self._matches: dict[str, list[Any]] = {}
+        self.use_models = options.model_checks
 
     # Models are loaded on first use, so a Verifier with fakes never touches them.
     def similarity(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         if self._similarity is None:
-            from mtcheck.services.embedder import Embedder
-
-            self._similarity = Embedder(self.settings).similarities
+            self._similarity = self.services.embedder.similarities
         return self._similarity(pairs)
 
     def surprisal(self, texts: Sequence[str]) -> list[float]:
         if self._surprisal is None:
-            from mtcheck.rewrite.models import Surprisal
-
-            self._surprisal = Surprisal()
+            self._surprisal = self.services.surprisal
         return self._surprisal(texts)
 
     @property
     def nlp(self) -> Any:
         if self._nlp is None and self.use_models:
-            from mtcheck.rewrite.models import load_spacy
-
-            self._nlp = load_spacy()
+            self._nlp = self.services.english()
         return self._nlp
 
     def warm_up(self) -> None:
@@ -225,13 +221,12 @@ class Verifier:
 
     # -- problems ------------------------------------------------------------------------------
     def languagetool_matches(self, texts: Sequence[str]) -> dict[str, list[Any]]:
-        """LanguageTool's matches per text, each text checked once per Verifier."""
+        """LanguageTool's matches per text (each distinct text asked about once per run: the
+        services remember the answers, those the detect stage got included)."""
         if self.languagetool is None:
             return {}
-        todo = [t for t in dict.fromkeys(texts) if t not in self._matches]
-        if todo:
-            self._matches.update(zip(todo, self.languagetool.check_paragraphs(todo)))
-        return {t: self._matches[t] for t in texts}
+        unique = list(dict.fromkeys(texts))
+        return dict(zip(unique, self.languagetool.check_paragraphs(unique)))
 
     def problems(self, text: str) -> list[Problem]:
         """The fixable problems of ``text`` (interference rules, and LanguageTool when in use)."""

@@ -138,24 +138,24 @@ class LanguageToolService:
         state_dir: Path | None = None,
         start_timeout: float | None = None,
     ):
-        section = (settings or Settings()).section("languagetool")
-        self.url_override = url or section.get("url")
-        self.mode = mode or ("url" if self.url_override else str(section.get("mode", "managed")))
+        config = (settings or Settings()).languagetool_config
+        self.url_override = url or config.url
+        self.mode = mode or ("url" if self.url_override else (config.mode or "managed"))
         if self.mode not in MODES:
             raise ConfigError(f"[tool.mtcheck.languagetool] mode must be one of {', '.join(MODES)}, not {self.mode!r}")
         if self.mode == "url" and not self.url_override:
             raise ConfigError("LanguageTool mode 'url' needs a server address", fix="mtcheck check --languagetool-url http://HOST:PORT")
         try:
-            self.port = int(port or os.environ.get("MTCHECK_LT_PORT") or section.get("port", DEFAULT_PORT))
-            self.start_timeout = float(start_timeout or section.get("start_timeout", DEFAULT_START_TIMEOUT))
-        except (TypeError, ValueError) as err:
-            raise ConfigError(f"invalid [tool.mtcheck.languagetool] value: {err}") from None
-        self.heap = str(heap or section.get("heap", DEFAULT_HEAP))
-        self.language = str(section.get("language", "en-US"))
+            self.port = int(port or os.environ.get("MTCHECK_LT_PORT") or config.port)
+        except (TypeError, ValueError) as err:  # the environment variable; the config is checked already
+            raise ConfigError(f"invalid MTCHECK_LT_PORT: {err}") from None
+        self.start_timeout = float(start_timeout or config.start_timeout)
+        self.heap = str(heap or config.heap)
+        self.language = config.language
         # Russian as the writer's mother tongue switches on LanguageTool's ru->en false-friend rules.
-        self.mother_tongue = section.get("mother_tongue", "ru") or None
-        self.picky = bool(section.get("picky", False))
-        self.disabled_rules = tuple(str(r) for r in section.get("disabled_rules", ()))
+        self.mother_tongue = config.mother_tongue or None
+        self.picky = config.picky
+        self.disabled_rules = tuple(config.disabled_rules)
         self.version = LT_VERSION
         self.lib_dir = Path(lib_dir) if lib_dir else default_lib_dir(self.version)
         self.state_dir = Path(state_dir) if state_dir else languagetool_home(self.version) / "state"

