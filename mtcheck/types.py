@@ -173,6 +173,42 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class TranslatedShare:
+    """How much of the article reads as translated: k of n prose sentences flagged, with a 95%
+    Wilson interval for the share, so a desk can gate on e.g. "more than a third translated"."""
+
+    flagged: int
+    sentences: int
+    low: float
+    high: float
+
+    @property
+    def share(self) -> float:
+        return self.flagged / self.sentences if self.sentences else 0.0
+
+    def describe(self) -> str:
+        return f"{self.flagged} of {self.sentences} sentences read as translated ({self.share:.0%}, 95% CI {self.low:.0%}-{self.high:.0%})"
+
+
+def translated_share(flagged: int, sentences: int, z: float = 1.959964) -> TranslatedShare:
+    """The Wilson score interval of ``flagged``/``sentences`` (sound for small n and for 0 or n)."""
+    if sentences <= 0:
+        return TranslatedShare(0, 0, 0.0, 1.0)
+    p = flagged / sentences
+    denominator = 1 + z * z / sentences
+    centre = (p + z * z / (2 * sentences)) / denominator
+    half = z * ((p * (1 - p) / sentences + z * z / (4 * sentences * sentences)) ** 0.5) / denominator
+    return TranslatedShare(flagged, sentences, max(0.0, centre - half), min(1.0, centre + half))
+
+
+def share_of(findings: tuple[Finding, ...]) -> TranslatedShare:
+    """The share of the prose sentences the detector flagged (suppressed ones included: a baseline
+    hides a finding from the gate, not the sentence from the article), with its 95% interval."""
+    prose = [f for f in findings if f.sentence.kind == "prose"]
+    return translated_share(sum(1 for f in prose if f.flagged), len(prose))
+
+
+@dataclass(frozen=True)
 class DocumentResult:
     """A checked document, or (``error`` set) an input that could not be checked.
 
@@ -194,3 +230,8 @@ class DocumentResult:
     @property
     def flagged(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.flagged and not f.suppressed)
+
+    @property
+    def translated(self) -> TranslatedShare:
+        """How much of the article reads as translated: k of n prose sentences, with a 95% interval."""
+        return share_of(self.findings)

@@ -22,7 +22,7 @@ from typing import Any, Callable, Sequence, cast
 from mtcheck.config import Settings, cache_dir, severity_for
 from mtcheck.detect.signature import code_version, detector_signature, public_signature
 from mtcheck.services.factory import Services
-from mtcheck.types import Block, Document, Finding, Reason, Sentence, Severity
+from mtcheck.types import Block, Document, Finding, Reason, Sentence, Severity, TranslatedShare, share_of, translated_share
 
 # Signals whose evidence is a whole-sentence property get one summary reason when they matter.
 SUMMARY_REASONS = {
@@ -44,35 +44,6 @@ UNWEIGHTED_NOTE = "[not yet weighted by the model, so it adds nothing to the sco
 
 
 @dataclass(frozen=True)
-class TranslatedShare:
-    """How much of the article reads as translated: k of n prose sentences flagged, with a 95%
-    Wilson interval for the share, so a desk can gate on e.g. "more than a third translated"."""
-
-    flagged: int
-    sentences: int
-    low: float
-    high: float
-
-    @property
-    def share(self) -> float:
-        return self.flagged / self.sentences if self.sentences else 0.0
-
-    def describe(self) -> str:
-        return f"{self.flagged} of {self.sentences} sentences read as translated ({self.share:.0%}, 95% CI {self.low:.0%}-{self.high:.0%})"
-
-
-def translated_share(flagged: int, sentences: int, z: float = 1.959964) -> TranslatedShare:
-    """The Wilson score interval of ``flagged``/``sentences`` (sound for small n and for 0 or n)."""
-    if sentences <= 0:
-        return TranslatedShare(0, 0, 0.0, 1.0)
-    p = flagged / sentences
-    denominator = 1 + z * z / sentences
-    centre = (p + z * z / (2 * sentences)) / denominator
-    half = z * ((p * (1 - p) / sentences + z * z / (4 * sentences * sentences)) ** 0.5) / denominator
-    return TranslatedShare(flagged, sentences, max(0.0, centre - half), min(1.0, centre + half))
-
-
-@dataclass(frozen=True)
 class DetectionResult:
     findings: tuple[Finding, ...]
     score: float  # document-level probability that the article is machine-translated
@@ -80,8 +51,7 @@ class DetectionResult:
     @property
     def translated(self) -> TranslatedShare:
         """The share of the prose sentences flagged (in context), with its 95% interval."""
-        prose = [f for f in self.findings if f.sentence.kind == "prose"]
-        return translated_share(sum(1 for f in prose if f.flagged), len(prose))
+        return share_of(self.findings)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ same everywhere. Schema ``mtcheck/report`` version 1 (documented in README, "JSO
       "documents": [{
         "path", "format", "encoding", "score", "flagged": bool,
         "counts": {"sentences", "prose", "boilerplate", "flagged", "info", "warning", "error"},
+        "translated": {"flagged", "sentences", "share", "ci95": [low, high]},
         "reference": {"path", "scores"} | null,
         "sentences": [{
           "index", "start", "end", "text", "kind", "score", "flagged", "severity",
@@ -49,7 +50,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from mtcheck import __version__
-from mtcheck.types import FLAGGED_SEVERITIES, Alignment, Candidate, DocumentResult, Finding, Reason, Rewrite, Score
+from mtcheck.types import FLAGGED_SEVERITIES, Alignment, Candidate, DocumentResult, Finding, Reason, Rewrite, Score, TranslatedShare
 
 
 def error_to_dict(result: DocumentResult) -> dict[str, Any]:
@@ -153,6 +154,12 @@ def counts(result: DocumentResult) -> dict[str, int]:
     }
 
 
+def translated_to_dict(share: TranslatedShare) -> dict[str, Any]:
+    """The share of prose sentences that read as translated, with its 95% Wilson interval."""
+    return {"flagged": share.flagged, "sentences": share.sentences, "share": _round(share.share),
+            "ci95": [_round(share.low), _round(share.high)]}
+
+
 def document_to_dict(result: DocumentResult, reference_path: str | None = None) -> dict[str, Any]:
     doc = result.document
     return {
@@ -162,6 +169,7 @@ def document_to_dict(result: DocumentResult, reference_path: str | None = None) 
         "score": _round(result.score),
         "flagged": bool(result.flagged),
         "counts": counts(result),
+        "translated": translated_to_dict(result.translated),
         "reference": {"path": reference_path, "scores": result.comparison} if reference_path else None,
         "sentences": [finding_to_dict(f) for f in result.findings],
     }

@@ -244,6 +244,7 @@ def _document_view(result: DocumentResult, number: int, options) -> dict[str, An
         "prose": sum(1 for f in result.findings if f.sentence.kind == "prose"),
         "flagged": len(flagged),
         "suppressed": sum(1 for f in result.findings if f.flagged and f.suppressed),
+        "translated": result.translated,
         "by_severity": {level: sum(1 for f in flagged if f.severity == level) for level in SEVERITIES},
         "paragraphs": paragraphs,
         "cards": cards,

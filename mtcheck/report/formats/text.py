@@ -166,6 +166,9 @@ def render(results: list[DocumentResult], options) -> str:
         head = Text()
         head.append(result.document.path, style="bold underline")
         head.append(f"  score {result.score:.2f}  {len(result.flagged)} of {prose} prose sentences flagged")
+        share = result.translated
+        if share.sentences:
+            head.append(f"  reads as translated: {share.share:.0%} (95% CI {share.low:.0%}-{share.high:.0%})")
         console.print(head)
         for name, value in comparison_rows(result.comparison):
             console.print(Text(f"  reference {name}: {value}", style="dim"))
