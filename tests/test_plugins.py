@@ -126,3 +126,11 @@ def test_the_shipped_plugins_are_untouched_by_the_drop_in(plugin):
     plugin(formats, "tally", FORMAT_FILE)
     assert set(formats.names()) == before | {"tally"}
     assert Path(importlib.import_module("mtcheck.report.formats").__path__[0]).joinpath("tally.py").exists() is False
+
+
+def test_signal_options_are_checked_against_the_registry(monkeypatch, capsys):
+    from conftest import run_main
+
+    for command in (["train", "--signals", "interference,stlye"], ["eval", "detect", "--holdout", "--signals", "stlye"]):
+        code, _, err = run_main(monkeypatch, capsys, *command)
+        assert code == 2 and "unknown --signals 'stlye'" in err and "style" in err

@@ -13,6 +13,7 @@ import typer
 
 from mtcheck.cli.evaluate import eval_app
 from mtcheck.paths import data_help
+from mtcheck.registry import signals as signal_registry
 
 
 @eval_app.command("detect")
@@ -24,7 +25,9 @@ def detect_command(
     group_field: Optional[str] = typer.Option(
         None, "--group-field", help="Rows sharing this field form one document, in file order: adds in-context sentence scores and document scores."
     ),
-    signals: Optional[str] = typer.Option(None, "--signals", help="Comma-separated signals (default: those the model was trained on)."),
+    signals: Optional[str] = typer.Option(
+        None, "--signals", help=f"Comma-separated signals (default: those the model was trained on; from: {signal_registry.listing()})."
+    ),
     languagetool: bool = typer.Option(False, "--languagetool/--no-languagetool", help="Start LanguageTool and include its signal."),
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
     model: Optional[Path] = typer.Option(
@@ -51,11 +54,13 @@ def detect_command(
     if file is None and not holdout:
         raise InputError("give a labelled JSONL file, or --holdout for the leave-one-source-out report")
     model_path = str(model) if model else None
+    names = [s.strip() for s in signals.split(",") if s.strip()] if signals else None
+    for name in names or ():  # before any work: a typo should not cost a long run
+        signal_registry.check(name, "--signals")
     if file is not None:
         from mtcheck.evaluate.detection import evaluate, read_labelled, render
 
         rows = read_labelled(file, text_field, label_field, group_field)
-        names = [s.strip() for s in signals.split(",") if s.strip()] if signals else None
         result = evaluate(rows, positive, names, languagetool, model_path)
         typer.echo(json.dumps(result, indent=1) if as_json else render(result))
     if holdout:

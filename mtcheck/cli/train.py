@@ -10,6 +10,7 @@ import typer
 from mtcheck.cli import app
 from mtcheck.detect.train import DEFAULT_SIGNALS
 from mtcheck.paths import data_help
+from mtcheck.registry import signals as signal_registry
 
 
 @app.command("train")
@@ -18,7 +19,9 @@ def train_command(
         None, "--out", help="Write model.json and provenance.json here (default: the packaged mtcheck/resources/detector/)."
     ),
     data: Optional[Path] = typer.Option(None, "--data", help=data_help()),
-    signals: str = typer.Option(",".join(DEFAULT_SIGNALS), "--signals", help="Comma-separated signals whose features the classifier uses."),
+    signals: str = typer.Option(
+        ",".join(DEFAULT_SIGNALS), "--signals", help=f"Comma-separated signals the classifier uses (from: {signal_registry.listing()})."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final metrics."),
 ) -> None:
     """Fit the calibrated sentence and document classifiers (fixed seeds: reruns give the same file)."""
@@ -31,6 +34,8 @@ def train_command(
     names = [s.strip() for s in signals.split(",") if s.strip()]
     if not names:
         raise InputError("--signals needs at least one signal name")
+    for name in names:  # before any data is read: a typo should not cost a long feature pass
+        signal_registry.check(name, "--signals")
     target = out or default_model_path().parent
     progress = None if quiet else (lambda message: typer.echo(message, err=True))
     # Interference rules added since the current model was trained: shown but not weighed until now.
