@@ -124,6 +124,9 @@ class Rewriter:
         self.verifier = verifier or Verifier(settings, detector=detector, services=self.services)
         # One house style: the problems verification counts are the ones the rewrite acts on.
         self.verifier.keep = self.verifier.keep | self.keep_rules
+        if self.verifier.languagetool is None and self.services.languagetool is not None:
+            # One LanguageTool for the candidates, their checks and the problems found in both.
+            self.verifier.languagetool = self.services.languagetool
         self.cache = cache or GenerationCache(enabled=settings.cache)
 
     @property
