@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -167,13 +168,17 @@ def test_committed_model_is_small_and_stacked():
         model = load_model(path)
         assert path.stat().st_size < 3_000_000
         # The masked n-grams: the profile's, or the style signal's (which contain them).
-        assert set(model.submodels) in ({"profile.ngram", "embedding.score"}, {"style.score", "embedding.score"})
+        assert set(model.submodels) in ({"profile.ngram", "embedding.score"}, {"style.score", "embedding.score"},
+                                        {"style.score", "syntax.score", "embedding.score"})
         assert {"profile", "embedding"} <= set(model.signals)
         # Only masked n-grams: no names or numbers in the committed vocabulary.
         grams = [
-            f.split(".ng.", 1)[1] for name in ("profile.ngram", "style.score") if name in model.submodels for f in model.submodels[name].features
+            f.split(".ng.", 1)[1] for name in ("profile.ngram", "style.score", "syntax.score") if name in model.submodels
+            for f in model.submodels[name].features
         ]
-        assert grams and all(not any(ch.isdigit() for ch in g) for g in grams)
+        # (the syntax view writes every number as the mask "0")
+        assert grams and all(not any(ch.isdigit() and ch != "0" for ch in g) for g in grams)
+        assert not any(re.search(r"\d\d", g) for g in grams)
 
 
 def context_model(max_others: int = 16, clip=None) -> ContextModel:

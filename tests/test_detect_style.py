@@ -236,6 +236,10 @@ def test_syntax_views_are_topic_free_and_explained_with_spans():
     assert [text[r.start - 10 : r.end - 10] for r in reasons] == ["As reports Reuters"]
     assert reasons[0].source == "syntax" and 0 < reasons[0].weight <= 1.0
     assert explain(sentence, {PREFIX + "f:as _ PROPN": 0.8}, -0.5) == []
+    # A word with a digit in it is a number too: "-19" (COVID-19) would tie the score to a year's topics.
+    covid = SyntaxSignal(Settings()).run(sentences_of(["Cases of COVID-19 rose in the G20 states."]),
+                                         SignalContext(settings=Settings()))[0].features
+    assert not any(ch.isdigit() and ch != "0" for k in covid for ch in k.removeprefix(PREFIX))
 
 
 def test_raise_only_fit_goes_through_the_hinge():

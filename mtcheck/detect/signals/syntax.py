@@ -77,7 +77,9 @@ def views(doc) -> dict[str, tuple[list[str], list[tuple[int, int]]]]:
             shown = t.lower_
         elif category == "PROPN":
             shown = "X"
-        elif category == "NUM":
+        elif category == "NUM" or any(ch.isdigit() for ch in t.text):
+            # Any token with a digit is a number here: a suffix like "-19" (COVID-19) would tie the
+            # score to the topics of the years the MT data comes from.
             shown = "0"
         else:
             shown = "~" + t.lower_[-SUFFIX:] if len(t.lower_) > SUFFIX + 1 else "~"
