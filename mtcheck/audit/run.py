@@ -1,0 +1,207 @@
+"""``run_audit``: scan the source, take the output folder, check the missing shards, summarise.
+
+The driver (this process) never checks an article itself: it scans the source into references,
+builds one ``Pipeline`` only to learn the detector's signature (and to start the managed
+LanguageTool server once, before any worker asks for it), hands the missing shards' articles to
+the engine, and writes each shard when the last of its records arrives. A record that arrives
+twice (a retried chunk) is kept once; a shard is committed only with exactly its articles.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from mtcheck.audit.shards import ShardStore, new_manifest, settings_key
+from mtcheck.audit.sources import assign_shards, scan_source, select_sample, shard_ids
+from mtcheck.audit.summary import summarise, write_parquet, write_summary
+from mtcheck.audit.worker import ABORT, WorkerConfig, build_pipeline, default_workers, peak_rss_mb, raise_abort, signature
+from mtcheck.config import Settings
+from mtcheck.errors import ComponentError, InputError
+from mtcheck.pipeline import CheckOptions
+
+ENGINES = ("local", "ray")
+DEFAULT_SHARD_SIZE = 100
+DEFAULT_CHUNK_SIZE = 8  # articles a worker is handed at a time (the progress bar moves by about this much)
+
+
+@dataclass(frozen=True)
+class AuditOptions:
+    engine: str = "local"
+    address: str | None = None
+    workers: int | None = None  # None: the CPUs of this machine (local) or the cluster (ray), as far as memory allows
+    sample: int | None = None
+    shard_size: int = DEFAULT_SHARD_SIZE
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+    doc_threshold: float = 0.5
+    top: int = 50
+    parquet: bool = False
+    exclude: tuple[str, ...] = ()
+    factory: str | None = None  # a stand-in pipeline ("module:callable"), for tests
+
+
+@dataclass
+class AuditOutcome:
+    out: Path
+    articles: int
+    shards: int
+    resumed_articles: int
+    checked_now: int
+    errors: int
+    flagged: int
+    mean_score: float | None
+    workers: int
+    seconds: float
+    files: list[Path] = field(default_factory=list)
+    peak_rss_mb: dict[int, float] = field(default_factory=dict)  # worker pid -> peak RSS, this run
+
+
+class Progress(Protocol):
+    """What ``run_audit`` tells whoever watches (``mtcheck.audit.progress.AuditProgress`` on a terminal)."""
+
+    def start(self, total: int, completed: int, description: str) -> None: ...
+    def describe(self, description: str) -> None: ...
+    def advance(self, n: int = 1) -> None: ...
+
+
+class _Silent:
+    def start(self, total: int, completed: int, description: str) -> None:
+        pass
+
+    def describe(self, description: str) -> None:
+        pass
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+
+def run_audit(source: str | Path, out: str | Path, settings: Settings, check_options: CheckOptions,
+              options: AuditOptions = AuditOptions(), progress: Progress | None = None,
+              on_shard: Callable[[int], None] | None = None) -> AuditOutcome:
+    if options.engine not in ENGINES:
+        raise InputError(f"unknown --engine {options.engine!r} (choose from {', '.join(ENGINES)})")
+    if options.address is not None:
+        if options.engine != "ray":
+            raise InputError("--address names a Ray cluster: use it with --engine ray")
+        from mtcheck.audit.ray_engine import probe
+
+        probe(options.address)  # before any work: an unreachable cluster is a one-line error at once
+    progress = progress or _Silent()
+    began = time.monotonic()
+    out = ShardStore.check_folder(out)
+    index = scan_source(source, exclude=options.exclude, skip=out)
+    refs = assign_shards(select_sample(index.refs, options.sample), options.shard_size)
+    expected = shard_ids(refs)
+
+    # The audit never fills the detection cache: one entry per article would be written, and
+    # resuming is done by shards.
+    settings = settings.with_overrides(cache=False)
+    config = WorkerConfig(settings=settings, options=check_options, factory=options.factory)
+    driver = build_pipeline(config)  # the detector's signature; starts the managed LanguageTool server once
+    config = dataclasses.replace(config, signature=signature(driver, check_options.rewrite))
+    del driver
+    manifest = new_manifest(index, sample=options.sample, shard_size=options.shard_size, articles=len(refs), shards=len(expected),
+                            settings=settings_key(settings, check_options), signature=config.signature or "")
+    store = ShardStore(out)
+    store.open(manifest)
+    done = store.completed(expected)
+    todo = [r for r in refs if r.shard not in done]
+    resumed = len(refs) - len(todo)
+
+    received: dict[int, dict[str, dict[str, Any]]] = {}
+    counts = {"checked": 0}
+    first_result: list[float] = []  # when the first record arrived: the workers were up
+    rss: dict[int, float] = {}
+
+    def emit(shard: int, record: dict[str, Any]) -> None:
+        if shard == ABORT:
+            raise_abort(record)
+        ids = expected.get(shard)
+        if ids is None or record.get("id") not in ids:
+            raise ComponentError(f"a worker sent a record for article {record.get('id')!r}, which is not in shard {shard}")
+        bucket = received.setdefault(shard, {})
+        if record["id"] in bucket:
+            return  # a retried chunk: the article is already in
+        bucket[record["id"]] = record
+        counts["checked"] += 1
+        if not first_result:
+            first_result.append(time.monotonic())
+        worker = record.get("worker") or {}
+        if "pid" in worker:
+            rss[worker["pid"]] = max(rss.get(worker["pid"], 0.0), float(worker.get("peak_rss_mb") or 0.0))
+        progress.advance(1)
+        if len(bucket) == len(ids):
+            store.commit(shard, [bucket[i] for i in ids])
+            del received[shard]
+            done.add(shard)
+            if on_shard is not None:
+                on_shard(shard)
+
+    workers = options.workers
+    status = "failed"
+    engine_began = time.monotonic()
+    progress.start(len(refs), resumed, "starting workers" if todo else "summarising")
+    try:
+        if todo:
+            if options.engine == "local":
+                import os
+
+                import psutil
+
+                from mtcheck.audit.local import run_local
+
+                workers = workers or default_workers(os.cpu_count() or 1, psutil.virtual_memory().available)
+                progress.describe(f"checking ({min(workers, len(todo))} workers)")
+                run_local(todo, config, emit, workers=workers, chunk_size=options.chunk_size)
+            else:
+                from mtcheck.audit.ray_engine import run_ray
+
+                def started(n: int) -> None:
+                    progress.describe(f"checking (Ray, {n} workers)")
+
+                workers = run_ray(todo, config, emit, workers=workers, chunk_size=options.chunk_size, address=options.address,
+                                  log=out / "logs" / "ray.log", on_start=started)
+        missing = sorted(set(expected) - done)
+        if missing:
+            raise ComponentError(f"the {options.engine} engine finished without {len(missing)} shards (first: {missing[0]})",
+                                 fix="run the same command again to check them")
+        status = "complete"
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        ended = time.monotonic()
+        seconds = ended - engine_began
+        steady = None  # after the first record: the workers' throughput without their start-up
+        if first_result and counts["checked"] > 1 and ended > first_result[0]:
+            steady = round((counts["checked"] - 1) / (ended - first_result[0]), 3)
+        run_log = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "status": status, "engine": options.engine, "workers": workers,
+            "articles_checked": counts["checked"], "seconds": round(seconds, 2),
+            "articles_per_s": round(counts["checked"] / seconds, 3) if seconds > 0 and counts["checked"] else None,
+            "start_up_s": round(first_result[0] - engine_began, 2) if first_result else None, "steady_articles_per_s": steady,
+            "shards_done": len(done), "shards": len(expected), "peak_rss_mb": {str(k): v for k, v in sorted(rss.items())},
+            "driver_peak_rss_mb": peak_rss_mb(),
+        }
+        try:
+            store.log_run(run_log)
+        except OSError:
+            pass  # the run's own outcome (or error) matters more than its log line
+
+    progress.describe("summarising")
+    summary = summarise(store.records(), doc_threshold=options.doc_threshold, top=options.top)
+    files = write_summary(summary, store.manifest, out)
+    if options.parquet:
+        parquet = out / "articles.parquet"
+        write_parquet(store.records(), parquet)
+        files.append(parquet)
+    store.mark_complete()
+    progress.describe("done")
+    return AuditOutcome(
+        out=out, articles=len(refs), shards=len(expected), resumed_articles=resumed, checked_now=counts["checked"],
+        errors=summary.total.errors, flagged=summary.total.flagged, mean_score=summary.total.mean_score,
+        workers=workers or 0, seconds=time.monotonic() - began, files=files, peak_rss_mb=rss,
+    )
