@@ -453,6 +453,15 @@ def test_default_workers_follow_the_cpus_as_far_as_memory_allows():
     assert default_workers(2, 1e9) == 1
 
 
+
+def test_ray_workers_share_one_machines_cores_as_the_local_engine_does():
+    from mtcheck.audit.ray_engine import worker_cpus
+
+    assert worker_cpus(2, 1, nodes=1) == 2  # one worker: both cores' threads, as the process pool gives it
+    assert worker_cpus(2, 2, nodes=1) == 1
+    assert worker_cpus(8, 3, nodes=1) == 2
+    assert worker_cpus(64, 4, nodes=4) == 1  # an actor cannot span a cluster's nodes
+
 def test_every_source_has_a_legend_entry_inside_the_chart():
     import re
 

@@ -92,6 +92,15 @@ def _output_to(log: Path) -> Iterator[None]:
             os.close(fd)
 
 
+def worker_cpus(cpus: float, workers: int, nodes: int) -> int:
+    """CPUs reserved for each actor. Ray sets an actor's OMP_NUM_THREADS (PyTorch's threads) to its
+    CPUs, so on one machine the cores are shared out between the workers, as the local engine does:
+    a single worker gets every core, not one. On a cluster an actor cannot span nodes: one each."""
+    if nodes != 1:
+        return 1
+    return max(1, int(cpus) // max(1, workers))
+
+
 class RayAuditWorker:
     """The callable class of ``map_batches``: one per actor, the models loaded in the constructor."""
 
@@ -153,9 +162,10 @@ def run_ray(refs: Sequence[ArticleRef], config: WorkerConfig, emit: Emit, *, wor
                     raise ComponentError(f"cannot start or reach {where}: {_first_line(err)}", fix=f"see {log}") from None
                 started_here = True
             _quiet_ray_data(ray)
+            resources = ray.cluster_resources()
             if workers is None:
-                resources = ray.cluster_resources()
                 workers = default_workers(resources.get("CPU", 1), resources.get("memory"))
+            cpus = worker_cpus(resources.get("CPU", 1), workers, nodes=len(ray.nodes()))
             if on_start is not None:
                 on_start(workers)
             if not refs:
@@ -164,7 +174,7 @@ def run_ray(refs: Sequence[ArticleRef], config: WorkerConfig, emit: Emit, *, wor
             dataset = ray.data.from_items([r.to_row() for r in refs], override_num_blocks=blocks)
             mapped = dataset.map_batches(
                 RayAuditWorker, fn_constructor_kwargs={"config": config}, batch_size=chunk_size,
-                compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
+                compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=cpus,
             )
             try:
                 for batch in mapped.iter_batches(batch_size=None, batch_format="numpy", prefetch_batches=0):
