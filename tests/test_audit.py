@@ -272,6 +272,20 @@ def test_a_failing_component_aborts_with_its_message(tmp_path):
     assert shard == -1 and abort["abort"]["message"] == "the fake model fell over" and abort["abort"]["exit_code"] == 3
 
 
+
+def test_the_worker_hands_freed_memory_back_after_every_chunk(tmp_path, monkeypatch):
+    from mtcheck.audit import worker as workermod
+
+    assert workermod.release_freed_memory() is (sys.platform == "linux")  # glibc here; a no-op elsewhere
+    calls = []
+    monkeypatch.setattr(workermod, "release_freed_memory", lambda: calls.append(1) or True)
+    source = write_jsonl([{"id": "a", "text": "One."}, {"id": "b", "text": "FAIL-COMPONENT here."}], tmp_path / "feed.jsonl")
+    refs = scan_source(source).refs
+    worker = AuditWorker(WorkerConfig(Settings(), OPTIONS, factory=FAKE), warm_up=False)
+    worker.check(refs[:1])
+    worker.check(refs[1:])  # an aborted chunk too
+    assert len(calls) == 2
+
 def test_a_worker_with_another_detector_refuses_to_work(tmp_path):
     source = write_jsonl(rows(1), tmp_path / "feed.jsonl")
     worker = AuditWorker(WorkerConfig(Settings(), OPTIONS, factory=FAKE, signature="mtcheck:0|model:retrained|prompt:none"), warm_up=False)

@@ -126,6 +126,33 @@ def peak_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # kilobytes on Linux
 
 
+def release_freed_memory() -> bool:
+    """Hand the heap's free pages back to the system (glibc's ``malloc_trim``); False where there is none.
+
+    A long-lived worker's resident memory otherwise creeps up by about 1 MB an article (measured:
+    1.0 GB to 2.0 GB over 2,000 articles) although Python's own objects do not grow: spaCy, PyTorch
+    and llama.cpp free their buffers to glibc, whose arenas keep the pages. Trimmed after every
+    chunk, a worker stayed at 1.1 GB over 300 articles instead of reaching 1.45 GB."""
+    import ctypes
+    import ctypes.util
+
+    global _LIBC
+    if _LIBC is None:
+        name = ctypes.util.find_library("c")
+        try:
+            _LIBC = ctypes.CDLL(name) if name else False
+        except OSError:
+            _LIBC = False
+    trim = getattr(_LIBC, "malloc_trim", None) if _LIBC else None
+    if trim is None:
+        return False  # not glibc (macOS, musl): nothing to do
+    trim(0)
+    return True
+
+
+_LIBC: Any = None
+
+
 class AuditWorker:
     def __init__(self, config: WorkerConfig, warm_up: bool = True):
         self.config = config
@@ -167,11 +194,14 @@ class AuditWorker:
         if self.failure is not None:
             return [(ABORT, abort_record(self.failure))]
         out = []
-        for ref in refs:
-            try:
-                out.append((ref.shard, self._check(ref)))
-            except MtcheckError as err:  # a component failed: the audit stops, the shards so far are kept
-                return [(ABORT, abort_record(err))]
+        try:
+            for ref in refs:
+                try:
+                    out.append((ref.shard, self._check(ref)))
+                except MtcheckError as err:  # a component failed: the audit stops, the shards so far are kept
+                    return [(ABORT, abort_record(err))]
+        finally:
+            release_freed_memory()
         return out
 
     # -- one article ----------------------------------------------------------------------
