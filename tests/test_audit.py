@@ -462,7 +462,7 @@ def test_default_workers_follow_the_cpus_as_far_as_memory_allows():
     from mtcheck.audit.worker import default_workers
 
     assert default_workers(8, 64e9) == 8
-    assert default_workers(64, 24e9) == 16
+    assert default_workers(64, 24e9) == 12  # 2 GB a worker
     assert default_workers(4, None) == 4
     assert default_workers(2, 1e9) == 1
 

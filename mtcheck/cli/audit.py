@@ -26,7 +26,7 @@ def audit(
                                                                   "or auto (implies --engine ray)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-w", min=1,
                                           help="Worker processes, each loading the models once (default: the CPUs of this machine, "
-                                               "or of the Ray cluster, at most one per 1.5 GB of memory)."),
+                                               "or of the Ray cluster, at most one per 2 GB of memory)."),
     rewrite: bool = typer.Option(False, "--rewrite/--no-rewrite", help="Also propose rewrites of flagged sentences (at scale, point "
                                                                        "[rewrite] backend = \"openai\" at one shared server)."),
     sample: Optional[int] = typer.Option(None, "--sample", min=1, help="Check only N articles, spread over the source, for a quick look."),
