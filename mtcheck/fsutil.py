@@ -1,7 +1,8 @@
 """Writing outputs so that a failure never leaves a half-written file behind.
 
 ``check_destination`` vets an output path before any work is done; ``atomic_write`` writes one
-file; ``atomic_write_all`` writes several files or none of them.
+file; ``atomic_write_all`` writes several files or none of them; ``atomic_file`` lends a writer
+that needs a file name a temporary one.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ import os
 import shutil
 import stat
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from mtcheck.errors import InputError
 
@@ -139,6 +141,20 @@ def _stage(target: Path, text: str) -> str:
 def atomic_write(path: str | Path, text: str) -> None:
     target = Path(path)
     _commit(_stage(target, text), target)
+
+
+@contextmanager
+def atomic_file(path: str | Path) -> Iterator[Path]:
+    """A temporary file beside ``path`` for a writer that wants a file name (Parquet), moved into
+    place when the block ends, removed if the block fails."""
+    target = Path(path)
+    tmp = _stage(target, "")
+    try:
+        yield Path(tmp)
+    except BaseException:
+        _unlink(tmp)
+        raise
+    _commit(tmp, target)
 
 
 def _commit(tmp: str | Path, target: Path) -> None:

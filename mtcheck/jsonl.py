@@ -28,15 +28,23 @@ def json_lines(path: str | Path, what: str = "JSON-lines") -> Iterator[tuple[int
     except OSError as err:
         raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
     for n, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            raise InputError(f"{path}:{n}: not a JSON line") from None
-        if not isinstance(row, dict):
-            raise InputError(f"{path}:{n}: not a JSON object")
-        yield n, row
+        row = json_object(line, path, n)
+        if row is not None:
+            yield n, row
+
+
+def json_object(line: str, path: str | Path, n: int) -> dict | None:
+    """Line ``n`` of ``path`` as a JSON object; None for a blank line. Anything else is an
+    :class:`InputError` naming the file and the line."""
+    if not line.strip():
+        return None
+    try:
+        row = json.loads(line)
+    except ValueError:
+        raise InputError(f"{path}:{n}: not a JSON line") from None
+    if not isinstance(row, dict):
+        raise InputError(f"{path}:{n}: not a JSON object")
+    return row
 
 
 def json_rows(path: str | Path, what: str = "JSON-lines") -> Iterator[dict]:

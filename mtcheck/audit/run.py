@@ -78,14 +78,19 @@ class _Silent:
         pass
 
 
+def check_engine(engine: str, address: str | None) -> None:
+    """``--engine`` is one of ``ENGINES``, and ``--address`` goes only with Ray."""
+    if engine not in ENGINES:
+        raise InputError(f"unknown --engine {engine!r} (choose from {', '.join(ENGINES)})")
+    if address is not None and engine != "ray":
+        raise InputError("--address names a Ray cluster: use it with --engine ray")
+
+
 def run_audit(source: str | Path, out: str | Path, settings: Settings, check_options: CheckOptions,
               options: AuditOptions = AuditOptions(), progress: Progress | None = None,
               on_shard: Callable[[int], None] | None = None) -> AuditOutcome:
-    if options.engine not in ENGINES:
-        raise InputError(f"unknown --engine {options.engine!r} (choose from {', '.join(ENGINES)})")
+    check_engine(options.engine, options.address)
     if options.address is not None:
-        if options.engine != "ray":
-            raise InputError("--address names a Ray cluster: use it with --engine ray")
         from mtcheck.audit.ray_engine import probe
 
         probe(options.address)  # before any work: an unreachable cluster is a one-line error at once

@@ -16,13 +16,13 @@ name for files at the top) and its date is read from the path (``2024/05/03/stor
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, Iterable
 
 from mtcheck.errors import InputError
+from mtcheck.jsonl import json_object
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 UNKNOWN_MONTH = "unknown"
@@ -180,14 +180,9 @@ def parse_line(raw: bytes, path: str | Path, n: int) -> dict[str, Any] | None:
         raise InputError(f"{path}:{n}: not UTF-8 text") from None
     if n == 1:
         line = line.removeprefix("\ufeff")
-    if not line.strip():
+    row = json_object(line, path, n)
+    if row is None:
         return None
-    try:
-        row = json.loads(line)
-    except ValueError:
-        raise InputError(f"{path}:{n}: not a JSON line") from None
-    if not isinstance(row, dict):
-        raise InputError(f"{path}:{n}: not a JSON object")
     ident = row.get("id")
     if isinstance(ident, bool) or not isinstance(ident, (str, int)) or not str(ident).strip():
         raise InputError(f"{path}:{n}: no \"id\" (a string or an integer; every article needs one)")

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from mtcheck.audit.sources import UNKNOWN_MONTH
-from mtcheck.fsutil import atomic_write
+from mtcheck.fsutil import atomic_file, atomic_write_all
 
 ALL = "all"
 TOP_REASONS_SHOWN = 3
@@ -61,7 +61,7 @@ class Tally:
 
     def add(self, record: dict[str, Any], doc_threshold: float) -> None:
         self.articles += 1
-        if record.get("error") or record.get("score") is None:
+        if _unchecked(record):
             self.errors += 1
             return
         score = float(record["score"])
@@ -69,6 +69,15 @@ class Tally:
         self.flagged += score >= doc_threshold
         self.sentences += int(record.get("sentences") or 0)
         self.flagged_sentences += int(record.get("flagged_sentences") or 0)
+
+    def merge(self, other: "Tally") -> None:
+        for name in ("articles", "errors", "flagged", "score_sum", "sentences", "flagged_sentences"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _unchecked(record: dict[str, Any]) -> bool:
+    """The article could not be checked: it counts, but has no score."""
+    return bool(record.get("error")) or record.get("score") is None
 
 
 @dataclass
@@ -87,7 +96,7 @@ class Summary:
         key = (str(record.get("source") or ""), str(record.get("month") or UNKNOWN_MONTH))
         self.groups.setdefault(key, Tally()).add(record, self.doc_threshold)
         self.total.add(record, self.doc_threshold)
-        if record.get("error") or record.get("score") is None:
+        if _unchecked(record):
             self.errors.append({k: record.get(k) for k in ("id", "source", "path", "error")})
             return
         self.seen += 1
@@ -107,9 +116,7 @@ class Summary:
     def per_source(self) -> dict[str, Tally]:
         out: dict[str, Tally] = {}
         for (source, _), tally in self.groups.items():
-            merged = out.setdefault(source, Tally())
-            for name in ("articles", "errors", "flagged", "score_sum", "sentences", "flagged_sentences"):
-                setattr(merged, name, getattr(merged, name) + getattr(tally, name))
+            out.setdefault(source, Tally()).merge(tally)
         return out
 
     def rows(self) -> list[tuple[str, str, Tally]]:
@@ -216,9 +223,7 @@ def chart_svg(summary: Summary) -> str:
         other: dict[str, Tally] = {}
         for (s, m), t in summary.groups.items():
             if s not in shown:
-                merged = other.setdefault(m, Tally())
-                for name in ("articles", "errors", "flagged", "score_sum", "sentences", "flagged_sentences"):
-                    setattr(merged, name, getattr(merged, name) + getattr(t, name))
+                other.setdefault(m, Tally()).merge(t)
         series.append((f"{len(by_size) - CHART_SERIES} other sources", other))
     bar, gap, left, top, height = 14, 18, 56, 16, 240
     group = max(1, len(series)) * bar + gap
@@ -330,38 +335,27 @@ PARQUET_COLUMNS = ("id", "source", "date", "month", "url", "path", "format", "sc
 
 def write_parquet(records: Iterable[dict[str, Any]], path: Path) -> None:
     """One row per article: the scalar fields, plus ``reasons`` and ``findings`` as JSON text."""
-    import os
-    import tempfile
-
     import pyarrow as pa  # type: ignore[import-untyped]  # pyarrow ships no type hints
     import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     schema = pa.schema([(name, pa.float64() if name in ("score", "share") else pa.int64() if name in ("sentences", "flagged_sentences")
                          else pa.string()) for name in PARQUET_COLUMNS] + [("reasons", pa.string()), ("findings", pa.string())])
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        with pq.ParquetWriter(tmp, schema) as writer:
-            batch: list[dict[str, Any]] = []
-            for record in records:
-                row = {name: record.get(name) for name in PARQUET_COLUMNS}
-                row["reasons"] = json.dumps(record.get("reasons") or [], ensure_ascii=False)
-                row["findings"] = json.dumps(record.get("findings") or [], ensure_ascii=False)
-                batch.append(row)
-                if len(batch) >= 1000:
-                    writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                    batch = []
-            if batch:
+    with atomic_file(path) as tmp, pq.ParquetWriter(tmp, schema) as writer:
+        batch: list[dict[str, Any]] = []
+        for record in records:
+            row = {name: record.get(name) for name in PARQUET_COLUMNS}
+            row["reasons"] = json.dumps(record.get("reasons") or [], ensure_ascii=False)
+            row["findings"] = json.dumps(record.get("findings") or [], ensure_ascii=False)
+            batch.append(row)
+            if len(batch) >= 1000:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+                batch = []
+        if batch:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
 
 
 def write_summary(summary: Summary, manifest: dict[str, Any], out: Path) -> list[Path]:
     files = {out / "summary.csv": summary_csv(summary), out / "top.csv": top_csv(summary), out / "errors.csv": errors_csv(summary),
              out / "summary.html": summary_html(summary, manifest)}
-    for path, text in files.items():
-        atomic_write(path, text)
+    atomic_write_all(list(files.items()))
     return list(files)

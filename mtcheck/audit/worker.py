@@ -30,6 +30,7 @@ import os
 import time
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -133,24 +134,23 @@ def release_freed_memory() -> bool:
     1.0 GB to 2.0 GB over 2,000 articles) although Python's own objects do not grow: spaCy, PyTorch
     and llama.cpp free their buffers to glibc, whose arenas keep the pages. Trimmed after every
     chunk, a worker stayed at 1.1 GB over 300 articles instead of reaching 1.45 GB."""
-    import ctypes
-    import ctypes.util
-
-    global _LIBC
-    if _LIBC is None:
-        name = ctypes.util.find_library("c")
-        try:
-            _LIBC = ctypes.CDLL(name) if name else False
-        except OSError:
-            _LIBC = False
-    trim = getattr(_LIBC, "malloc_trim", None) if _LIBC else None
+    trim = _malloc_trim()
     if trim is None:
         return False  # not glibc (macOS, musl): nothing to do
     trim(0)
     return True
 
 
-_LIBC: Any = None
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Any:
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
 
 
 class AuditWorker:
