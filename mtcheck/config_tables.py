@@ -73,7 +73,7 @@ class RewriteConfig:
     and the backends (mtcheck/rewrite/backends/)."""
 
     # Generation.
-    candidates: int = 3  # LLM candidates for an unsettled sentence: the greedy answer, then samples
+    candidates: int = 5  # LLM candidates per sentence: the greedy answer and samples, votes for content edits
     temperature: float = 0.0
     sample_temperature: float = 0.7
     repair: bool = True  # one more try that shows the model what its attempt left or lost
@@ -85,12 +85,11 @@ class RewriteConfig:
     keep_rules: tuple[str, ...] = ()  # house style: rule ids reported but never rewritten
     # Verification.
     similarity_threshold: float = 0.75
-    edit_base: float = 0.15
-    edit_per_problem: float = 0.15
-    edit_cap: float = 0.9
-    min_gain: float = 0.02
     max_rise: float = 0.1
-    fluency_gain: float = 0.3
+    fluency_gain: float = 0.02  # a form edit with no flagged problem: mean surprisal down by this much
+    min_support: int = 2  # a content edit: this many model candidates propose it ...
+    support_share: float = 0.4  # ... and this share of them
+    equivalence: float = 0.9  # ... or it resolves a flagged problem and MiniLM finds the sentences equivalent
     surprisal_tolerance: float = 0.1
     resolved_surprisal_tolerance: float = 0.5
     model_checks: bool = True  # the spaCy, MiniLM and SmolLM2 checks (false: rules only)

@@ -12,6 +12,7 @@ or hedge (mtcheck/evaluate/fact_audit.py).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
@@ -206,6 +207,7 @@ def evaluate_rewrites(
                             "problems": len(measured[0].resolved) + len(measured[0].remaining) if measured else 0,
                             "resolved": list(chosen.resolved) if chosen is not None else None,
                             "remaining": list(chosen.remaining) if chosen is not None else None,
+                            "edits": [dataclasses.asdict(e) for e in getattr(rewriter, "edit_decisions", {}).get(original, ())],
                             "candidates": [{"generator": m.candidate.generator, "text": m.candidate.text,
                                             "accepted": m.candidate.accepted, "rejected_by": list(m.candidate.rejected_by),
                                             "detector": m.detector, "original_detector": m.original_detector,

@@ -26,13 +26,14 @@ from mtcheck.rewrite.prompt import PROMPT_VERSION, ChatPrompt, clean_output, edi
 from mtcheck.rewrite.rank import rank
 from mtcheck.rewrite.verify import Measured, Verifier, keep_rules
 from mtcheck.services.factory import Services
-from mtcheck.types import Candidate, Document, Finding, Reason, Rewrite, Sentence, TermHint
+from mtcheck.types import Candidate, Check, Document, EditDecision, Finding, Reason, Rewrite, Sentence, TermHint
 
 __all__ = ["Rewriter", "Job", "PROMPT_VERSION"]
 
-# Candidates from the LLM per sentence: the greedy answer, then samples when it does not settle the sentence
-# (the default of [rewrite] candidates, RewriteConfig in mtcheck/config_tables.py).
-DEFAULT_CANDIDATES = 3
+# Candidates from the LLM per sentence: the greedy answer and samples of the same prompt, whose
+# agreement is the evidence for a content edit (the default of [rewrite] candidates, RewriteConfig in
+# mtcheck/config_tables.py).
+DEFAULT_CANDIDATES = 5
 
 
 def _max_tokens(sentence: str, cap: int) -> int:
@@ -65,13 +66,10 @@ _FAULTS = {
     "numbers": "it changed a number ({})",
     "dates": "it changed a date ({})",
     "entities": "it dropped a name ({})",
-    "content": "it dropped information ({})",
     "quotations": "it changed a quotation ({})",
     "negation": "it changed a negation ({})",
     "modality": "it dropped a hedge or who said it ({})",
     "approximation": "it changed how exact a number is ({})",
-    "plurality": "it changed singular and plural ({})",
-    "edit size": "it changed more than the problems need",
     "similarity": "it changed the meaning",
     "languagetool": "it added a grammar error ({})",
     "problems": "it added a translation problem ({})",
@@ -86,10 +84,14 @@ def _faults(measured: Measured) -> list[str]:
     return out
 
 
-def _note(measured: Sequence[Measured]) -> str:
+def _note(measured: Sequence[Measured], edits: Sequence[EditDecision] = ()) -> str:
     """Why a flagged sentence has no suggestion, in editor language."""
     if not measured:
         return "no candidate differed from the original (the model returned it unchanged)"
+    if edits:
+        why = Counter(e.reason.split(" (")[0].split(":")[0] for e in edits if not e.accepted)
+        listed = "; ".join(f"{reason} ({n})" if n > 1 else reason for reason, n in why.most_common(3))
+        return f"no edit of {len(measured)} candidate{'s' if len(measured) != 1 else ''} had the evidence it needs: {listed}"
     counts = Counter(name for m in measured for name in m.candidate.rejected_by)
     reasons = ", ".join(f"{name} {n}" for name, n in counts.most_common())
     return f"{len(measured)} candidate{'s' if len(measured) != 1 else ''} rejected ({reasons})"
@@ -128,6 +130,21 @@ class Rewriter:
             # One LanguageTool for the candidates, their checks and the problems found in both.
             self.verifier.languagetool = self.services.languagetool
         self.cache = cache or GenerationCache(enabled=settings.cache)
+        self._judge: Any = None
+        # The edits proposed for each original sentence, admitted and rejected, from the last rewrite of it.
+        self.edit_decisions: dict[str, tuple[EditDecision, ...]] = {}
+
+    @property
+    def judge(self) -> Any:
+        if self._judge is None:
+            from mtcheck.rewrite.edits import EditExtractor
+            from mtcheck.rewrite.evidence import EditJudge
+
+            v = self.verifier
+            self._judge = EditJudge(v, EditExtractor(v.nlp if v.nlp is not None else self.services.english()),
+                                    fluency_gain=v.fluency_gain, min_support=v.min_support,
+                                    support_share=v.support_share, equivalence=v.equivalence)
+        return self._judge
 
     @property
     def backend(self) -> Any:
@@ -226,17 +243,9 @@ class Rewriter:
             found += [Candidate("llm", t) for t in self.generate(job.prompt())]
         return self._unique(finding.sentence.text, found)
 
-    def _settled(self, measured: Sequence[Measured]) -> bool:
-        """A sentence needs no more candidates when an accepted one leaves no flagged problem and
-        the model's own attempt (if it made one) passed too: a rejected attempt says the model saw
-        more to fix than the rules did ("78 thousand" fixed, the sentence around it still broken)."""
-        llm = [m for m in measured if m.candidate.generator.startswith("llm")]
-        return (any(m.candidate.accepted and not m.remaining for m in measured)
-                and (not llm or any(m.candidate.accepted for m in llm)))
-
     def samples(self, job: Job, measured: Sequence[Measured]) -> list[Candidate]:
-        """n - 1 samples of the same prompt. Asked right after the greedy answer, while llama.cpp
-        still holds the evaluated prompt, they cost only their own tokens."""
+        """n - 1 samples of the same prompt: the votes a content edit needs. Asked right after the
+        greedy answer, while llama.cpp still holds the evaluated prompt, they cost only their own tokens."""
         if self.n <= 1:
             return []
         return [Candidate("llm-sample", t) for t in
@@ -255,21 +264,53 @@ class Rewriter:
         prompt = repair_prompt(job.sentence, attempt.candidate.text, remaining, faults, job.before, job.after)
         return [Candidate("llm-repair", t) for t in self.generate(prompt, kind="repair")]
 
+    def compose(self, original: str, measured: Sequence[Measured], proposed: Sequence[Candidate]
+                ) -> tuple[Measured | None, tuple[EditDecision, ...]]:
+        """The suggestion from the edits of every ``proposed`` candidate (duplicates are votes): each
+        admitted on its own evidence, then the original with them applied, verified as a whole; while
+        the whole fails a check, the least supported edit is dropped (mtcheck/rewrite/evidence.py)."""
+        admitted, rejected = self.judge.judge(original, proposed)
+        kept, top = list(admitted), None
+        while kept:
+            text = self.judge.extractor.apply(original, [p.edit for p in kept])
+            top = self.verifier.verify([(original, [Candidate("edits", text)])])[0][0]
+            if top.candidate.accepted:
+                break
+            weakest = min(kept, key=lambda p: (len(p.resolved), p.edit.kind == "form", len(p.sources), p.gain))
+            kept.remove(weakest)
+            weakest.reason = f"the suggestion with it fails {', '.join(top.candidate.rejected_by)}"
+            rejected.append(weakest)
+            top = None
+        decisions = [p.decision(True) for p in kept] + [p.decision(False) for p in rejected]
+        return top, tuple(decisions)
+
     def rewrite_one(self, finding: Finding, job: Job, document_text: str | None = None) -> list[Measured]:
-        """Every candidate for one flagged sentence, verified and ranked: the deterministic fixes and
-        the greedy answer first; samples and then a repair only while the sentence is not settled."""
+        """Every candidate for one flagged sentence, verified and ranked, after the suggestion built
+        from their edits (when one passed): the deterministic fixes, the greedy answer and its
+        samples (every answer a vote, repeats included); then a repair while flagged problems remain."""
         original = finding.sentence.text
-        count = len(sentence_reasons(finding.reasons))
-        candidates = self._first_round(finding, job, document_text)
-        measured = self.verifier.verify([(original, candidates)], reasons=[count])[0] if candidates else []
-        if self._wants_llm(finding):
-            for step in (self.samples, self.repair):
-                if self._settled(measured):
-                    break
-                more = self._unique(original, step(job, measured), [m.candidate.text for m in measured])
-                if more:
-                    measured = list(measured) + self.verifier.verify([(original, more)], reasons=[count])[0]
-        return rank(measured)
+        proposed = self.fixed_candidates(finding, document_text)
+        wants_llm = self._wants_llm(finding)
+        if wants_llm:
+            proposed += [Candidate("llm", t) for t in self.generate(job.prompt())]
+            proposed += self.samples(job, ())
+        candidates = self._unique(original, proposed)
+        measured = self.verifier.verify([(original, candidates)])[0] if candidates else []
+        top, decisions = self.compose(original, measured, proposed) if measured else (None, ())
+        if wants_llm and (top is None or top.remaining):
+            repaired = self.repair(job, measured)
+            more = self._unique(original, repaired, [m.candidate.text for m in measured])
+            if more:
+                proposed += repaired
+                measured = list(measured) + self.verifier.verify([(original, more)])[0]
+                top, decisions = self.compose(original, measured, proposed)
+        self.edit_decisions[original] = decisions
+        # A whole candidate is never the suggestion by itself: only its admitted edits are.
+        unused = Check("edits", False, "not every edit of it was admitted (see the edits)")
+        ranked = [dataclasses.replace(m, candidate=dataclasses.replace(m.candidate, checks=m.candidate.checks + (unused,)))
+                  if m.candidate.accepted else m
+                  for m in rank(measured) if top is None or m.candidate.text != top.candidate.text]
+        return ([top] if top is not None else []) + ranked
 
     # -- the stage -------------------------------------------------------------------------
     def rewrite_texts(self, document: Document | None, sentences: Sequence[Sentence], targets: Sequence[Finding],
@@ -291,11 +332,12 @@ class Rewriter:
             top = measured[0] if measured and measured[0].candidate.accepted else None
             note = ""
             if top is None:
-                note = _note(measured) if measured or sentence_reasons(self.editable(finding)) else (
+                note = _note(measured, self.edit_decisions.get(finding.sentence.text, ())) if measured or sentence_reasons(self.editable(finding)) else (
                     "nothing in the sentence itself was flagged (it reads as translated with the article around it)")
             by_index[finding.sentence.index] = Rewrite(
                 text=top.candidate.text if top else None, candidates=tuple(m.candidate for m in measured), model=model,
                 remaining=tuple(self.problem_messages(finding.sentence.text, top.remaining)) if top else (), note=note,
+                edits=self.edit_decisions.get(finding.sentence.text, ()),
             )
         chosen = {id(f) for f in targets}
         return tuple(
