@@ -166,3 +166,21 @@ def test_errant_content_and_punctuation_edits(extractor):
     assert {(e.type, e.replacement) for e in edits} == {("R:VERB", "meddle"), ("M:PUNCT", ",")}
     assert extractor.apply(original, [e for e in edits if e.type == "M:PUNCT"]) == \
         "The militants dabble in the city, said the ministry."
+
+
+def test_reports_list_each_edit_with_its_evidence_or_reason():
+    from mtcheck.report.serialize import rewrite_to_dict
+    from mtcheck.report.view import edit_lines
+    from mtcheck.types import EditDecision, Finding, Rewrite, Sentence
+
+    edits = (EditDecision("R:WO", "reports Reuters", "Reuters reports", True, evidence="resolves reporting-inversion",
+                          sources=("rules", "llm")),
+             EditDecision("R:VERB", "dabble", "babble", False, reason="proposed by 1 of 5 model candidates (needs 2)",
+                          sources=("llm",)))
+    finding = Finding(Sentence(0, 0, 3, "x"), 0.9, True, rewrite=Rewrite("y", edits=edits))
+    assert edit_lines(finding) == [
+        (True, "R:WO “reports Reuters” → “Reuters reports”: resolves reporting-inversion"),
+        (False, "R:VERB “dabble” → “babble”: proposed by 1 of 5 model candidates (needs 2)")]
+    listed = rewrite_to_dict(finding.rewrite)["edits"]
+    assert [(e["type"], e["accepted"], e["sources"]) for e in listed] == [("R:WO", True, ("rules", "llm")),
+                                                                      ("R:VERB", False, ("llm",))]

@@ -29,6 +29,7 @@ from mtcheck.report.view import (
     UNTRANSLATED,
     checked,
     comparison_rows,
+    edit_lines,
     failed,
     fingerprint_of,
     no_suggestion_reason,
@@ -98,6 +99,7 @@ class Card:
     accepted_candidates: int
     remaining: tuple[str, ...]  # problems a partial suggestion leaves in place
     note: str  # why there is no suggestion ("" when there is one or rewriting did not run)
+    edits: list[tuple[bool, str]]  # every proposed edit: admitted or not, and why
     references: list[dict[str, Any]]
     scores: list[dict[str, Any]]
     hints: list[dict[str, str]]
@@ -164,6 +166,7 @@ def _card(result: DocumentResult, finding: Finding, card_id: str) -> Card:
         accepted_candidates=sum(1 for c in candidates if c.accepted),
         remaining=remaining_problems(finding),
         note=no_suggestion_reason(finding),
+        edits=edit_lines(finding),
         references=references,
         scores=scores,
         hints=hints,
