@@ -98,6 +98,7 @@ class RewriteConfig:
     model: str | None = None  # the rewriter weights (default: MTCHECK_REWRITE_MODEL, else the model store)
     n_ctx: int = 2048  # llama_cpp
     n_threads: int = 2  # llama_cpp
+    prompt_lookup: int = 10  # llama_cpp: tokens drafted by prompt lookup (0: off)
     persist_prefix: bool = True  # llama_cpp: keep the evaluated system prompt on disk
     transformers_model: str | None = None  # transformers: a model directory or hub id
     seq2seq_prefix: str = "Make this text fluent: "  # transformers: the task prefix of a seq2seq editor
