@@ -73,7 +73,7 @@ class RewriteConfig:
     and the backends (mtcheck/rewrite/backends/)."""
 
     # Generation.
-    candidates: int = 5  # LLM candidates per sentence: the greedy answer and samples, votes for content edits
+    candidates: int = 3  # LLM answers per sentence: the greedy one, then samples as votes when it proposes a content edit
     temperature: float = 0.0
     sample_temperature: float = 0.7
     repair: bool = True  # one more try that shows the model what its attempt left or lost

@@ -443,7 +443,7 @@ def test_a_sentence_flagged_only_for_its_article_is_not_sent_to_the_model(tmp_pa
 
 
 @pytest.mark.integration  # the fact checks and ERRANT load the spaCy model (fake_verifier passes nlp=None)
-def test_samples_always_vote_and_a_repair_follows_when_no_edit_is_admitted(tmp_path):
+def test_a_repair_follows_when_no_edit_is_admitted_and_samples_only_when_votes_are_needed(tmp_path):
     text = "The rebels will leave the city before the talks, reported the ministry."
     fixed = "The rebels will leave the city before the talks, the ministry reported."
 
@@ -460,10 +460,17 @@ def test_samples_always_vote_and_a_repair_follows_when_no_edit_is_admitted(tmp_p
     (out,) = make_rewriter(tmp_path, backend=backend).rewrite(Document("x", text, "text", "utf-8"), [finding(text).sentence],
                                                              [finding(text)])
     kinds = [(n, t > 0, "<attempt>" in p[0].user) for p, n, t in backend.calls]
-    assert kinds == [(1, False, False), (4, True, False), (1, False, True)]  # greedy, 4 samples, repair
-    # Five votes to drop "the city before the talks" are no evidence for a deletion; the repair's
-    # word-order edit resolves the flagged inversion.
+    # Greedy, then the repair: votes cannot admit an edit that loses the attribution, so no samples are asked for.
+    assert kinds == [(1, False, False), (1, False, True)]
     assert out.rewrite.text == fixed
     assert [(e.type, e.accepted) for e in out.rewrite.edits if e.accepted] == [("R:WO", True)]
     (dropped,) = [e for e in out.rewrite.edits if not e.accepted]
-    assert dropped.sources == ("llm", "llm-sample") and dropped.reason
+    assert dropped.sources == ("llm",) and dropped.reason == "modality: lost attribution"
+    # A content edit with no other evidence asks for samples, and their agreement admits it.
+    original = "The militants dabble in the city, the ministry said."
+    agreed = FakeBackend(default=original.replace("dabble", "meddle"))
+    (out,) = make_rewriter(tmp_path / "votes", backend=agreed).rewrite(
+        Document("x", original, "text", "utf-8"), [finding(original).sentence], [finding(original)])
+    assert len(agreed.calls) == 2  # the greedy answer, then the samples
+    assert out.rewrite.text == original.replace("dabble", "meddle")
+    assert [e.evidence for e in out.rewrite.edits] == ["proposed by 3 of 3 model candidates"]

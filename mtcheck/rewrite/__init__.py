@@ -30,10 +30,10 @@ from mtcheck.types import Candidate, Check, Document, EditDecision, Finding, Rea
 
 __all__ = ["Rewriter", "Job", "PROMPT_VERSION"]
 
-# Candidates from the LLM per sentence: the greedy answer and samples of the same prompt, whose
-# agreement is the evidence for a content edit (the default of [rewrite] candidates, RewriteConfig in
-# mtcheck/config_tables.py).
-DEFAULT_CANDIDATES = 5
+# Candidates from the LLM per sentence: the greedy answer and, when it proposes a content edit with
+# no other evidence, samples of the same prompt, whose agreement is the evidence (the default of
+# [rewrite] candidates, RewriteConfig in mtcheck/config_tables.py).
+DEFAULT_CANDIDATES = 3
 
 
 def _max_tokens(sentence: str, cap: int) -> int:
@@ -265,11 +265,13 @@ class Rewriter:
         return [Candidate("llm-repair", t) for t in self.generate(prompt, kind="repair")]
 
     def compose(self, original: str, measured: Sequence[Measured], proposed: Sequence[Candidate]
-                ) -> tuple[Measured | None, tuple[EditDecision, ...]]:
+                ) -> tuple[Measured | None, tuple[EditDecision, ...], bool]:
         """The suggestion from the edits of every ``proposed`` candidate (duplicates are votes): each
         admitted on its own evidence, then the original with them applied, verified as a whole; while
-        the whole fails a check, the least supported edit is dropped (mtcheck/rewrite/evidence.py)."""
+        the whole fails a check, the least supported edit is dropped (mtcheck/rewrite/evidence.py).
+        The flag says whether some model edit was refused only for want of agreeing candidates."""
         admitted, rejected = self.judge.judge(original, proposed)
+        wants_votes = any(p.needs_votes for p in rejected)
         kept, top = list(admitted), None
         while kept:
             text = self.judge.extractor.apply(original, [p.edit for p in kept])
@@ -282,28 +284,36 @@ class Rewriter:
             rejected.append(weakest)
             top = None
         decisions = [p.decision(True) for p in kept] + [p.decision(False) for p in rejected]
-        return top, tuple(decisions)
+        return top, tuple(decisions), wants_votes
 
     def rewrite_one(self, finding: Finding, job: Job, document_text: str | None = None) -> list[Measured]:
         """Every candidate for one flagged sentence, verified and ranked, after the suggestion built
-        from their edits (when one passed): the deterministic fixes, the greedy answer and its
-        samples (every answer a vote, repeats included); then a repair while flagged problems remain."""
+        from their edits (when one passed): the deterministic fixes and the greedy answer; samples
+        (every answer a vote, repeats included) when the greedy answer proposes a content edit that
+        has no other evidence; then a repair while flagged problems remain."""
         original = finding.sentence.text
         proposed = self.fixed_candidates(finding, document_text)
         wants_llm = self._wants_llm(finding)
         if wants_llm:
             proposed += [Candidate("llm", t) for t in self.generate(job.prompt())]
-            proposed += self.samples(job, ())
-        candidates = self._unique(original, proposed)
-        measured = self.verifier.verify([(original, candidates)])[0] if candidates else []
-        top, decisions = self.compose(original, measured, proposed) if measured else (None, ())
+        measured: list[Measured] = []
+        top, decisions, wants_votes = None, (), False
+
+        def add(more: Sequence[Candidate]) -> None:
+            nonlocal measured, top, decisions, wants_votes
+            proposed.extend(more)
+            new = self._unique(original, more, [m.candidate.text for m in measured])
+            if new:
+                measured = measured + self.verifier.verify([(original, new)])[0]
+            if measured:
+                top, decisions, wants_votes = self.compose(original, measured, proposed)
+
+        fixed, proposed = list(proposed), []
+        add(fixed)
+        if wants_llm and wants_votes:
+            add(self.samples(job, measured))
         if wants_llm and (top is None or top.remaining):
-            repaired = self.repair(job, measured)
-            more = self._unique(original, repaired, [m.candidate.text for m in measured])
-            if more:
-                proposed += repaired
-                measured = list(measured) + self.verifier.verify([(original, more)])[0]
-                top, decisions = self.compose(original, measured, proposed)
+            add(self.repair(job, measured))
         self.edit_decisions[original] = decisions
         # A whole candidate is never the suggestion by itself: only its admitted edits are.
         unused = Check("edits", False, "not every edit of it was admitted (see the edits)")

@@ -54,6 +54,7 @@ class Proposal:
     reason: str = ""
     resolved: tuple[str, ...] = ()
     gain: float = 0.0
+    needs_votes: bool = False  # rejected only for want of agreeing model candidates
 
     @property
     def model_support(self) -> int:
@@ -207,6 +208,7 @@ class EditJudge:
             return f"proposed by {p.model_support} of {model_candidates} model candidates", ""
         if resolves and similarity is not None and similarity >= self.equivalence:
             return f"{resolves}; equivalent sentence (MiniLM {similarity:.2f})", ""
+        p.needs_votes = p.model_support > 0
         why = f"a content edit proposed by {p.model_support} of {model_candidates} model candidates (needs {need})"
         if resolves and similarity is not None:
             why += f", equivalence {similarity:.2f} (needs {self.equivalence:.2f})"
