@@ -193,7 +193,7 @@ def test_rewrite_picks_a_verified_candidate(tmp_path):
     (out,) = rewriter.rewrite(Document("x", SEED, "text", "utf-8"), [finding(SEED).sentence], [finding(SEED, [reason])])
     assert out.rewrite is not None and out.rewrite.text is not None
     assert out.rewrite.text in (GOOD, SEED.replace("As reports Reuters", "As Reuters reports"))
-    # The suggestion is built from admitted edits ("edits"); the candidate it equals is not listed twice.
+    # The suggestion is built from admitted edits ("edits"), listed first; the candidates follow.
     assert out.rewrite.candidates[0].generator == "edits" and {c.generator for c in out.rewrite.candidates} >= {"edits", "llm"}
     assert out.rewrite.model == "fake:1"
 

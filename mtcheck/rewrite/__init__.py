@@ -318,8 +318,8 @@ class Rewriter:
         # A whole candidate is never the suggestion by itself: only its admitted edits are.
         unused = Check("edits", False, "not every edit of it was admitted (see the edits)")
         ranked = [dataclasses.replace(m, candidate=dataclasses.replace(m.candidate, checks=m.candidate.checks + (unused,)))
-                  if m.candidate.accepted else m
-                  for m in rank(measured) if top is None or m.candidate.text != top.candidate.text]
+                  if m.candidate.accepted and (top is None or m.candidate.text != top.candidate.text) else m
+                  for m in rank(measured)]
         return ([top] if top is not None else []) + ranked
 
     # -- the stage -------------------------------------------------------------------------
