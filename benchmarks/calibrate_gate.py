@@ -10,7 +10,7 @@ Per source (WMT22 MT, WMT22 English originals, BBC per category) it counts the E
 articles the gate fails (the false alarms a desk sees) and the translated articles it passes (the
 misses), for every pair of thresholds on a grid, and picks the pair with the fewest translated
 articles passed while at most MAX_ENGLISH_FAIL of the English-written articles of every source
-fail on the calibration half (ties: the stricter pair, the one further from failing English copy).
+fail on the calibration half (ties: the higher thresholds, further from failing English copy).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 MAX_ENGLISH_FAIL = 0.02
 MAX_TRANSLATED_PASS = 0.05
 SHARE_LOWS = [round(0.05 * k, 2) for k in range(2, 17)]
-DOCUMENT_SCORES = [0.9, 0.95, 0.98, 0.99, 0.995, 0.999, 0.9999, 1.01]  # 1.01: the score never decides
+DOCUMENT_SCORES = [round(0.5 + 0.01 * k, 2) for k in range(50)] + [0.995, 0.999, 1.01]  # 1.01: the score never decides
 
 
 def articles(path: Path) -> list[dict]:

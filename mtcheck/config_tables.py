@@ -137,7 +137,7 @@ class GateConfig:
     # any finding at --fail-on fails the run, as before per-article gating.
     mode: str = "document"
     share_low: float = 0.5  # fail when the lower 95% bound of the translated share reaches this
-    document_score: float = 0.99  # ... or when the document score reaches this (with a sentence flagged)
+    document_score: float = 0.74  # ... or when the document score reaches this
     isolated_severity: str = "info"
 
 

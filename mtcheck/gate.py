@@ -210,7 +210,9 @@ def article_decision(flagged: int, prose: int, score: float, policy: GateConfig)
     share = f"{flagged} of {prose} sentences read as translated ({_percent(flagged / prose if prose else 0.0)}, 95% CI from {_percent(low)})"
     if flagged and low >= policy.share_low:
         return GateDecision(True, f"{share}: at least {_percent(policy.share_low)} of the article reads as translated")
-    if flagged and score >= policy.document_score:
+    if prose and score >= policy.document_score:
+        # The article as a whole: weak evidence in many sentences adds up even when no single one
+        # is sure enough to flag.
         return GateDecision(True, f"document score {score:.3f} reaches {policy.document_score:g}; {share}")
     if flagged:
         return GateDecision(False, f"{share}: too little to say the article is translated (it fails from a lower bound of "

@@ -279,7 +279,7 @@ def test_the_document_score_alone_fails_an_article_with_a_flagged_sentence():
     policy = GateConfig(share_low=0.9, document_score=0.95)
     assert gate.article_decision(2, 10, 0.97, policy).fail
     assert "document score 0.970" in gate.article_decision(2, 10, 0.97, policy).why
-    assert not gate.article_decision(0, 10, 0.99, policy).fail  # nothing flagged: nothing to block
+    assert gate.article_decision(0, 10, 0.99, policy).fail  # weak evidence throughout adds up
     assert not gate.article_decision(2, 10, 0.5, policy).fail
     assert gate.article_decision(0, 0, 0.0, policy).why == "no prose to judge"
 

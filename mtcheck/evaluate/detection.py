@@ -60,6 +60,16 @@ def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, 
     from mtcheck.detect.classifier import sigmoid
     from mtcheck.types import Sentence
 
+    from mtcheck.segment import sentence_reason
+
+    # What `mtcheck check` would not score (list entries, text left in Russian) is not scored here
+    # either, nor counted as context.
+    kept = [r for r in rows if sentence_reason(r["text"]) is None]
+    not_prose, rows = len(rows) - len(kept), kept
+    if not rows:
+        from mtcheck.errors import InputError
+
+        raise InputError("no row is prose to score (every one is a list entry or text left in Russian)")
     settings = load_settings()
     settings = Settings(**{**settings.__dict__, "cache": False})  # measure real work, not the cache
     services = _services(settings, languagetool)
@@ -87,6 +97,7 @@ def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, 
         "signals": list(full.signal_names),
         "sentences": {**binary_metrics(labels, [sigmoid(z) for z in logodds], threshold), "sentences_per_second": len(rows) / elapsed},
         "baselines": {},
+        "not_prose": not_prose,
     }
     for name, rows_features in per_signal.items():
         scores = [full.model.sentence_probability(f) for f in rows_features]
@@ -173,6 +184,8 @@ def render(result: dict) -> str:
         lines.append(row("documents", result["documents"]))
     if "mixed_articles" in result:
         lines.append(row("mixed, in context", result["mixed_articles"]))
+    if result.get("not_prose"):
+        lines.append(f"{result['not_prose']} rows are not prose (list entries, text left in Russian) and, as in `mtcheck check`, not scored")
     lines.append("alone: each sentence scored by itself (all signals; 'only X': one signal's features)")
     if "sentences_in_context" in result:
         lines.append("in context: each sentence scored with the other rows of its group as its article (what `mtcheck check` reports)")
