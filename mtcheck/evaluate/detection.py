@@ -192,12 +192,12 @@ def render(result: dict) -> str:
     if "documents" in result:
         lines.append("documents: one score per group (threshold 0.5)")
     if result.get("by_source"):
-        lines.append(f"{'per source':<22}{'articles':>9}{'sentences':>10}{'flagged':>9}{'failing the gate':>18}")
+        lines.append(f"{'per source':<38}{'articles':>9}{'sentences':>10}{'flagged':>9}{'failing the gate':>18}")
         for source, entry in result["by_source"].items():
             kind = "translated" if entry["translated"] else "English-written"
             flagged = entry["flagged"] / entry["sentences"] if entry["sentences"] else 0.0
             failing = entry["failing"] / entry["articles"] if entry["articles"] else 0.0
-            lines.append(f"  {source + ' (' + kind + ')':<20}{entry['articles']:>9}{entry['sentences']:>10}{flagged:>9.3f}"
+            lines.append(f"  {source + ' (' + kind + ')':<36}{entry['articles']:>9}{entry['sentences']:>10}{flagged:>9.3f}"
                          f"{entry['failing']:>10} ({failing:.1%})")
         lines.append("per source: sentences flagged in context, and articles failing the default per-article gate ([gate] in the config)")
     if "mixed_articles" in result:
