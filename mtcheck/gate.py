@@ -22,11 +22,11 @@ import subprocess
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
-from typing import Iterable
+from typing import Iterable, cast
 
 from mtcheck.config_tables import GateConfig
 from mtcheck.errors import EXIT_INPUT, InputError
-from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK, DocumentResult, Finding, GateDecision, translated_share
+from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK, DocumentResult, Finding, GateDecision, Severity, translated_share
 
 BASELINE_VERSION = 1
 BASELINE_FILENAME = ".mtcheck-baseline.json"
@@ -241,7 +241,8 @@ def decide(result: DocumentResult, policy: GateConfig, fail_on: str = "warning")
     if decision.fail or not flagged:
         return replace(result, gate=decision)
     cap = SEVERITY_RANK[policy.isolated_severity]
-    findings = tuple(replace(f, severity=policy.isolated_severity) if f.flagged and SEVERITY_RANK.get(f.severity, 0) > cap else f
+    level = cast(Severity, policy.isolated_severity)
+    findings = tuple(replace(f, severity=level) if f.flagged and SEVERITY_RANK.get(f.severity, 0) > cap else f
                      for f in result.findings)
     return replace(result, findings=findings, gate=decision)
 

@@ -58,9 +58,8 @@ def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, 
     from mtcheck.config import Settings, load_settings
     from mtcheck.detect import Detector
     from mtcheck.detect.classifier import sigmoid
-    from mtcheck.types import Sentence
-
     from mtcheck.segment import sentence_reason
+    from mtcheck.types import Sentence
 
     # What `mtcheck check` would not score (list entries, text left in Russian) is not scored here
     # either, nor counted as context.

@@ -60,13 +60,13 @@ def write_sets(out_dir: Path, folder: Path | None = None) -> dict[str, int]:
                 record = {"text": e.text, "label": e.label, "doc_id": key, "article": key, "system": e.system, "source": e.source}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     counts["mixed_articles.jsonl"] = sum(len(m) for _, m in mixed)
-    for half, members in gate_articles(folder, val).items():
+    for half, entries in gate_articles(folder, val).items():
         name = f"articles_gate_{half}.jsonl"
         with (out_dir / name).open("w", encoding="utf-8") as handle:
-            for key, source, e in members:
+            for key, source, e in entries:
                 record = {"text": e.text, "label": e.label, "doc_id": key, "article": key, "system": e.system, "source": source}
                 handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        counts[name] = len(members)
+        counts[name] = len(entries)
     return counts
 
 
@@ -90,12 +90,12 @@ def gate_articles(folder: Path, val: list[Example]) -> dict[str, list[tuple[str,
     # Translated articles as a desk gets them: every segment of a validation document, from one
     # system, for each of the ten systems (the sentence sets give each segment's MT or its
     # reference, so their "articles" are fragments of a few sentences).
-    rows = [r for r in read_jsonl(folder / FILES["wmt_ruen"]) if _split(r["doc_id"]) == "validation"]
+    wmt_rows = [r for r in read_jsonl(folder / FILES["wmt_ruen"]) if _split(r["doc_id"]) == "validation"]
     by_document: dict[tuple[str, str], list[dict]] = {}
-    for r in rows:
+    for r in wmt_rows:
         by_document.setdefault((r["doc_id"], r["system"]), []).append(r)
-    for (doc_id, system), members in sorted(by_document.items()):
-        ordered = sorted(members, key=lambda r: int(r["doc_seg_id"]))
+    for (doc_id, system), doc_rows in sorted(by_document.items()):
+        ordered = sorted(doc_rows, key=lambda r: int(r["doc_seg_id"]))
         picked.append((f"mt:{doc_id}:{system}", "wmt22-mt",
                        [Example(r["mt_en"], "mt", doc_id, int(r["doc_seg_id"]), "wmt22", system, "validation") for r in ordered]))
     for key, members in sorted(articles(e for e in val if e.source == "wmt22-en" and e.label == "original").items()):
@@ -103,13 +103,13 @@ def gate_articles(folder: Path, val: list[Example]) -> dict[str, list[tuple[str,
     bbc_path = folder / FILES["bbc"]
     if bbc_path.exists():
         trained = {e.doc_id for e in bbc_examples(folder) if e.split == "train"}
-        rows = [r for r in read_jsonl(bbc_path) if r["doc_id"] not in trained]
-        rows.sort(key=lambda r: _unit("gate-bbc", r["doc_id"]))
-        for row in rows[:GATE_BBC_ARTICLES]:
+        bbc_rows = [r for r in read_jsonl(bbc_path) if r["doc_id"] not in trained]
+        bbc_rows.sort(key=lambda r: _unit("gate-bbc", r["doc_id"]))
+        for row in bbc_rows[:GATE_BBC_ARTICLES]:
             sentences = bbc_sentences(row)
             if sentences:
-                members = [Example(t, "original", row["doc_id"], k, "bbc", "", "validation") for k, t in enumerate(sentences, 1)]
-                picked.append((f"original:bbc:{row['doc_id']}", f"bbc:{row.get('category', 'unknown')}", members))
+                bbc_article = [Example(t, "original", row["doc_id"], k, "bbc", "", "validation") for k, t in enumerate(sentences, 1)]
+                picked.append((f"original:bbc:{row['doc_id']}", f"bbc:{row.get('category', 'unknown')}", bbc_article))
     halves: dict[str, list[tuple[str, str, Example]]] = {"calibration": [], "test": []}
     for key, source, members in picked:
         half = "calibration" if _unit("gate-half", key) < 0.5 else "test"
