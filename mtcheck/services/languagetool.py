@@ -37,6 +37,7 @@ from typing import Any
 
 from mtcheck.config import Settings
 from mtcheck.errors import ConfigError, LanguageToolError
+from mtcheck.services import egress
 from mtcheck.services.languagetool_install import (
     INSTALL_FIX,
     LT_VERSION,
@@ -67,6 +68,7 @@ __all__ = [
     "CREATE_TIME_TOLERANCE",
     "DEFAULT_HEAP",
     "DEFAULT_PORT",
+    "DEFAULT_REQUEST_TIMEOUT",
     "DEFAULT_START_TIMEOUT",
     "INSTALL_FIX",
     "LT_VERSION",
@@ -91,6 +93,10 @@ __all__ = [
 DEFAULT_PORT = 8081
 DEFAULT_HEAP = "768m"
 DEFAULT_START_TIMEOUT = 90.0  # seconds; ~10 s on an idle machine, far more when cores are busy
+# Seconds one check request may go without an answer. A paragraph of news takes well under a
+# second; language_tool_python's own default (300 s, tried twice) let a stalled server hold a run
+# for ten minutes. A request that times out is not retried: the run stops with exit 3.
+DEFAULT_REQUEST_TIMEOUT = 30.0
 MODES = ("managed", "url", "download")
 RULE_PACK_CLASSPATH = RESOURCES / "classpath"
 RULE_PACK_FILE = RULE_PACK_CLASSPATH / "org" / "languagetool" / "rules" / "en" / "grammar_custom.xml"
@@ -138,8 +144,11 @@ class LanguageToolService:
         state_dir: Path | None = None,
         start_timeout: float | None = None,
     ):
-        config = (settings or Settings()).languagetool_config
+        settings = settings or Settings()
+        config = settings.languagetool_config
         self.url_override = url or config.url
+        # Where the server address came from, for the hint when it does not answer.
+        self.url_origin = "--languagetool-url" if url else f"[languagetool] url in {settings.config_path or 'the config'}"
         self.mode = mode or ("url" if self.url_override else (config.mode or "managed"))
         if self.mode not in MODES:
             raise ConfigError(f"[tool.mtcheck.languagetool] mode must be one of {', '.join(MODES)}, not {self.mode!r}")
@@ -150,6 +159,7 @@ class LanguageToolService:
         except (TypeError, ValueError) as err:  # the environment variable; the config is checked already
             raise ConfigError(f"invalid MTCHECK_LT_PORT: {err}") from None
         self.start_timeout = float(start_timeout or config.start_timeout)
+        self.request_timeout = float(config.request_timeout)
         self.heap = str(heap or config.heap)
         self.language = config.language
         # Russian as the writer's mother tongue switches on LanguageTool's ru->en false-friend rules.
@@ -199,7 +209,7 @@ class LanguageToolService:
         if self.mode == "url":
             if not _health(self.url, timeout=5.0):
                 raise LanguageToolError(f"no LanguageTool server answers at {self.url}",
-                                        fix="start it, or drop --languagetool-url to use the managed server")
+                                        fix=f"start it, or drop {self.url_origin} to use the managed server")
             return self.url
         if self.mode == "download":
             return self._ensure_downloaded()
@@ -407,6 +417,11 @@ class LanguageToolService:
 
     def _configure(self, tool: Any) -> None:
         tool.picky = self.picky
+        # language_tool_python waits 300 s for an answer and asks twice (a class constant and a
+        # keyword default): one request per paragraph gets request_timeout seconds, once.
+        tool._TIMEOUT = self.request_timeout
+        query = tool._query_server
+        tool._query_server = lambda url, params=None, num_tries=1, method="get": query(url, params, num_tries=1, method=method)
         if self.disabled_rules:
             tool.disabled_rules = set(self.disabled_rules)
 
@@ -432,6 +447,9 @@ class LanguageToolService:
                 return LanguageToolError(f"the LanguageTool server (pid {state.pid}) died: {_last_log_line(self.log_file)}",
                                          fix="mtcheck languagetool start")
         detail = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        if "timed out" in str(err).lower():
+            return LanguageToolError(f"LanguageTool at {self.url} did not answer a check within {self.request_timeout:g} s: {detail}",
+                                     fix="raise [languagetool] request_timeout, or see mtcheck languagetool status")
         return LanguageToolError(f"LanguageTool at {self.url} stopped answering: {detail}",
                                  fix="mtcheck languagetool status")
 
@@ -439,6 +457,8 @@ class LanguageToolService:
         """Check each paragraph with one request; offsets are relative to each text."""
         results: list[list[LTMatch]] = []
         tool = self._client() if any(t.strip() for t in texts) else None
+        if tool is not None and self.mode == "url" and not egress.is_loopback(self.url):
+            egress.announce(egress.LANGUAGETOOL_SERVER, self.url)
         for text in texts:
             if not text.strip():
                 results.append([])

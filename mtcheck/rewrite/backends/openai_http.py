@@ -12,6 +12,7 @@ from typing import Any, Sequence
 from mtcheck.config import Settings
 from mtcheck.errors import ComponentError, InputError
 from mtcheck.registry import backends
+from mtcheck.services import egress
 from mtcheck.rewrite.prompt import ChatPrompt
 
 
@@ -34,6 +35,7 @@ class OpenAIBackend:
     def _complete(self, prompt: ChatPrompt, n: int, temperature: float, max_tokens: int, seed: int) -> list[str]:
         import requests
 
+        egress.announce(egress.REWRITE_SERVER, self.base_url)
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
