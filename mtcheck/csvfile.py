@@ -17,10 +17,15 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula, quoted; anything else as it is."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """A text cell that a spreadsheet would run as a formula, quoted; anything else as it is.
+
+    A carriage return inside a text cell becomes a newline: the csv module quotes a cell holding
+    a newline, but not one holding a lone CR, which a reader then takes for the end of the row."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_PREFIXES):
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def csv_text(header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> str:

@@ -57,7 +57,8 @@ def _shown(block):
 def _sentence_line(result: DocumentResult, finding: Finding):
     from rich.text import Text
 
-    line = Text(finding.sentence.text)
+    # Shown one character for one before rich sees it (rich drops BEL, BS, CR... and the spans would slip).
+    line = Text(printable(finding.sentence.text, keep="\n"))
     for reason in finding.reasons:
         span = span_in_sentence(result.document, finding, reason) if points_at_words(finding, reason) else None
         if span:
