@@ -223,7 +223,7 @@ def _has_tool_table(path: Path) -> bool:
         return False  # unreadable, too big or not a file: not taken for mtcheck's (as before the size cap)
     try:
         tool = tomllib.loads(raw.decode("utf-8")).get("tool", {})
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
         return bool(_MENTIONS_TOOL_TABLE.search(raw.decode("utf-8", errors="replace")))
     return isinstance(tool, dict) and "mtcheck" in tool
 
@@ -261,6 +261,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise _toml_error(path, text, err) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

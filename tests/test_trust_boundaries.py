@@ -672,6 +672,9 @@ def test_a_deeply_nested_json_line_is_not_a_json_line(tmp_path, monkeypatch, cap
     (tmp_path / "base.json").write_text('{"version": 1, "findings": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8")
     code, _, err = run_main(monkeypatch, capsys, "check", "a.txt", "--baseline", "base.json", *LIGHT)
     assert code == 2 and "baseline base.json is not an mtcheck baseline (nested too deeply)" in error_line(err)
+    (tmp_path / "deep.toml").write_text("a = " + "[" * 200_000 + "]" * 200_000 + "\n", encoding="utf-8")
+    code, _, err = run_main(monkeypatch, capsys, "check", "a.txt", "--config", "deep.toml", *LIGHT)
+    assert code == 2 and error_line(err) == "mtcheck: error: deep.toml: invalid TOML: arrays or tables nested too deeply"
 
 
 # --------------------------------------------------------------------------- 12. a FIFO as the audit source
