@@ -227,7 +227,7 @@ class IgnoreRules:
 
     @classmethod
     def read(cls, path: Path) -> "IgnoreRules":
-        if not os.path.lexists(path):
+        if not os.path.exists(path):  # none (or a dangling link): no rules
             return cls()
         data = read_regular_file(path, limit=IGNORE_FILE_LIMIT, what="the ignore file")  # a link to /dev/zero is refused
         try:
