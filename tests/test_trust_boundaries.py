@@ -25,14 +25,12 @@ import subprocess
 import sys
 import threading
 import time
-from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
-import mtcheck.audit.run as runmod
 import mtcheck.pipeline as pipeline_module
 from conftest import ROOT, error_line, run_main
 from mtcheck import console
@@ -42,11 +40,11 @@ from mtcheck.audit.sources import scan_source
 from mtcheck.audit.worker import AuditWorker, WorkerConfig
 from mtcheck.config import Settings
 from mtcheck.csvfile import FORMULA_PREFIXES, csv_text, safe_cell
-from mtcheck.errors import ConfigError, InputError, LanguageToolError, ModelError
+from mtcheck.errors import InputError, LanguageToolError, ModelError
 from mtcheck.pipeline import CheckOptions
 from mtcheck.types import DocumentResult, Finding
 from test_audit_helpers import FAKE, write_jsonl
-from trust_helpers import SLOW
+from test_trust_helpers import SLOW
 
 TESTS = Path(__file__).resolve().parent
 OPTIONS = CheckOptions(rewrite=False, languagetool=False, keep_going=True)

@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
+from mtcheck import console
 from mtcheck.audit.shards import ShardStore, new_manifest, settings_key
 from mtcheck.audit.sources import assign_shards, scan_source, select_sample, shard_ids
 from mtcheck.audit.summary import summarise, write_parquet, write_summary
 from mtcheck.audit.worker import ABORT, WorkerConfig, build_pipeline, default_workers, peak_rss_mb, raise_abort, signature
 from mtcheck.config import Settings
 from mtcheck.errors import ComponentError, InputError
-from mtcheck import console
 from mtcheck.pipeline import CheckOptions, skipped_links_message
 from mtcheck.services import egress
 

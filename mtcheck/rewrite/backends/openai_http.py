@@ -12,8 +12,8 @@ from typing import Any, Sequence
 from mtcheck.config import Settings
 from mtcheck.errors import ComponentError, InputError
 from mtcheck.registry import backends
-from mtcheck.services import egress
 from mtcheck.rewrite.prompt import ChatPrompt
+from mtcheck.services import egress
 
 
 @backends.register("openai")

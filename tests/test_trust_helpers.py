@@ -1,4 +1,4 @@
-"""Helpers for tests/test_trust_boundaries.py that spawned audit workers import (kept light).
+"""Helpers for tests/test_trust_boundaries.py that spawned audit workers import (kept light; no tests here).
 
 ``slow_factory`` builds a stand-in pipeline whose worker writes its pid to ``$MTCHECK_TEST_PIDS``
 once it is up and then takes minutes per article: an audit driver killed while its workers are
@@ -27,4 +27,4 @@ def slow_factory(config) -> SlowPipeline:
     return SlowPipeline(config)
 
 
-SLOW = "trust_helpers:slow_factory"
+SLOW = "test_trust_helpers:slow_factory"
