@@ -118,7 +118,8 @@ def check(monkeypatch, capsys, tmp_path):
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str) -> tuple[int, str, list[str]]:
-        code, out, err = run_main(monkeypatch, capsys, "check", *args, *LIGHT)
+        # The sentence gate: exit 1 on the stand-in's flags, whatever the article gate makes of them.
+        code, out, err = run_main(monkeypatch, capsys, "check", *args, *LIGHT, "--gate", "sentence")
         assert "Traceback" not in err and "internal error" not in err, err
         return code, out, [line for line in err.splitlines() if line.strip()]
 
