@@ -598,8 +598,8 @@ def test_a_stalled_languagetool_server_fails_after_the_request_timeout_once(stub
     from mtcheck.services.languagetool import DEFAULT_REQUEST_TIMEOUT, LanguageToolService
 
     assert LanguageToolConfig().request_timeout == DEFAULT_REQUEST_TIMEOUT == 30.0
-    url, hits = stub_server
-    settings = Settings(tables={"languagetool": {"request_timeout": 0.5}})
+    url, hits = stub_server  # it answers a check after 3 s
+    settings = Settings(tables={"languagetool": {"request_timeout": 0.5, "start_timeout": 0.5}})
     service = LanguageToolService(settings, url=url)
     with pytest.raises(LanguageToolError) as raised:
         service.check_paragraphs(["The talks ended on Monday."])
@@ -607,6 +607,14 @@ def test_a_stalled_languagetool_server_fails_after_the_request_timeout_once(stub
     assert f"LanguageTool at {url} did not answer a check within 0.5 s" in str(raised.value)
     assert "raise [languagetool] request_timeout" in str(raised.value)
     assert hits.get("/v2/check") == 1  # not asked twice
+
+    # The first check may take start_timeout (the server loads its rules); the next ones may not.
+    hits.clear()
+    warming = LanguageToolService(Settings(tables={"languagetool": {"request_timeout": 0.5, "start_timeout": 60.0}}), url=url)
+    assert warming.check_paragraphs(["The talks ended on Monday."]) == [[]]
+    with pytest.raises(LanguageToolError, match="did not answer a check within 0.5 s"):
+        warming.check_paragraphs(["The sides will meet again."])
+    assert hits.get("/v2/check") == 2
 
 
 # --------------------------------------------------------------------------- 9. unbounded reads

@@ -95,7 +95,9 @@ DEFAULT_HEAP = "768m"
 DEFAULT_START_TIMEOUT = 90.0  # seconds; ~10 s on an idle machine, far more when cores are busy
 # Seconds one check request may go without an answer. A paragraph of news takes well under a
 # second; language_tool_python's own default (300 s, tried twice) let a stalled server hold a run
-# for ten minutes. A request that times out is not retried: the run stops with exit 3.
+# for ten minutes. A request that times out is not retried: the run stops with exit 3. The first
+# request a client sends may take start_timeout instead: the server loads a language's rules on
+# the first check it gets, which on busy cores took over 30 s.
 DEFAULT_REQUEST_TIMEOUT = 30.0
 MODES = ("managed", "url", "download")
 RULE_PACK_CLASSPATH = RESOURCES / "classpath"
@@ -418,8 +420,9 @@ class LanguageToolService:
     def _configure(self, tool: Any) -> None:
         tool.picky = self.picky
         # language_tool_python waits 300 s for an answer and asks twice (a class constant and a
-        # keyword default): one request per paragraph gets request_timeout seconds, once.
-        tool._TIMEOUT = self.request_timeout
+        # keyword default): one request per paragraph gets request_timeout seconds, once (the
+        # first, while the server loads its rules, start_timeout if that is longer).
+        tool._TIMEOUT = max(self.request_timeout, self.start_timeout)
         query = tool._query_server
         tool._query_server = lambda url, params=None, num_tries=1, method="get": query(url, params, num_tries=1, method=method)
         if self.disabled_rules:
@@ -440,7 +443,7 @@ class LanguageToolService:
             self._tool = tool
         return self._tool
 
-    def _unreachable(self, err: Exception) -> LanguageToolError:
+    def _unreachable(self, err: Exception, waited: float | None = None) -> LanguageToolError:
         if self.mode == "managed":
             state = self._read_state()
             if state is not None and self._server_process(state) is None:
@@ -448,8 +451,10 @@ class LanguageToolService:
                                          fix="mtcheck languagetool start")
         detail = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
         if "timed out" in str(err).lower():
-            return LanguageToolError(f"LanguageTool at {self.url} did not answer a check within {self.request_timeout:g} s: {detail}",
-                                     fix="raise [languagetool] request_timeout, or see mtcheck languagetool status")
+            waited = self.request_timeout if waited is None else waited
+            return LanguageToolError(f"LanguageTool at {self.url} did not answer a check within {waited:g} s: {detail}",
+                                     fix="raise [languagetool] request_timeout (start_timeout for the first check), "
+                                         "or see mtcheck languagetool status")
         return LanguageToolError(f"LanguageTool at {self.url} stopped answering: {detail}",
                                  fix="mtcheck languagetool status")
 
@@ -464,12 +469,14 @@ class LanguageToolService:
                 results.append([])
                 continue
             assert tool is not None  # built above, since this text is not blank
+            waited = getattr(tool, "_TIMEOUT", None)
             try:
                 with self._lock:
                     found = [_to_ltmatch(m) for m in tool.check(text)]
+                    tool._TIMEOUT = self.request_timeout  # the rules are loaded: a paragraph from now on
             except Exception as err:  # requests and language_tool_python errors alike
                 self._tool = None
-                raise self._unreachable(err) from None
+                raise self._unreachable(err, waited) from None
             results.append(found)
         return results
 
