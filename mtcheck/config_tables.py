@@ -48,6 +48,7 @@ class LanguageToolConfig:
     port: int = 8081  # the managed server's port (MTCHECK_LT_PORT wins)
     heap: str = "768m"  # the managed server's Java heap
     start_timeout: float = 90.0  # seconds the managed server may take to start
+    request_timeout: float = 30.0  # seconds one check request (one paragraph) may take; a stalled server fails the run
     language: str = "en-US"
     mother_tongue: str = "ru"  # switches on LanguageTool's ru->en false-friend rules; "" turns them off
     picky: bool = False

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import unicodedata
@@ -26,10 +27,12 @@ from typing import Iterable, cast
 
 from mtcheck.config_tables import GateConfig
 from mtcheck.errors import EXIT_INPUT, InputError
+from mtcheck.fsutil import read_regular_file
 from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK, DocumentResult, Finding, GateDecision, Severity, translated_share
 
 BASELINE_VERSION = 1
 BASELINE_FILENAME = ".mtcheck-baseline.json"
+BASELINE_LIMIT = 50_000_000  # bytes: about 250,000 accepted findings; --baseline /dev/zero is refused
 DECISIONS = ("accepted", "dismissed")
 
 _SPACES = re.compile(r"\s+")
@@ -64,16 +67,18 @@ def finding_fingerprint(result: DocumentResult, finding: Finding) -> str:
 def load_baseline(path: str | Path) -> set[str]:
     """Fingerprints of the findings an editor accepted or dismissed (``.mtcheck-baseline.json``)."""
     where = Path(path)
+    if not os.path.lexists(where):
+        raise InputError(f"baseline file not found: {where}", fix="export one from the HTML report, or drop --baseline")
     try:
-        raw = where.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"baseline file not found: {where}", fix="export one from the HTML report, or drop --baseline") from None
-    except (OSError, UnicodeDecodeError) as err:
+        raw = read_regular_file(where, limit=BASELINE_LIMIT, what="baseline").decode("utf-8")
+    except UnicodeDecodeError as err:
         raise InputError(f"cannot read baseline {where}: {err}") from None
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as err:
         raise InputError(f"baseline {where} is not valid JSON: line {err.lineno}: {err.msg}") from None
+    except RecursionError:
+        raise InputError(f"baseline {where} is not an mtcheck baseline (nested too deeply)") from None
     if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or not isinstance(data.get("findings"), list):
         raise InputError(
             f'baseline {where} is not an mtcheck baseline (expected {{"version": {BASELINE_VERSION}, "findings": [...]}})'

@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 import typer
 
+from mtcheck import console
 from mtcheck.cli import app
 from mtcheck.config_tables import GateConfig
 from mtcheck.errors import InputError
@@ -23,6 +24,9 @@ MAX_BYTES_HELP = (
     f"Refuse inputs larger than this many bytes (default {DEFAULT_MAX_BYTES:,}: news copy that size takes about "
     "4 minutes and 1.3 GB of memory at peak with --no-rewrite on 2 cores; time grows with the size, memory hardly does)."
 )
+
+FOLLOW_LINKS_HELP = ("In a folder, also read files that symbolic links lead to outside it (by default such links are "
+                     "skipped with a warning: a folder's contents must not pull other files into a report).")
 
 # Seconds before the progress line appears: a run that ends sooner prints nothing.
 PROGRESS_DELAY = 2.0
@@ -55,8 +59,10 @@ class ProgressLine:
         from rich.text import Text
 
         seconds = int(self._clock() - self._began)
-        # One line whatever the terminal's width: a long path is cut short, never wrapped.
-        return Text(f"mtcheck {seconds // 60}:{seconds % 60:02d} {self._message}", no_wrap=True, overflow="ellipsis")
+        # One line whatever the terminal's width: a long path is cut short, never wrapped; a file
+        # name's control characters are shown, not obeyed.
+        message = console.printable(self._message)
+        return Text(f"mtcheck {seconds // 60}:{seconds % 60:02d} {message}", no_wrap=True, overflow="ellipsis")
 
     def _show(self) -> None:
         with self._lock:
@@ -170,6 +176,7 @@ def check(
     exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB",
                                       help="Skip files matching this gitignore-style glob when expanding a directory"
                                       " (repeatable; a .mtcheckignore in the directory adds more)."),
+    follow_links: bool = typer.Option(False, "--follow-links", help=FOLLOW_LINKS_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help="Read settings from this TOML file instead of mtcheck.toml / pyproject.toml."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
 ) -> None:
@@ -183,7 +190,7 @@ def check(
     from mtcheck import gate
     from mtcheck.config import load_settings
     from mtcheck.fsutil import atomic_write_all
-    from mtcheck.pipeline import CheckOptions, Pipeline, expand_paths
+    from mtcheck.pipeline import CheckOptions, Pipeline, expand_paths, skipped_links_message
     from mtcheck.report import ReportOptions, render
 
     formats.check(output_format, "--format")
@@ -207,7 +214,10 @@ def check(
     )
     if gate_mode is not None:
         settings = settings.with_table_values("gate", {"mode": gate_mode})
-    files = expand_paths(paths, exclude=exclude)
+    skipped: list[str] = []
+    files = expand_paths(paths, exclude=exclude, follow_links=follow_links, skipped=skipped)
+    if skipped:
+        console.warning(skipped_links_message(skipped))
     # Every destination is vetted before any model loads: a run must not end in "cannot write",
     # and a report must never replace an article, the reference, the baseline or the config.
     inputs = [("the input", f) for f in files]
@@ -265,7 +275,7 @@ def check(
         sys.stdout.write(text)
         sys.stdout.flush()
     for message in errors:  # the same line a single bad input gives, for logs that do not keep the report
-        typer.echo(f"mtcheck: error: {message}", err=True)
+        console.error(message)
     raise typer.Exit(code)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mtcheck.errors import ModelError
+from mtcheck.services.modelstore.store import fix_for_model
 
 _models: dict[tuple[str, int, bool], Any] = {}
 _load_lock = threading.Lock()
@@ -38,7 +39,7 @@ def load_llama(path: str, n_ctx: int = 2048, n_threads: int = 2, logits_all: boo
     with _load_lock:
         if key not in _models:
             if not Path(path).is_file():
-                raise ModelError(f"GGUF model not found: {path}", fix="mtcheck models pull")
+                raise ModelError(f"GGUF model not found: {path}", fix=fix_for_model(path))
             try:
                 from llama_cpp import Llama
             except ImportError:
@@ -49,5 +50,5 @@ def load_llama(path: str, n_ctx: int = 2048, n_threads: int = 2, logits_all: boo
                     logits_all=logits_all, seed=0, verbose=False,
                 )
             except Exception as err:  # a corrupt or truncated file: llama.cpp says only "failed to load"
-                raise ModelError(f"cannot load GGUF model {path}: {err}", fix="mtcheck models pull") from None
+                raise ModelError(f"cannot load GGUF model {path}: {err}", fix=fix_for_model(path)) from None
         return _models[key]
