@@ -26,7 +26,8 @@ def serve(
     grammar: bool = typer.Option(True, "--grammar/--no-grammar", help="Merge the LanguageTool server's own matches (grammar, spelling)."),
     languagetool: bool = typer.Option(True, "--languagetool/--no-languagetool",
                                       help="Use the local LanguageTool server (detection signal and grammar merge)."),
-    languagetool_url: Optional[str] = typer.Option(None, "--languagetool-url", help="Use this running LanguageTool server instead of the managed one."),
+    languagetool_url: Optional[str] = typer.Option(None, "--languagetool-url",
+                                                   help="Use this running LanguageTool server instead of the managed one."),
     workers: int = typer.Option(2, "--workers", min=1, max=64, help="Requests checked at once."),
     queue: int = typer.Option(8, "--queue", min=0, max=10000, help="Requests that may wait for a worker; beyond that, 429."),
     timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds a request may take before it is answered 503."),
@@ -42,7 +43,8 @@ def serve(
     """
     from mtcheck.config import load_settings
     from mtcheck.serve.app import ServeApp
-    from mtcheck.serve.server import Server, ServerConfig, is_loopback, serve as run
+    from mtcheck.serve.server import Server, ServerConfig, is_loopback
+    from mtcheck.serve.server import serve as run
 
     token = token if token is not None else (os.environ.get(TOKEN_ENV) or None)
     if not is_loopback(host) and not token:

@@ -43,27 +43,27 @@ DESCRIPTIONS = {
 
 
 class BoundedLanguageTool(CheckedLanguageTool):
-    """``CheckedLanguageTool`` whose memo of answers keeps at most ``limit`` texts."""
+    """``CheckedLanguageTool`` whose memo of answers keeps at most ``limit`` texts, least recently used out."""
 
     def __init__(self, service: Any, limit: int = LANGUAGETOOL_MEMO):
         super().__init__(service)
         self.limit = limit
-        self._answers = OrderedDict()
+        self._recent: OrderedDict[str, list[Any]] = OrderedDict()
 
     def check_paragraphs(self, texts: list[str]) -> list[list[Any]]:
         with self._lock:
-            known = {t: self._answers[t] for t in texts if t in self._answers}
+            known = {t: self._recent[t] for t in texts if t in self._recent}
             for t in known:
-                self._answers.move_to_end(t)
+                self._recent.move_to_end(t)
         todo = [t for t in dict.fromkeys(texts) if t not in known]
         if todo:
             answers = self.service.check_paragraphs(todo)
             known.update(zip(todo, answers))
             with self._lock:
                 self.requests += len(todo)
-                self._answers.update(zip(todo, answers))
-                while len(self._answers) > self.limit:
-                    self._answers.popitem(last=False)
+                self._recent.update(zip(todo, answers))
+                while len(self._recent) > self.limit:
+                    self._recent.popitem(last=False)
         return [known[t] for t in texts]
 
 

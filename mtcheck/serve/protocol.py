@@ -196,7 +196,7 @@ def annotated_text(data: str) -> CheckedText:
     """LanguageTool's ``data`` field: markup is skipped (read as its ``interpretAs``, else nothing)."""
     try:
         parsed = json.loads(data)
-    except ValueError as err:
+    except json.JSONDecodeError as err:
         raise HttpError(400, f"'data' is not valid JSON ({err.msg} at character {err.pos})") from None
     items = parsed.get("annotation") if isinstance(parsed, dict) else None
     if not isinstance(items, list):

@@ -128,8 +128,8 @@ class Handler(BaseHTTPRequestHandler):
     error_content_type = "application/json; charset=utf-8"
 
     def setup(self) -> None:
-        self.timeout = self.server.config.read_timeout
         super().setup()
+        self.connection.settimeout(self.server.config.read_timeout)  # a slow or silent client gets 408, not a thread
         self._began = time.monotonic()
         self._status = 0
         self._text_for_log: str | None = None
@@ -377,8 +377,9 @@ class Server(ThreadingHTTPServer):
 
     @property
     def url(self) -> str:
-        host, port = self.server_address[:2]
-        shown = f"[{host}]" if ":" in str(host) else host
+        raw, port = self.server_address[:2]
+        host = raw.decode() if isinstance(raw, bytes) else str(raw)
+        shown = f"[{host}]" if ":" in host else host
         return f"http://{shown}:{port}"
 
     def process_request(self, request: Any, client_address: Any) -> None:
