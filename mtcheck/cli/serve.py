@@ -31,6 +31,8 @@ def serve(
     workers: int = typer.Option(2, "--workers", min=1, max=64, help="Requests checked at once."),
     queue: int = typer.Option(8, "--queue", min=0, max=10000, help="Requests that may wait for a worker; beyond that, 429."),
     timeout: float = typer.Option(60.0, "--timeout", min=0.1, help="Seconds a request may take before it is answered 503."),
+    rewrite_timeout: float = typer.Option(600.0, "--rewrite-timeout", min=0.1,
+                                          help="The same for /v1/rewrite and mtcheckRewrite=true (the local LLM takes seconds per sentence)."),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help=MAX_BYTES_HELP + " Larger requests get 413."),
     log_texts: bool = typer.Option(False, "--log-texts", help="Also log the texts sent (never by default)."),
     backend: Optional[str] = typer.Option(None, "--backend", help=f"Rewrite backend for /v1/rewrite: {backends.listing()}."),
@@ -59,7 +61,7 @@ def serve(
 
     settings = load_settings(config)
     server_config = ServerConfig(host=host, port=port, token=token, workers=workers, queue=queue, timeout=timeout,
-                                 max_bytes=max_bytes, log_texts=log_texts)
+                                 rewrite_timeout=rewrite_timeout, max_bytes=max_bytes, log_texts=log_texts)
     service = ServeApp.build(settings, languagetool=languagetool, languagetool_url=languagetool_url, backend=backend,
                              max_bytes=max_bytes, grammar=grammar and languagetool, grammar_timeout=timeout)
     server = Server(service, server_config)  # the port is taken (or refused) before the models load

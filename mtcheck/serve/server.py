@@ -24,10 +24,11 @@ import socket
 import sys
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from queue import Queue
 from typing import Any, Callable, TextIO
 
 from mtcheck.errors import ComponentError, InputError, MtcheckError
@@ -52,6 +53,7 @@ class ServerConfig:
     workers: int = 2
     queue: int = 8
     timeout: float = 60.0  # seconds a request may take before it is answered 503
+    rewrite_timeout: float = 600.0  # the same for requests that ask for rewrites (a local LLM, seconds per sentence)
     read_timeout: float = 30.0  # seconds a client may take to send its request
     max_bytes: int = DEFAULT_MAX_BYTES
     log_texts: bool = False
@@ -72,35 +74,48 @@ def is_loopback(host: str) -> bool:
 
 
 class Admission:
-    """At most ``workers`` requests running and ``queue`` waiting; ``submit`` refuses the next (429)."""
+    """At most ``workers`` requests running and ``queue`` waiting; ``submit`` refuses the next (429).
+
+    The workers are daemon threads: work that outlived its request's timeout does not hold the
+    process open once the server has stopped."""
 
     def __init__(self, workers: int, queue: int):
         self.capacity = workers + queue
         self._slots = threading.BoundedSemaphore(self.capacity)
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mtcheck-serve-worker")
-        self._lock = threading.Lock()
-        self.taken = 0
+        self._jobs: Queue[tuple[Future, Callable[..., Any], tuple[Any, ...]] | None] = Queue()
+        self._closed = False
+        self._threads = [threading.Thread(target=self._work, name=f"mtcheck-serve-worker-{n}", daemon=True) for n in range(workers)]
+        for thread in self._threads:
+            thread.start()
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        if self._closed:
+            raise HttpError(503, "the server is shutting down")
         if not self._slots.acquire(blocking=False):
             raise HttpError(429, f"the server is busy ({self.capacity} requests running or queued); retry shortly")
-        with self._lock:
-            self.taken += 1
-        try:
-            future = self._pool.submit(fn, *args)
-        except RuntimeError:  # shutting down
-            self._release()
-            raise HttpError(503, "the server is shutting down") from None
-        future.add_done_callback(lambda _: self._release())
+        future: Future = Future()
+        self._jobs.put((future, fn, args))
         return future
 
-    def _release(self) -> None:
-        with self._lock:
-            self.taken -= 1
-        self._slots.release()
+    def _work(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            future, fn, args = job
+            try:
+                if future.set_running_or_notify_cancel():
+                    try:
+                        future.set_result(fn(*args))
+                    except BaseException as err:  # handed to the waiting request
+                        future.set_exception(err)
+            finally:
+                self._slots.release()
 
     def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._closed = True
+        for _ in self._threads:
+            self._jobs.put(None)
 
 
 class Log:
@@ -156,13 +171,13 @@ class Handler(BaseHTTPRequestHandler):
                 request = protocol.parse_check(fields, self.server.app.languages())
                 self._limit(request.text.source)
                 self._note_text(request.text.source)
-                self._send(200, self._work(self.server.app.check, request))
+                self._send(200, self._work(self.server.app.check, request, rewrites=request.rewrite))
             elif path == "/v1/rewrite":
                 self._only(method, "POST")
                 request_r = protocol.parse_rewrite(self._fields(method, query))
                 self._limit(request_r.context + request_r.sentence)
                 self._note_text(request_r.sentence)
-                self._send(200, self._work(self.server.app.rewrite, request_r))
+                self._send(200, self._work(self.server.app.rewrite, request_r, rewrites=True))
             else:
                 raise HttpError(404, f"no such endpoint {path}: try POST /v2/check, GET /v2/languages, POST /v1/rewrite, GET /health")
         except HttpError as err:
@@ -267,13 +282,14 @@ class Handler(BaseHTTPRequestHandler):
             self._text_for_log = text
 
     # -- working ------------------------------------------------------------------------------
-    def _work(self, fn: Callable[[Any], Any], request: Any) -> Any:
+    def _work(self, fn: Callable[[Any], Any], request: Any, rewrites: bool = False) -> Any:
         future = self.server.admission.submit(_answer, fn, request)
+        config = self.server.config
+        timeout, option = (config.rewrite_timeout, "--rewrite-timeout") if rewrites else (config.timeout, "--timeout")
         try:
-            return future.result(timeout=self.server.config.timeout)
+            return future.result(timeout=timeout)
         except FutureTimeout:
-            raise HttpError(503, f"the request took longer than {self.server.config.timeout:g} s (--timeout); "
-                                 "it was not answered, try a shorter text") from None
+            raise HttpError(503, f"the request took longer than {timeout:g} s ({option}); it was not answered, try a shorter text") from None
 
     # -- writing ------------------------------------------------------------------------------
     def _send(self, status: int, value: Any, headers: dict[str, str] | None = None) -> None:
@@ -449,7 +465,8 @@ def serve(server: Server, on_ready: Callable[[], None] | None = None) -> int:
     open_now = server.in_flight()
     if open_now:
         server.log.line(f"stopping: finishing {open_now} request{'s' if open_now != 1 else ''} in flight")
-    left = server.drain(time.monotonic() + server.config.timeout + server.config.read_timeout)
+    config = server.config
+    left = server.drain(time.monotonic() + max(config.timeout, config.rewrite_timeout) + config.read_timeout)
     server.admission.shutdown()
     server.log.line("stopped" + (f" ({left} requests unfinished)" if left else ""))
     return left
