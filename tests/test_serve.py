@@ -304,3 +304,43 @@ def test_sigterm_finishes_the_requests_in_flight_then_exits():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_the_command_wires_host_token_and_limits_into_the_server(monkeypatch, capsys):
+    """`mtcheck serve --host 0.0.0.0` with $MTCHECK_SERVE_TOKEN: requests without the token get 401."""
+    from mtcheck.serve import app as app_module
+    from mtcheck.serve import server as server_module
+
+    class Warm(FakeApp):
+        grammar = False
+
+        def warm_up(self):
+            pass
+
+    seen: dict = {}
+
+    def fake_serve(server, on_ready=None):
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        try:
+            on_ready()
+            url = f"http://127.0.0.1:{server.server_address[1]}"
+            seen["config"] = server.config
+            seen["without"] = requests.post(url + "/v2/check", data={"text": "Hi.", "language": "en"}, timeout=10).status_code
+            seen["with"] = requests.post(url + "/v2/check", data={"text": "Hi.", "language": "en"},
+                                         headers={"Authorization": "Bearer from-env"}, timeout=10).status_code
+        finally:
+            server.shutdown()
+            server.server_close()
+        return 0
+
+    monkeypatch.setenv("MTCHECK_SERVE_TOKEN", "from-env")
+    monkeypatch.setattr(app_module.ServeApp, "build", classmethod(lambda cls, *a, **k: Warm()))
+    monkeypatch.setattr(server_module, "serve", fake_serve)
+    code, _, err = run_main(monkeypatch, capsys, "serve", "--host", "0.0.0.0", "--port", "0", "--workers", "3", "--queue", "5",
+                            "--max-bytes", "5000", "--no-languagetool")
+    assert code == 0, err
+    assert (seen["without"], seen["with"]) == (401, 200)
+    config = seen["config"]
+    assert (config.token, config.workers, config.queue, config.max_bytes) == ("from-env", 3, 5, 5000)
+    assert "listening on http://0.0.0.0:" in err and "token required" in err
