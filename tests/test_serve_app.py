@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from types import SimpleNamespace
 
 from mtcheck.serve import protocol
 from mtcheck.serve.app import BoundedLanguageTool, ServeApp
 from mtcheck.services.factory import Services
-from mtcheck.types import DocumentResult, Finding, Reason, Sentence
+from mtcheck.types import DocumentResult, Finding, Reason, Rewrite, Sentence
 
 TEXT = "The council met on Tuesday. More than 1.3 thousand militants laid down arms, said RIA Novosti."
 
@@ -18,6 +19,8 @@ class StandInPipeline:
     def __init__(self):
         self.services = Services.offline()
         self.detector = SimpleNamespace(threshold=0.89)
+        self.rewriter = SimpleNamespace(rewrite=lambda document, sentences, findings: tuple(
+            dataclasses.replace(f, rewrite=Rewrite(text=f.sentence.text.replace("1.3 thousand", "1,300"))) for f in findings))
 
     def segment(self, document):
         first = TEXT.index("More")
@@ -83,3 +86,12 @@ def test_the_languagetool_memo_is_bounded():
     assert Service.calls == 3 and len(memo._recent) == 2
     memo.check_paragraphs(["b"])
     assert Service.calls == 4
+
+
+def test_rewrite_finds_the_sentence_in_its_article_and_says_why_there_is_none():
+    flagged = TEXT[TEXT.index("More"):]
+    body = app().rewrite(protocol.RewriteRequest(sentence=flagged, context=TEXT))
+    assert body["suggestion"] == flagged.replace("1.3 thousand", "1,300") and body["note"] == ""
+    assert [s["flagged"] for s in body["sentences"]] == [True] and body["sentences"][0]["start"] == 0
+    quiet = app().rewrite(protocol.RewriteRequest(sentence="The council met on Tuesday.", context=TEXT))
+    assert quiet["suggestion"] is None and "not flagged (score 0.20, under the threshold 0.89)" in quiet["note"]

@@ -236,24 +236,23 @@ class ServeApp:
     # -- /v1/rewrite --------------------------------------------------------------------------
     def rewrite(self, request: RewriteRequest) -> dict[str, Any]:
         """The verified rewrite of each flagged sentence in ``request.sentence``, read in its article."""
-        context = request.context
-        at = context.find(request.sentence) if context.strip() else -1
+        # As the reader would have them (line ends, byte-order marks), so the sentence is found in its article.
+        sentence, context = _normalised(request.sentence), _normalised(request.context)
+        at = context.find(sentence) if context.strip() else -1
         if at >= 0:
             text, start = context, at
         elif context.strip():
-            text = context.rstrip() + "\n\n" + request.sentence
+            text = context.rstrip() + "\n\n" + sentence
             start = len(context.rstrip()) + 2
         else:
-            text, start = request.sentence, 0
-        end = start + len(request.sentence)
+            text, start = sentence, 0
+        end = start + len(sentence)
         result, sentences = self.detect(text)
-        lead = len(text) - len(text.lstrip("\ufeff"))  # the reader drops byte-order marks before offsets count
-        start, end = max(0, start - lead), max(0, end - lead)
         targets = [f for f in result.findings if f.sentence.kind == "prose" and f.sentence.start < end and f.sentence.end > start]
         flagged = [f for f in targets if f.flagged and not f.suppressed]
         done = {f.sentence.index: f for f in self._rewriter().rewrite(result.document, sentences, flagged)} if flagged else {}
         out_sentences = []
-        suggestion = request.sentence
+        suggestion = sentence
         changed = False
         for f in sorted(targets, key=lambda f: f.sentence.start, reverse=True):
             rewritten = done.get(f.sentence.index, f)
@@ -268,7 +267,7 @@ class ServeApp:
         notes = [e["note"] for e in out_sentences if e["note"]]
         return {
             "software": protocol.software(),
-            "sentence": request.sentence,
+            "sentence": sentence,
             "suggestion": suggestion if changed else None,
             "note": "" if changed else ("; ".join(notes) or "nothing to rewrite"),
             "sentences": out_sentences,
@@ -316,6 +315,10 @@ class ServeApp:
 
 
 # --------------------------------------------------------------------------- shaping findings
+
+
+def _normalised(text: str) -> str:
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _spans(finding: Finding) -> list[list[Reason]]:
