@@ -344,3 +344,11 @@ def test_the_command_wires_host_token_and_limits_into_the_server(monkeypatch, ca
     config = seen["config"]
     assert (config.token, config.workers, config.queue, config.max_bytes) == ("from-env", 3, 5, 5000)
     assert "listening on http://0.0.0.0:" in err and "token required" in err
+
+
+def test_a_bug_outside_the_workers_is_a_one_line_500_too(served, monkeypatch):
+    app, server = served
+    monkeypatch.setattr(app, "languages", lambda: (_ for _ in ()).throw(KeyError("longCode")))
+    assert json_error(post(server, {"text": "Hi.", "language": "en"}), 500) == "internal error: KeyError: 'longCode'"
+    monkeypatch.undo()
+    still_answers(server)

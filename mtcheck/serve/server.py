@@ -184,6 +184,8 @@ class Handler(BaseHTTPRequestHandler):
             self._fail(err.status, err.message)
         except _ClientGone:
             self._log(499, "client went away")
+        except Exception as err:  # a bug outside the worker: one line for the client, no traceback, the server goes on
+            self._fail(500, f"internal error: {type(err).__name__}: {err}")
         finally:
             self._log_done(method, path)
 
