@@ -99,6 +99,14 @@ def json_error(response, status):
     return body["error"]
 
 
+def read_all(raw: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (an answer may come in several segments)."""
+    parts = []
+    while chunk := raw.recv(65536):
+        parts.append(chunk)
+    return b"".join(parts)
+
+
 def still_answers(server):
     answer = post(server, {"text": "The council met.", "language": "en-US"})
     assert answer.status_code == 200 and answer.json()["mtcheck"]["plain"] == "The council met."
@@ -106,7 +114,9 @@ def still_answers(server):
 
 def test_health_languages_and_a_check(served):
     app, server = served
-    assert requests.get(server.url + "/health", timeout=5).json()["components"] == {"detector": True}
+    health = requests.get(server.url + "/health", timeout=5).json()
+    assert health["components"] == {"detector": True}
+    assert health["load"] == {"pending": 0, "capacity": 9, "connections": 1}
     codes = [e["longCode"] for e in requests.get(server.url + "/v2/languages", timeout=5).json()]
     assert "en-US" in codes and "en-GB" in codes
     answer = post(server, {"text": "As reports Reuters.", "language": "en-US", "motherTongue": "ru"})
@@ -143,15 +153,15 @@ def test_malformed_http_is_a_400_and_chunked_bodies_a_411(served):
     host, port = server.server_address[:2]
     with socket.create_connection((host, port), timeout=5) as raw:
         raw.sendall(b"NOT AN HTTP REQUEST\r\n\r\n")
-        answer = raw.recv(65536).decode()
+        answer = read_all(raw).decode()
     assert answer.split("\r\n", 1)[0].split()[1] == "400"
     assert json.loads(answer.split("\r\n\r\n", 1)[1])["status"] == 400
     with socket.create_connection((host, port), timeout=5) as raw:
         raw.sendall(b"POST /v2/check HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\ntext=\r\n0\r\n\r\n")
-        assert raw.recv(65536).split(b"\r\n", 1)[0].split()[1] == b"411"
+        assert read_all(raw).split(b"\r\n", 1)[0].split()[1] == b"411"
     with socket.create_connection((host, port), timeout=5) as raw:
         raw.sendall(b"POST /v2/check HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n")
-        assert raw.recv(65536).split(b"\r\n", 1)[0].split()[1] == b"400"
+        assert read_all(raw).split(b"\r\n", 1)[0].split()[1] == b"400"
     still_answers(server)
 
 
@@ -179,7 +189,7 @@ def test_a_slow_client_gets_408_after_the_read_timeout(served):
     host, port = server.server_address[:2]
     with socket.create_connection((host, port), timeout=10) as raw:
         raw.sendall(b"POST /v2/check HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nlanguage=en")
-        answer = raw.recv(65536)
+        answer = read_all(raw)
     assert answer.split(b"\r\n", 1)[0].split()[1] == b"408"
     still_answers(server)
 
@@ -192,6 +202,7 @@ def test_fifty_concurrent_requests_against_a_queue_of_eight(served):
         deadline = time.monotonic() + 20
         while sum(f.done() for f in futures) < 41 and time.monotonic() < deadline:
             time.sleep(0.05)
+        assert requests.get(server.url + "/health", timeout=5).json()["load"]["pending"] == 9
         app.gate.set()  # 1 running + 8 queued were admitted; the other 41 were refused at once
         answers = [f.result() for f in futures]
     statuses = sorted(a.status_code for a in answers)

@@ -191,7 +191,11 @@ def test_sigterm_stops_the_server_cleanly(served):
     pending = []
     thread = threading.Thread(target=lambda: pending.append(served.check(text=SEED_REF.read_text(encoding="utf-8"), language="en-US")))
     thread.start()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until the check is being worked on
+        if requests.get(served.url + "/health", timeout=10).json()["load"]["pending"] >= 1:
+            break
+        time.sleep(0.02)
     served.proc.send_signal(signal.SIGTERM)
     thread.join(120)
     assert served.proc.wait(timeout=120) == 0

@@ -84,6 +84,8 @@ class Admission:
         self._slots = threading.BoundedSemaphore(self.capacity)
         self._jobs: Queue[tuple[Future, Callable[..., Any], tuple[Any, ...]] | None] = Queue()
         self._closed = False
+        self._count = threading.Lock()
+        self.pending = 0  # requests running or queued
         self._threads = [threading.Thread(target=self._work, name=f"mtcheck-serve-worker-{n}", daemon=True) for n in range(workers)]
         for thread in self._threads:
             thread.start()
@@ -93,6 +95,8 @@ class Admission:
             raise HttpError(503, "the server is shutting down")
         if not self._slots.acquire(blocking=False):
             raise HttpError(429, f"the server is busy ({self.capacity} requests running or queued); retry shortly")
+        with self._count:
+            self.pending += 1
         future: Future = Future()
         self._jobs.put((future, fn, args))
         return future
@@ -110,6 +114,8 @@ class Admission:
                     except BaseException as err:  # handed to the waiting request
                         future.set_exception(err)
             finally:
+                with self._count:
+                    self.pending -= 1
                 self._slots.release()
 
     def shutdown(self) -> None:
@@ -162,7 +168,9 @@ class Handler(BaseHTTPRequestHandler):
         try:
             if path in ("/health", "/v2/healthcheck"):
                 self._only(method, "GET")
-                self._send(200, self.server.app.health())
+                load = {"pending": self.server.admission.pending, "capacity": self.server.admission.capacity,
+                        "connections": self.server.in_flight()}
+                self._send(200, {**self.server.app.health(), "load": load})
             elif path == "/v2/languages":
                 self._only(method, "GET")
                 self._send(200, self.server.app.languages())
