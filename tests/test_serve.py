@@ -363,3 +363,15 @@ def test_a_bug_outside_the_workers_is_a_one_line_500_too(served, monkeypatch):
     assert json_error(post(server, {"text": "Hi.", "language": "en"}), 500) == "internal error: KeyError: 'longCode'"
     monkeypatch.undo()
     still_answers(server)
+
+
+def test_a_port_in_use_is_a_usage_error_before_any_model_loads(monkeypatch, capsys):
+    from mtcheck.services import english
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        code, _, err = run_main(monkeypatch, capsys, "serve", "--port", str(port), "--no-languagetool")
+    assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in error_line(err)
+    assert not english.loaded()
