@@ -26,6 +26,7 @@ from mtcheck.config_tables import (
     TABLES,
     CompareConfig,
     DetectConfig,
+    GateConfig,
     LanguageToolConfig,
     ModelsConfig,
     RewriteConfig,
@@ -95,6 +96,8 @@ class Settings:
     def table(self, name: Literal["rewrite"]) -> RewriteConfig: ...
     @overload
     def table(self, name: Literal["compare"]) -> CompareConfig: ...
+    @overload
+    def table(self, name: Literal["gate"]) -> GateConfig: ...
 
     def table(self, name: str) -> Any:
         """A stage's table as its dataclass: every key, the defaults filled in."""
@@ -121,6 +124,10 @@ class Settings:
     @property
     def compare_config(self) -> CompareConfig:
         return self.table("compare")
+
+    @property
+    def gate_config(self) -> GateConfig:
+        return self.table("gate")
 
     def with_overrides(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -209,6 +209,14 @@ def share_of(findings: tuple[Finding, ...]) -> TranslatedShare:
 
 
 @dataclass(frozen=True)
+class GateDecision:
+    """The publication decision for one article and the evidence it rests on, in editor language."""
+
+    fail: bool
+    why: str
+
+
+@dataclass(frozen=True)
 class DocumentResult:
     """A checked document, or (``error`` set) an input that could not be checked.
 
@@ -222,6 +230,7 @@ class DocumentResult:
     score: float  # document-level probability
     comparison: dict | None = field(default=None, compare=False)  # document-level reference scores
     error: str | None = None  # why the input could not be checked (None: it was checked)
+    gate: GateDecision | None = field(default=None, compare=False)  # set by gate.finish
 
     @classmethod
     def failed(cls, path: str, message: str) -> "DocumentResult":

@@ -394,3 +394,53 @@ def test_signature_is_written_into_json_sarif_and_html(seed_ref, tmp_path):
     assert "|rules:" in signature and "|threshold:" in signature and signature.endswith("|prompt:none")
     assert json.loads(out["sarif"])["runs"][0]["properties"]["signature"] == signature
     assert signature in out["html"]
+
+
+def test_every_view_shows_the_same_article_decision():
+    """The per-article gate (mtcheck/gate.py) is in JSON, the text header, SARIF, JUnit and HTML alike."""
+    from mtcheck import gate
+    from mtcheck.config_tables import GateConfig
+
+    policy = gate.FinishOptions(policy=GateConfig(share_low=0.25, document_score=0.95))
+    (failing,), _ = gate.finish([build_result("news/translated.md")], policy)
+    clean = replace(build_result("news/english.md"), score=0.1)
+    clean = replace(clean, findings=tuple(replace(f, flagged=f.sentence.index == 0, severity="error" if f.sentence.index == 0 else "none")
+                                          for f in clean.findings))
+    (passing,), _ = gate.finish([clean], policy)
+    assert failing.gate.fail and not passing.gate.fail
+    results = [failing, passing]
+    options = ReportOptions(exit_code=1, color=False)
+
+    documents = json.loads(render(results, "json", options))["documents"]
+    assert [d["gate"]["fail"] for d in documents] == [True, False]
+    assert documents[0]["gate"]["why"] == failing.gate.why
+
+    text = render(results, "text", options)
+    assert f"gate: FAIL ({failing.gate.why})" in text and f"gate: pass ({passing.gate.why})" in text
+    assert "1 of 2 failing the gate" in text
+
+    log = _sarif(results)
+    run = log["runs"][0]
+    gate_results = [r for r in run["results"] if r["ruleId"] == "mtcheck/article-gate"]
+    assert len(gate_results) == 1 and gate_results[0]["level"] == "error" and failing.gate.why in gate_results[0]["message"]["text"]
+    assert [a["properties"]["gate"]["fail"] for a in run["artifacts"]] == [True, False]
+    # the passing article's flagged sentence is reported, at info, not as an error
+    assert {r["level"] for r in run["results"] if r["ruleId"] != "mtcheck/article-gate"
+            and "english" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]} == {"note"}
+
+    suites = ET.fromstring(render(results, "junit", options)).findall("testsuite")
+    gate_cases = [s.find("testcase[@name='article gate']") for s in suites]
+    assert gate_cases[0].find("failure") is not None and gate_cases[1].find("failure") is None
+    assert suites[1].get("failures") == "0"
+
+    html = render(results, "html", options)
+    assert html.count('data-gate="fail"') == 1 and html.count('data-gate="pass"') == 1
+
+
+def test_sarif_with_an_article_gate_result_validates():
+    jsonschema = pytest.importorskip("jsonschema")
+    from mtcheck import gate
+
+    (failing,), _ = gate.finish([replace(build_result(), score=0.9999)], gate.FinishOptions())
+    assert failing.gate.fail
+    jsonschema.validate(_sarif([failing]), json.loads(SCHEMA.read_text(encoding="utf-8")))

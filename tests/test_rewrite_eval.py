@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from mtcheck.config import Settings
@@ -285,3 +286,30 @@ def test_judge_sheet_into_a_directory_is_an_input_error(tmp_path, monkeypatch):
 def test_an_acronym_spelled_out_is_the_same_name():
     assert fact_damage("They fought in Syria and the CAR.", "They fought in Syria and the Central African Republic.") == []
     assert fact_damage("They fought in Syria and the CAR.", "They fought in Syria and the Congo.") == ["names dropped: car"]
+
+
+def test_a_named_slice_is_chosen_by_document_hash_and_mixes_systems():
+    from mtcheck.evaluate.slices import named_slice
+
+    held_out = named_slice("rewrite-heldout-2026-12")
+    rows = [{"doc_id": f"doc{i}", "system": system} for i in range(400) for system in held_out.systems + ("ALMAnaCH-Inria",)]
+    chosen = held_out.select(rows)
+    docs = {r["doc_id"] for r in chosen}
+    # about a quarter of the documents, each exactly once (one system's output), never the tuned system
+    assert 60 < len(docs) < 140 and len(chosen) == len(docs)
+    assert not any(r["system"] == "ALMAnaCH-Inria" for r in chosen)
+    assert len({r["system"] for r in chosen}) == len(held_out.systems)
+    assert held_out.select(rows) == chosen
+
+
+def test_an_unknown_slice_or_another_file_is_one_input_error(tmp_path):
+    from mtcheck.errors import InputError
+    from mtcheck.evaluate.rewrites import read_rows
+    from mtcheck.evaluate.slices import named_slice
+
+    with pytest.raises(InputError, match="unknown evaluation slice"):
+        named_slice("no-such-slice")
+    other = tmp_path / "other.jsonl"
+    other.write_text('{"mt_en": "a", "ref_en": "b", "doc_id": "d", "system": "SRPOL"}\n', encoding="utf-8")
+    with pytest.raises(InputError, match="defined on wmt22_ruen_news.jsonl"):
+        read_rows(other, "mt_en", "ref_en", None, 0, "rewrite-heldout-2026-12")

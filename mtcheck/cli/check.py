@@ -9,7 +9,8 @@ from typing import Any, Optional
 import typer
 
 from mtcheck.cli import app
-from mtcheck.errors import EXIT_INPUT, InputError
+from mtcheck.config_tables import GateConfig
+from mtcheck.errors import InputError
 from mtcheck.load import DEFAULT_MAX_BYTES
 from mtcheck.registry import backends, formats
 from mtcheck.types import SEVERITY_ORDER
@@ -148,6 +149,8 @@ def check(
     reference: Optional[str] = typer.Option(None, "--reference", "-r", help="A reference article on the same story to compare with."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help=f"Exit 1 if a finding reaches this severity: {', '.join(SEVERITY_ORDER)}"
                                           " (default from config, else warning)."),
+    gate_mode: Optional[str] = typer.Option(None, "--gate", help="How the run decides: document (an article fails on its translated share "
+                                            "or document score; default) or sentence (any finding at --fail-on fails)."),
     max_flagged_ratio: Optional[float] = typer.Option(None, "--max-flagged-ratio",
                                                       help="Exit 1 if a document's share of flagged prose sentences exceeds this (0-1)."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Flag sentences whose score is at least this (0-1)."),
@@ -172,7 +175,8 @@ def check(
 ) -> None:
     """Check articles for sentences that read as machine-translated from Russian.
 
-    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 3 a component failed.
+    Exit codes: 0 clean, 1 an article fails the gate (it reads as translated) or a finding reaches --fail-on,
+    2 usage or input error, 3 a component failed.
     In a run over a directory or several files, an input that cannot be read is reported as an
     error entry in the output, the others are checked, and the exit code is 2.
     """
@@ -196,9 +200,13 @@ def check(
     if languagetool_url is not None:
         check_languagetool_url(languagetool_url)
 
+    if gate_mode is not None and gate_mode not in GateConfig.CHOICES["mode"]:
+        raise InputError(f"unknown --gate {gate_mode!r} (choose from {', '.join(GateConfig.CHOICES['mode'])})")
     settings = load_settings(config).with_overrides(
         threshold=threshold, fail_on=fail_on, max_flagged_ratio=max_flagged_ratio
     )
+    if gate_mode is not None:
+        settings = settings.with_table_values("gate", {"mode": gate_mode})
     files = expand_paths(paths, exclude=exclude)
     # Every destination is vetted before any model loads: a run must not end in "cannot write",
     # and a report must never replace an article, the reference, the baseline or the config.
@@ -231,13 +239,10 @@ def check(
         if progress is not None:
             progress.stop()
 
-    results = gate.apply_inline_suppressions(results)
-    if accepted is not None:
-        results = gate.apply_baseline(results, accepted)
-    if changed_only:
-        results = [r if r.error else gate.keep_changed(r, gate.changed_line_ranges(r.document.path, git_ref)) for r in results]
+    results, code = gate.finish(results, gate.FinishOptions(
+        fail_on=settings.fail_on, max_flagged_ratio=settings.max_flagged_ratio, policy=settings.gate_config,
+        baseline=frozenset(accepted) if accepted is not None else None, changed_ref=git_ref if changed_only else None))
     errors = [r.error for r in results if r.error]
-    code = EXIT_INPUT if errors else gate.exit_code(results, settings.fail_on, settings.max_flagged_ratio)
 
     # A file gets plain text even when stdout is a terminal.
     checked_any = any(not r.error for r in results)  # no detector is built when every input failed

@@ -26,9 +26,11 @@ def eval_rewrite(
     file: Path = typer.Argument(..., help="JSONL with a machine-translated and a reference field."),
     source_field: str = typer.Option("mt_en", "--source-field", help="Field with the text to check and rewrite."),
     reference_field: str = typer.Option("ref_en", "--reference-field", help="Field with the reference translation."),
-    limit: int = typer.Option(50, "--limit", help="Stop after this many flagged segments."),
+    limit: int = typer.Option(None, "--limit", help="Stop after this many flagged segments (default 50, or the slice's)."),
     offset: int = typer.Option(0, "--offset", help="Skip this many rows first (of the chosen system): keeps tuning and evaluation slices apart."),
     system: str = typer.Option(None, "--system", help="Rows of this system only (files with a 'system' field; default: the first)."),
+    slice_name: str = typer.Option(None, "--slice", help="A named evaluation slice (mtcheck/evaluate/slices.py, docs/evaluation-slices.md): "
+                                   "its documents and systems instead of --system/--offset, and its --limit unless given."),
     backend: str = typer.Option(None, "--backend", help=f"Rewrite backend: {backends.listing()}."),
     model: str = typer.Option(None, "--model", help="Rewriter model path or id (default: the model store's rewriter)."),
     languagetool: bool = typer.Option(False, "--languagetool/--no-languagetool", help="Use LanguageTool candidates and checks."),
@@ -43,6 +45,13 @@ def eval_rewrite(
     from mtcheck.evaluate.judging import key_path_for, write_judge_sheet
     from mtcheck.evaluate.rewrites import evaluate_rewrites, judge_pairs
 
+    if slice_name is not None:
+        from mtcheck.evaluate.slices import named_slice
+
+        if system is not None or offset:
+            raise InputError("--slice chooses the documents and systems itself: drop --system and --offset")
+        limit = named_slice(slice_name).flagged_limit if limit is None else limit
+    limit = 50 if limit is None else limit
     if limit < 1:
         raise InputError("--limit must be at least 1")
     if backend is not None:
@@ -54,7 +63,7 @@ def eval_rewrite(
     settings = load_settings(config)
     if model:
         settings = settings.with_table_values("rewrite", {"model": model})
-    run = evaluate_rewrites(file, settings, source_field, reference_field, limit, offset, system, backend, languagetool)
+    run = evaluate_rewrites(file, settings, source_field, reference_field, limit, offset, system, backend, languagetool, slice_name)
     seen, flagged_total, records, result = run.segments_read, run.flagged_read, run.records, run.result
     if result is None:
         typer.echo(f"no flagged segments among {seen} segments; nothing to evaluate")

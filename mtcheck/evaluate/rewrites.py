@@ -29,7 +29,8 @@ from mtcheck.jsonl import json_lines
 _ROW = "\x00row"
 
 
-def read_rows(path: Path, source: str, reference: str, system: str | None, offset: int = 0) -> tuple[list[dict], str | None]:
+def read_rows(path: Path, source: str, reference: str, system: str | None, offset: int = 0,
+              slice_name: str | None = None) -> tuple[list[dict], str | None]:
     rows: list[dict] = []
     for n, row in json_lines(path, "data"):
         if source not in row or reference not in row:
@@ -37,6 +38,8 @@ def read_rows(path: Path, source: str, reference: str, system: str | None, offse
                              fix="pass --source-field / --reference-field")
         row[_ROW] = len(rows)
         rows.append(row)
+    if slice_name is not None:
+        return _slice_rows(path, rows, slice_name), "mixed"
     if rows and "system" in rows[0]:
         # A document must be one system's output; the first system in the file unless chosen.
         system = system or rows[0]["system"]
@@ -46,6 +49,15 @@ def read_rows(path: Path, source: str, reference: str, system: str | None, offse
     # Rows before the offset are skipped (after the system filter), so a tuning slice and an
     # evaluation slice of one file never share a segment.
     return rows[offset:], system
+
+
+def _slice_rows(path: Path, rows: list[dict], slice_name: str) -> list[dict]:
+    from mtcheck.evaluate.slices import named_slice
+
+    chosen = named_slice(slice_name)
+    if path.name != chosen.data_file:
+        raise InputError(f"slice {chosen.name!r} is defined on {chosen.data_file}, not {path.name}")
+    return chosen.select(rows)
 
 
 def documents(rows: list[dict], source: str):
@@ -144,12 +156,13 @@ def evaluate_rewrites(
     system: str | None = None,
     backend: str | None = None,
     languagetool: bool = False,
+    slice_name: str | None = None,
 ) -> RewriteRun:
     """Rewrite the first ``limit`` flagged segments of ``file`` (after ``offset`` rows of the chosen
     ``system``) and measure them: coverage, reference metrics, rejections, time and the fact audit."""
     from mtcheck.rewrite.generate import sentence_reasons
 
-    rows, chosen_system = read_rows(file, source_field, reference_field, system, offset)
+    rows, chosen_system = read_rows(file, source_field, reference_field, system, offset, slice_name)
     detector, rewriter = _components(settings, languagetool, backend)
 
     originals: list[str] = []

@@ -170,6 +170,7 @@ def document_to_dict(result: DocumentResult, reference_path: str | None = None) 
         "flagged": bool(result.flagged),
         "counts": counts(result),
         "translated": translated_to_dict(result.translated),
+        "gate": {"fail": result.gate.fail, "why": result.gate.why} if result.gate is not None else None,
         "reference": {"path": reference_path, "scores": result.comparison} if reference_path else None,
         "sentences": [finding_to_dict(f) for f in result.findings],
     }

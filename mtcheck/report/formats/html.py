@@ -245,6 +245,7 @@ def _document_view(result: DocumentResult, number: int, options) -> dict[str, An
         "flagged": len(flagged),
         "suppressed": sum(1 for f in result.findings if f.flagged and f.suppressed),
         "translated": result.translated,
+        "gate": result.gate,
         "by_severity": {level: sum(1 for f in flagged if f.severity == level) for level in SEVERITIES},
         "paragraphs": paragraphs,
         "cards": cards,

@@ -8,6 +8,10 @@ says why. Suppressed findings stay in the log with a ``suppressions``
 entry, which is how SARIF consumers expect accepted alerts to look. Columns count Unicode
 code points (``columnKind``), the same unit as mtcheck's offsets.
 
+An article that fails the per-article gate (mtcheck/gate.py) is one more result, rule
+``mtcheck/article-gate`` at level ``error`` on the whole file, its message the decision's why; every
+artifact carries its decision in ``properties.gate``.
+
 An input that could not be checked is a ``toolExecutionNotification`` of level ``error`` in the
 run's invocation (descriptor ``mtcheck/input-error``, the file as its location, the one-line
 message as its text), and the invocation's ``executionSuccessful`` is false.
@@ -45,6 +49,7 @@ SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas
 LEVELS = {"error": "error", "warning": "warning", "info": "note", "none": "none"}
 LEVEL_RANK = {LEVELS[level]: SEVERITY_RANK[level] for level in SEVERITY_ORDER}  # SARIF levels in mtcheck's order
 INPUT_ERROR = "mtcheck/input-error"
+ARTICLE_GATE = "mtcheck/article-gate"
 
 
 def artifact_uri(path: str) -> tuple[str, str | None]:
@@ -195,6 +200,23 @@ def _notification(result: DocumentResult) -> dict[str, Any]:
     }
 
 
+def _gate_rule() -> dict[str, Any]:
+    text = "The article as a whole reads as machine-translated (the share of its prose, or its document score)."
+    return {"id": ARTICLE_GATE, "name": "ArticleGate", "shortDescription": {"text": text}, "fullDescription": {"text": text},
+            "defaultConfiguration": {"level": "error"}, "properties": {"signal": "gate", "tags": ["translationese", "gate"]}}
+
+
+def _gate_result(result: DocumentResult, index: int) -> dict[str, Any]:
+    assert result.gate is not None
+    return {
+        "ruleId": ARTICLE_GATE,
+        "ruleIndex": index,
+        "level": "error",
+        "message": {"text": f"The article reads as machine-translated: {result.gate.why}."},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact_location(result.document), "region": {"startLine": 1}}}],
+    }
+
+
 @formats.register("sarif")
 def render(results: list[DocumentResult], options) -> str:
     errors = failed(results)
@@ -203,9 +225,16 @@ def render(results: list[DocumentResult], options) -> str:
     sarif_results = [
         _result(result, finding, rule_index) for result in results for finding in reported(result, include_suppressed=True)
     ]
+    failing = [r for r in results if r.gate is not None and r.gate.fail]
+    if failing:
+        rules.append(_gate_rule())
+        sarif_results += [_gate_result(r, len(rules) - 1) for r in failing]
     artifacts = []
     for result in results:
-        artifacts.append({"location": _artifact_location(result.document), "encoding": result.document.encoding or "utf-8"})
+        artifact: dict[str, Any] = {"location": _artifact_location(result.document), "encoding": result.document.encoding or "utf-8"}
+        if result.gate is not None:
+            artifact["properties"] = {"gate": {"fail": result.gate.fail, "why": result.gate.why}}
+        artifacts.append(artifact)
     run: dict[str, Any] = {
         "tool": {
             "driver": {

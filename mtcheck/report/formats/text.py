@@ -129,6 +129,9 @@ def summary_line(results: list[DocumentResult], options) -> str:
     line = f"mtcheck: {documents}, {sentences} sentences, {len(flagged)} flagged ({by_level})"
     if suppressed:
         line += f", {suppressed} suppressed"
+    failing = sum(1 for r in results if r.gate is not None and r.gate.fail)
+    if any(r.gate is not None for r in results):
+        line += f", {failing} of {len(results)} failing the gate"
     if errors:
         line += f", {errors} file{'s' if errors != 1 else ''} not checked (error)"
     exit_code = getattr(options, "exit_code", None)
@@ -170,6 +173,11 @@ def render(results: list[DocumentResult], options) -> str:
         if share.sentences:
             head.append(f"  reads as translated: {share.share:.0%} (95% CI {share.low:.0%}-{share.high:.0%})")
         console.print(head)
+        if result.gate is not None:
+            decision = Text("  gate: ")
+            decision.append("FAIL" if result.gate.fail else "pass", style="bold red" if result.gate.fail else "green")
+            decision.append(f" ({result.gate.why})")
+            console.print(decision)
         for name, value in comparison_rows(result.comparison):
             console.print(Text(f"  reference {name}: {value}", style="dim"))
         items = [(f, False) for f in shown] + [(f, True) for f in untranslated(result) if not f.flagged]

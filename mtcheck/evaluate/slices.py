@@ -1,0 +1,67 @@
+"""Named evaluation slices of the development data, fixed before the work they judge.
+
+A slice is chosen by a salted hash of each document's id, never by looking at rows, so its
+definition can be written down (here, and in docs/evaluation-slices.md) before anything is tuned,
+and nobody can drift it towards rows that happen to look good. Each selected document is one MT
+system's output, the system also drawn from the hash, so a slice mixes systems the way an
+editor's inbox does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from mtcheck.errors import InputError
+
+
+@dataclass(frozen=True)
+class DocumentSlice:
+    name: str
+    data_file: str            # the development file it is defined on
+    salt: str                 # part of the hash, so another slice with the same modulus picks other documents
+    modulus: int              # a document is in the slice when hash % modulus == 0
+    systems: tuple[str, ...]  # the document's system: systems[(hash // modulus) % len(systems)]
+    flagged_limit: int        # report on the first this many flagged sentences, in file order
+    defined: str              # the date the definition was committed, before any output of it was seen
+    purpose: str
+
+    def _hash(self, doc_id: str) -> int:
+        return int.from_bytes(hashlib.sha256(f"{self.salt}:{doc_id}".encode()).digest()[:8], "big")
+
+    def system_for(self, doc_id: str) -> str | None:
+        """The system whose output of ``doc_id`` is in the slice, or None when the document is not."""
+        h = self._hash(doc_id)
+        if h % self.modulus:
+            return None
+        return self.systems[(h // self.modulus) % len(self.systems)]
+
+    def select(self, rows: Iterable[dict]) -> list[dict]:
+        return [r for r in rows if self.system_for(str(r.get("doc_id"))) == r.get("system")]
+
+
+# Every WMT22 system except ALMAnaCH-Inria, the one system every earlier rewrite round tuned and
+# judged on (rows 0+, 500+ and 880+ of its output).
+_UNTUNED_SYSTEMS = ("HuaweiTSC", "JDExploreAcademy", "Lan-Bridge", "Online-A", "Online-B", "Online-G",
+                    "Online-W", "Online-Y", "SRPOL")
+
+SLICES = {s.name: s for s in (
+    DocumentSlice(
+        name="rewrite-heldout-2026-12",
+        data_file="wmt22_ruen_news.jsonl",
+        salt="mtcheck-rewrite-heldout-2026-12",
+        modulus=4,
+        systems=_UNTUNED_SYSTEMS,
+        flagged_limit=200,
+        defined="2026-12-06",
+        purpose="issue #25: the untouched rows the edit-level rewriter is judged on once, at the end",
+    ),
+)}
+
+
+def named_slice(name: str) -> DocumentSlice:
+    try:
+        return SLICES[name]
+    except KeyError:
+        raise InputError(f"unknown evaluation slice {name!r}", fix=f"one of: {', '.join(sorted(SLICES))}") from None
