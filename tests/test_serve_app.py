@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from types import SimpleNamespace
 
+from mtcheck.config import Settings
 from mtcheck.serve import protocol
 from mtcheck.serve.app import BoundedLanguageTool, ServeApp
 from mtcheck.services.factory import Services
@@ -17,6 +18,7 @@ class StandInPipeline:
     """segment/check_document as the Pipeline has them; the second sentence is flagged."""
 
     def __init__(self):
+        self.settings = Settings()
         self.services = Services.offline()
         self.detector = SimpleNamespace(threshold=0.89)
         self.rewriter = SimpleNamespace(rewrite=lambda document, sentences, findings: tuple(
@@ -60,6 +62,7 @@ def test_a_flagged_sentence_is_one_match_and_its_reasons_one_match_per_span():
     assert TEXT[reason["offset"]:reason["offset"] + reason["length"]] == "1.3 thousand"
     assert reason["replacements"] == [{"value": "1,300"}]
     assert reason["mtcheck"]["rules"] == ["thousand-count", "MTCHECK_RU_THOUSAND_DECIMAL"]
+    assert body["mtcheck"]["gate"]["fail"] is True  # the article's gate decision, as check gives it
     assert body["mtcheck"]["score"] == 0.8 and [s["flagged"] for s in body["mtcheck"]["sentences"]] == [False, True]
     assert body["language"]["code"] == "en-US"
 

@@ -122,6 +122,7 @@ def test_served_flags_scores_and_reason_spans_equal_check(served, checked):
         body = answer.json()
         assert _served_sentences(body) == _checked_sentences(checked[seed.name]), seed.name
         assert body["mtcheck"]["score"] == checked[seed.name]["score"]
+        assert body["mtcheck"]["gate"] == checked[seed.name]["gate"]
     reference = served.check(text=SEED_REF.read_text(encoding="utf-8"), language="en-US").json()
     assert not [m for m in reference["matches"] if m["rule"]["id"] == "translated-sentence"]
 

@@ -187,8 +187,9 @@ class ServeApp:
         return load_text(text, path="request", input_format="text")
 
     def detect(self, text: str) -> tuple[DocumentResult, tuple[Sentence, ...]]:
-        """``check``'s answer for one text: the same stages, the same suppressions."""
-        from mtcheck.gate import apply_inline_suppressions
+        """``check``'s answer for one text: the same stages, then ``gate.finish`` as ``check`` calls
+        it (inline suppressions, the article's gate decision and the severities it caps)."""
+        from mtcheck import gate
 
         document = self._document(text)
         try:
@@ -196,7 +197,10 @@ class ServeApp:
         except InputError as err:
             raise HttpError(413, str(err)) from None
         result = self.pipeline.check_document(document, sentences)
-        return apply_inline_suppressions([result])[0], sentences
+        settings = self.pipeline.settings
+        (result,), _ = gate.finish([result], gate.FinishOptions(fail_on=settings.fail_on, max_flagged_ratio=settings.max_flagged_ratio,
+                                                                policy=settings.gate_config))
+        return result, sentences
 
     def _rewriter(self) -> Any:
         return self.pipeline.rewriter
@@ -217,6 +221,7 @@ class ServeApp:
         detector = self.pipeline.detector
         return {"version": __version__, "checked": True, "threshold": round(float(detector.threshold), 4),
                 "score": round(float(result.score), 4), "translated": translated_to_dict(result.translated),
+                "gate": {"fail": result.gate.fail, "why": result.gate.why} if result.gate is not None else None,
                 "sentences": sentences}
 
     def _matches(self, request: CheckRequest, result: DocumentResult) -> list[dict[str, Any]]:
