@@ -72,13 +72,15 @@ BASE_MODEL = "all-minilm-l6-v2"
 
 def training_sets(folder: Path, per_group: int | None = None, leave_out: Sequence[str] = ()) -> tuple[list[Example], list[Example], list[Example]]:
     """(fit, calibration, validation) examples: MT vs English-written, split by document; the MT
-    systems ``leave_out`` give no training or calibration sentence (their validation ones stay)."""
+    systems and original sources (``wmt22-en``, ``bbc``) in ``leave_out`` give no training or
+    calibration sentence (their validation ones stay)."""
     examples = subsample(all_examples(folder), per_group)
     systems = sorted({e.system for e in examples if e.label == "mt"})
-    unknown = [s for s in leave_out if s not in systems]
+    originals = sorted({e.source for e in examples if e.label == "original"})
+    unknown = [s for s in leave_out if s not in systems + originals]
     if unknown:
-        raise InputError(f"unknown MT system {unknown[0]!r} for --leave-out (choose from {', '.join(systems)})")
-    examples = [e for e in examples if not (e.label == "mt" and e.system in leave_out and e.split == "train")]
+        raise InputError(f"unknown MT system or original source {unknown[0]!r} for --leave-out (choose from {', '.join(systems + originals)})")
+    examples = [e for e in examples if not (e.split == "train" and (e.system if e.label == "mt" else e.source) in leave_out)]
     ranked = sorted((e for e in examples if e.split == "train" and e.label in ("mt", "original")),
                     key=lambda e: _unit("encoder-order", e.source, e.doc_id, e.seg, e.system))
     seen: dict[str, int] = {}
@@ -259,7 +261,7 @@ def train_encoder(
     folder = data_dir(data)
     fit, calibration, validation = training_sets(folder, per_group, leave_out)
     say(f"{len(fit)} sentences to fit on, {len(calibration)} to calibrate on, {len(validation)} validation sentences"
-        + (f" (no training MT of {', '.join(leave_out)})" if leave_out else ""))
+        + (f" (trained without: {', '.join(leave_out)})" if leave_out else ""))
     everything = fit + calibration + validation
     masked = masked_sentences([e.text for e in everything])
     say(f"masked {len(everything)} sentences in {time.monotonic() - started:.0f} s")
