@@ -84,6 +84,8 @@ def test_occlusion_reason_names_the_heaviest_words_and_says_what_it_is():
     # The three heaviest, in reading order, each with what leaving it out costs; a masked word shows its mask.
     assert "“Within” −0.90, “framework” (read as NN~ork) −1.40, “of” −0.30" in reason.message
     assert explain(sentence, words, spans, [0.0] * len(words), 2.5) is None  # no single word matters
+    comma_first = explain(sentence, words, spans, drops[:6] + [5.0] + drops[7:], 2.5)
+    assert comma_first is not None and "“,”" not in comma_first.message  # punctuation counts but is not named
 
 
 @pytest.mark.integration

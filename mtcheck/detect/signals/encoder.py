@@ -30,7 +30,9 @@ MIN_DROP = 0.05  # log-odds a word's absence must remove to be named
 def explain(sentence: Sentence, words: Sequence[str], spans: Sequence[tuple[int, int]], drops: Sequence[float], logodds: float) -> Reason | None:
     """The reason for a sentence the encoder reads as translated: its words whose absence lowers
     the score most (``drops``, one per masked word), or None when no word matters on its own."""
-    ranked = sorted((d, i) for i, d in enumerate(drops) if d >= MIN_DROP)[::-1][:NAMED_WORDS]
+    # Punctuation still counts in the score but is not named: an editor acts on words.
+    ranked = sorted((d, i) for i, d in enumerate(drops)
+                    if d >= MIN_DROP and any(ch.isalpha() for ch in sentence.text[spans[i][0] : spans[i][1]]))[::-1][:NAMED_WORDS]
     if not ranked:
         return None
     named = []
