@@ -14,7 +14,8 @@ from mtcheck.detect.base import SignalContext
 from mtcheck.errors import EXIT_COMPONENT, ModelError
 from mtcheck.types import Sentence
 
-MT_LIKE = "In this regard, the head of the department noted that the implementation of the measures will be carried out within the framework of the program."
+MT_LIKE = ("In this regard, the head of the department noted that the implementation of the measures "
+           "will be carried out within the framework of the program.")
 ENGLISH = "It's been a rough week, but we're not giving up on this one, she said with a grin."
 
 
@@ -103,9 +104,8 @@ def test_real_encoder_scores_and_explains():
 
 @pytest.mark.integration
 def test_corrupt_adapter_is_one_error_line_exit_3(tmp_path):
-    from test_cli_check import mtcheck, one_error_line
-
     from mtcheck.detect.classifier import default_model_path
+    from test_cli_check import mtcheck, one_error_line
 
     model = json.loads(default_model_path().read_text(encoding="utf-8"))
     model["signals"] = sorted({*model["signals"], "encoder"})

@@ -31,7 +31,8 @@ def train_command(
     ),
     epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="With --encoder: training epochs (default 3)."),
     leave_out: Optional[str] = typer.Option(
-        None, "--leave-out", help="With --encoder: train without these MT systems or original sources (wmt22-en, bbc; comma-separated), to measure them held out."
+        None, "--leave-out",
+        help="With --encoder: train without these MT systems or original sources (wmt22-en, bbc; comma-separated), to measure them held out."
     ),
 ) -> None:
     """Fit the calibrated sentence and document classifiers (fixed seeds: reruns give the same file)."""

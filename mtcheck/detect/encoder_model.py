@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from mtcheck.errors import ModelError
 
@@ -110,6 +110,7 @@ def build_module(base_path: str, lora: dict, adapter_dir: Path | None = None):
 
     quiet_transformers()
     base = AutoModel.from_pretrained(base_path)
+    encoder: Any  # a peft model; its base model's layers are reached by name, which the stubs do not type
     if adapter_dir is None:
         encoder = get_peft_model(base, LoraConfig(**lora))
     else:
@@ -131,12 +132,13 @@ def build_module(base_path: str, lora: dict, adapter_dir: Path | None = None):
 
         def lower(self, input_ids, attention_mask):
             """The token states entering the first adapted layer."""
-            bert = self.encoder.get_base_model()
+            bert: Any = self.encoder.get_base_model()
             return self._layers(bert.embeddings(input_ids=input_ids), attention_mask, bert.encoder.layer[:split])
 
         def upper(self, hidden, attention_mask):
             """The head's raw output from the token states :meth:`lower` returned."""
-            states = self._layers(hidden, attention_mask, self.encoder.get_base_model().encoder.layer[split:])
+            bert: Any = self.encoder.get_base_model()
+            states = self._layers(hidden, attention_mask, bert.encoder.layer[split:])
             mask = attention_mask.unsqueeze(-1).to(states.dtype)
             pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
             return self.head(self.dropout(pooled)).squeeze(-1)
