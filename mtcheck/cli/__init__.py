@@ -46,7 +46,7 @@ def _root(
     """Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 3 a component failed."""
 
 
-COMMAND_MODULES = ("check", "audit", "compare", "models", "languagetool", "train", "evaluate")
+COMMAND_MODULES = ("check", "fix", "audit", "compare", "models", "languagetool", "train", "evaluate")
 
 
 def _register() -> None:
