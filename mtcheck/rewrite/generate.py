@@ -99,10 +99,24 @@ def rule_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text:
 def safe_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text: str | None = None) -> Candidate | None:
     """The sentence with only the fixes of rules declared ``fix_safety="safe"`` applied: what
     ``mtcheck fix`` writes without ``--unsafe-fixes`` once verification accepts it."""
-    from mtcheck.detect.rules import safe_fix
+    from mtcheck.detect.rules import find_matches, safe_fix
 
     safe = [r for r in reasons if r.source in RULE_SOURCES and safe_fix(r.rule_id)]
-    return rule_candidate(sentence, safe, document_text, generator=SAFE_GENERATOR)
+    found = rule_candidate(sentence, safe, document_text, generator=SAFE_GENERATOR)
+    if found is None:
+        return None
+    # Overlapping fixes apply one at a time ("said RIA “Novosti”" is inverted, then unquoted): the
+    # same rules run again on the fixed text until nothing is left, so a second `mtcheck fix` has
+    # nothing to do.
+    ids, text = {r.rule_id for r in safe}, found.text
+    for _ in range(3):
+        edits = [(m.start, m.end, m.suggestion) for rule, m in find_matches(text)
+                 if rule.id in ids and m.suggestion is not None]
+        fixed = _apply(text, edits) if edits else text
+        if fixed == text:
+            break
+        text = fixed
+    return Candidate(SAFE_GENERATOR, text)
 
 
 def reason_lt_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text: str | None = None) -> Candidate | None:
