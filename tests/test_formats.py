@@ -101,6 +101,13 @@ def test_sarif_validates_against_the_official_schema(result):
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     log = _sarif([result, build_result("/abs/path/story two.md")])
     jsonschema.validate(log, schema)
+    # A safe fix beside the rewrite: two fixes[], each replacing only the words that change.
+    first = result.findings[0]
+    safe = first.sentence.text.replace("As reports Reuters", "As Reuters reports")
+    with_safe = replace(result, findings=(replace(first, rewrite=replace(first.rewrite, safe_fix=safe)), *result.findings[1:]))
+    log = _sarif([with_safe])
+    jsonschema.validate(log, schema)
+    assert [f["properties"]["safety"] for f in log["runs"][0]["results"][0]["fixes"]] == ["safe", "unsafe"]
     # An empty run is valid too (a clean article).
     clean = replace(result, findings=tuple(replace(f, flagged=False, severity="none") for f in result.findings))
     jsonschema.validate(_sarif([clean]), schema)
