@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from fix_fakes import fake_results
 
 from conftest import error_line, run_main
-from fix_fakes import fake_results
 from mtcheck.report import ReportOptions, render
 from mtcheck.types import Candidate, Check
 from test_browser import _browser

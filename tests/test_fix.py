@@ -11,9 +11,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from fix_fakes import fake_results
 
 from conftest import error_line, run_main
-from fix_fakes import fake_results
 from mtcheck.fix.decisions import content_hash
 from mtcheck.fix.edits import apply_edits, sentence_edits, text_changes
 from mtcheck.fix.run import plans_from_results, write_plans

@@ -19,12 +19,15 @@ from mtcheck.registry import backends
 @app.command()
 def fix(
     paths: list[str] = typer.Argument(..., help="Articles to fix (.txt, .md, .html) or directories."),
-    diff: bool = typer.Option(False, "--diff", help="Print a unified diff of the fixes and write nothing (exit 1 when there is something to fix)."),
+    diff: bool = typer.Option(False, "--diff",
+                              help="Print a unified diff of the fixes and write nothing (exit 1 when there is something to fix)."),
     unsafe_fixes: bool = typer.Option(False, "--unsafe-fixes", help="Also apply the verified rewrites (the LLM's), not only the safe rule fixes."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the fixed article here (a folder for several inputs) instead of in place."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o",
+                                          help="Write the fixed article here (a folder for several inputs) instead of in place."),
     decisions: Optional[Path] = typer.Option(None, "--decisions", help="Apply exactly the choices exported from the HTML report (no models run)."),
     languagetool: bool = typer.Option(True, "--languagetool/--no-languagetool", help="Use the local LanguageTool server."),
-    languagetool_url: Optional[str] = typer.Option(None, "--languagetool-url", help="Use this running LanguageTool server instead of the managed one."),
+    languagetool_url: Optional[str] = typer.Option(None, "--languagetool-url",
+                                                   help="Use this running LanguageTool server instead of the managed one."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Flag sentences whose score is at least this (0-1)."),
     input_format: str = typer.Option("auto", "--input-format", help=f"How to read inputs: {', '.join(INPUT_FORMATS)}."),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help=MAX_BYTES_HELP),

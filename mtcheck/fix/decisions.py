@@ -61,9 +61,12 @@ def _decision(source: str, raw: Any, where: str) -> Decision:
     choice = raw.get("choice")
     if choice not in CHOICES:
         raise _fail(source, f"{where}.choice must be one of {', '.join(CHOICES)}")
-    numbers = [raw.get(k) for k in ("sentence", "start", "end")]
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in numbers):
-        raise _fail(source, f"{where} needs whole numbers sentence, start and end")
+    numbers: list[int] = []
+    for key in ("sentence", "start", "end"):
+        value = raw.get(key)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise _fail(source, f"{where} needs whole numbers sentence, start and end")
+        numbers.append(value)
     original, text = raw.get("original"), raw.get("text", "")
     if not isinstance(original, str) or not isinstance(text, str):
         raise _fail(source, f"{where} needs the original text and the new text")

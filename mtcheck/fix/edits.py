@@ -63,7 +63,7 @@ def char_spans(document: Document, sentence: Sentence) -> tuple[list[int], list[
     _, starts = _local_start(document, sentence)
     text = document.text
     ends = []
-    for i, ch in enumerate(sentence.text):
+    for i in range(len(sentence.text)):
         s, cap = starts[i], starts[i + 1]
         src = text[s] if s < len(text) else ""
         entity = _ENTITY.match(text, s) if src == "&" else None

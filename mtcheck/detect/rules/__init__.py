@@ -112,7 +112,8 @@ def unregister(rule_id: str) -> None:
 
 def rule(rule_id: str, *, category: str, weight: float, message: str, fix: str,
          examples: Sequence[tuple[str, str, str | None, str]] = (), languagetool: Sequence[str] = (),
-         about_names: bool = False, rewrite: bool = True, fix_safety: str = "unsafe") -> Callable[[Callable[[str], Iterable[Match]]], Callable[[str], Iterable[Match]]]:
+         about_names: bool = False, rewrite: bool = True,
+         fix_safety: str = "unsafe") -> Callable[[Callable[[str], Iterable[Match]]], Callable[[str], Iterable[Match]]]:
     """Declare the decorated function as interference rule ``rule_id``; ``examples`` are
     ``(machine-translated text, the words it marks, its suggestion or None, a clean version)``."""
 

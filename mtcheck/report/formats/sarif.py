@@ -39,7 +39,6 @@ from mtcheck.report.view import (
     remaining_problems,
     reported,
     rewrite_status,
-    rewrite_text,
     rule_id,
 )
 from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK, Document, DocumentResult, Finding
