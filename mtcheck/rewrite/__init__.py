@@ -199,7 +199,8 @@ class Rewriter:
             matches, lt = None, reason_lt_candidate(s, finding.reasons, document_text)
         found = [rule_candidate(s, finding.reasons, document_text, self.rule_sources), lt,
                  combined_candidate(s, finding.reasons, document_text, matches, self.rule_sources),
-                 safe_candidate(s, finding.reasons, document_text)]
+                 safe_candidate(s, finding.reasons, document_text),
+                 safe_candidate(s, finding.reasons, document_text, settle=False)]
         return [c for c in found if c is not None]
 
     @staticmethod
@@ -297,8 +298,10 @@ class Rewriter:
                 note = _note(measured) if measured or sentence_reasons(self.editable(finding)) else (
                     "nothing in the sentence itself was flagged (it reads as translated with the article around it)")
             # The safe rules' fix on its own, when verification accepted it (mtcheck fix applies it).
-            safe = safe_candidate(finding.sentence, self.editable(finding), doc_text)
+            # Settled (overlapping fixes applied in turn) when accepted, else one pass of them.
             accepted = {m.candidate.text for m in measured if m.candidate.accepted}
+            safe = next((c for c in (safe_candidate(finding.sentence, self.editable(finding), doc_text, settle=settle)
+                                     for settle in (True, False)) if c is not None and c.text in accepted), None)
             by_index[finding.sentence.index] = Rewrite(
                 text=top.candidate.text if top else None, candidates=tuple(m.candidate for m in measured), model=model,
                 remaining=tuple(self.problem_messages(finding.sentence.text, top.remaining)) if top else (), note=note,

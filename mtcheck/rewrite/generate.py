@@ -96,18 +96,19 @@ def rule_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text:
     return _candidate(generator, sentence.text, rule_edits(sentence, reasons, document_text, sources))
 
 
-def safe_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text: str | None = None) -> Candidate | None:
+def safe_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text: str | None = None,
+                   settle: bool = True) -> Candidate | None:
     """The sentence with only the fixes of rules declared ``fix_safety="safe"`` applied: what
     ``mtcheck fix`` writes without ``--unsafe-fixes`` once verification accepts it."""
     from mtcheck.detect.rules import find_matches, safe_fix
 
     safe = [r for r in reasons if r.source in RULE_SOURCES and safe_fix(r.rule_id)]
     found = rule_candidate(sentence, safe, document_text, generator=SAFE_GENERATOR)
-    if found is None:
-        return None
+    if found is None or not settle:
+        return found
     # Overlapping fixes apply one at a time ("said RIA “Novosti”" is inverted, then unquoted): the
     # same rules run again on the fixed text until nothing is left, so a second `mtcheck fix` has
-    # nothing to do.
+    # nothing to do. (``settle=False``: one pass, the fallback when the settled text fails a check.)
     ids, text = {r.rule_id for r in safe}, found.text
     for _ in range(3):
         edits = [(m.start, m.end, m.suggestion) for rule, m in find_matches(text)
