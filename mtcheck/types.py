@@ -114,6 +114,9 @@ class Rewrite:
     remaining: tuple[str, ...] = ()
     # Why there is no suggestion, in editor language ("2 candidates rejected: numbers, content").
     note: str = ""
+    # The fixes of the rules declared fix_safety="safe" alone, when verification accepted them: what
+    # ``mtcheck fix`` applies by default (None: no such fix, or it failed a check).
+    safe_fix: str | None = None
 
     @property
     def partial(self) -> bool:

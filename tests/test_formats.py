@@ -101,6 +101,13 @@ def test_sarif_validates_against_the_official_schema(result):
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     log = _sarif([result, build_result("/abs/path/story two.md")])
     jsonschema.validate(log, schema)
+    # A safe fix beside the rewrite: two fixes[], each replacing only the words that change.
+    first = result.findings[0]
+    safe = first.sentence.text.replace("As reports Reuters", "As Reuters reports")
+    with_safe = replace(result, findings=(replace(first, rewrite=replace(first.rewrite, safe_fix=safe)), *result.findings[1:]))
+    log = _sarif([with_safe])
+    jsonschema.validate(log, schema)
+    assert [f["properties"]["safety"] for f in log["runs"][0]["results"][0]["fixes"]] == ["safe", "unsafe"]
     # An empty run is valid too (a clean article).
     clean = replace(result, findings=tuple(replace(f, flagged=False, severity="none") for f in result.findings))
     jsonschema.validate(_sarif([clean]), schema)
@@ -134,9 +141,15 @@ def test_sarif_results_rules_regions_and_fixes(result):
     assert region == {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": sentence.end + 1, "charOffset": 0, "charLength": sentence.end}
     assert first["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "news/story.md", "uriBaseId": "%SRCROOT%"}
     assert first["partialFingerprints"]["mtcheckSentence/v1"] == result.findings[0].fingerprint
-    replacement = first["fixes"][0]["artifactChanges"][0]["replacements"][0]
-    assert replacement["insertedContent"]["text"].startswith("Reuters reported that 1,300")
-    assert replacement["deletedRegion"]["charLength"] == len(sentence.text)
+    # The fix replaces only the words that change; applied, they give the rewrite.
+    fix = first["fixes"][0]
+    assert fix["properties"]["safety"] == "unsafe"
+    text = result.document.text
+    for replacement in sorted(fix["artifactChanges"][0]["replacements"], key=lambda r: -r["deletedRegion"]["charOffset"]):
+        region = replacement["deletedRegion"]
+        assert region["charLength"] < len(sentence.text)
+        text = text[:region["charOffset"]] + replacement["insertedContent"]["text"] + text[region["charOffset"] + region["charLength"]:]
+    assert text.startswith("Reuters reported that 1,300 militants were killed in the operation.")
     # The third paragraph starts on line 5 (paragraphs are separated by blank lines).
     percent = results[3]["locations"][0]["physicalLocation"]["region"]
     assert percent["startLine"] == 5 and percent["startColumn"] == 1
@@ -335,7 +348,7 @@ def test_sarif_offers_a_partial_fix_and_says_what_it_leaves(result):
     assert full["fixes"][0]["description"]["text"] == "Verified rewrite proposed by mtcheck (test-model)"
     assert "Partial fix" not in full["message"]["text"] and "rewriteNote" not in full["properties"]
     # A partial fix: still offered; message, fix description and properties say what is left.
-    assert partial["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"] == PARTIAL_REWRITE
+    assert partial["fixes"][0]["properties"]["sentence"] == PARTIAL_REWRITE  # as replacements of the changed words
     status = f"Partial fix; still: {ON_THE_EVE}."
     assert partial["fixes"][0]["description"]["text"] == f"Verified rewrite proposed by mtcheck (test-model). {status}"
     assert f"Suggested rewrite: {PARTIAL_REWRITE} {status}" in partial["message"]["text"]

@@ -43,10 +43,10 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
 ) -> None:
-    """Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 3 a component failed."""
+    """Exit codes: 0 clean, 1 an article fails the gate or a finding reaches --fail-on, 2 usage or input error, 3 a component failed."""
 
 
-COMMAND_MODULES = ("check", "audit", "compare", "models", "languagetool", "train", "evaluate", "serve")
+COMMAND_MODULES = ("check", "fix", "audit", "compare", "models", "languagetool", "train", "evaluate", "serve")
 
 
 def _register() -> None:

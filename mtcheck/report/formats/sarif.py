@@ -1,7 +1,9 @@
 """``--format sarif``: SARIF 2.1.0 for code-scanning tools (GitHub code scanning, IDE viewers).
 
 One result per flagged sentence. Its rule is the sentence's strongest reason; the other
-reasons are related locations. A verified rewrite is a ``fix``; a partial one (it leaves some
+reasons are related locations. Its ``fixes`` are what ``mtcheck fix`` applies: the safe fix (the
+rules declared ``fix_safety="safe"``, verified) and the verified rewrite (unsafe), each as
+replacements of only the words that change (``properties.safety`` says which). A partial rewrite (it leaves some
 flagged problems in place) is still offered, and its message, fix description and
 ``properties.partial``/``properties.remaining`` say so; without a fix, ``properties.rewriteNote``
 says why. Suppressed findings stay in the log with a ``suppressions``
@@ -25,6 +27,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
+from mtcheck.fix.select import SAFE, Fix, finding_fixes
 from mtcheck.registry import formats
 from mtcheck.report.serialize import alignment_to_dict, error_to_dict
 from mtcheck.report.view import (
@@ -40,7 +43,6 @@ from mtcheck.report.view import (
     remaining_problems,
     reported,
     rewrite_status,
-    rewrite_text,
     rule_id,
 )
 from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK, Document, DocumentResult, Finding
@@ -102,6 +104,27 @@ def _fix_description(finding: Finding) -> str:
     return f"{text}. {status}" if status else text
 
 
+def _fix(document: Document, finding: Finding, fix: Fix) -> dict[str, Any]:
+    """One SARIF fix: only the words that change, each a replacement of its region."""
+    if fix.safety == SAFE:
+        description = "Safe fix (mtcheck fix applies it): the rules' mechanical fixes, verified"
+    else:
+        description = _fix_description(finding)  # unsafe: `mtcheck fix --unsafe-fixes` applies it
+    return {
+        "description": {"text": description},
+        "artifactChanges": [
+            {
+                "artifactLocation": _artifact_location(document),
+                "replacements": [
+                    {"deletedRegion": region(document.text, e.start, e.end), "insertedContent": {"text": e.text}}
+                    for e in fix.edits
+                ],
+            }
+        ],
+        "properties": {"safety": fix.safety, "sentence": fix.text},
+    }
+
+
 def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     document = result.document
     sentence = finding.sentence
@@ -139,21 +162,9 @@ def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]
             )
     if related:
         out["relatedLocations"] = related
-    suggestion = rewrite_text(finding)
-    if suggestion:
-        out["fixes"] = [
-            {
-                "description": {"text": _fix_description(finding)},
-                "artifactChanges": [
-                    {
-                        "artifactLocation": _artifact_location(document),
-                        "replacements": [
-                            {"deletedRegion": region(document.text, sentence.start, sentence.end), "insertedContent": {"text": suggestion}}
-                        ],
-                    }
-                ],
-            }
-        ]
+    fixes = [_fix(document, finding, fix) for fix in finding_fixes(document, finding)]
+    if fixes:
+        out["fixes"] = fixes
     if finding.suppressed:
         out["suppressions"] = [
             {
