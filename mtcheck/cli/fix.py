@@ -72,20 +72,24 @@ def fix(
         plans = run.plans_from_results(_check(files, unsafe_fixes, languagetool, languagetool_url, threshold,
                                               input_format, max_bytes, model, backend, config, quiet), unsafe_fixes)
 
+    from mtcheck import console
+
     errors = [p for p in plans if p.error]
     if diff:
-        sys.stdout.write("".join(run.unified_diff(p) for p in plans))
+        patch = "".join(run.unified_diff(p) for p in plans)
+        # A patch piped to a file stays byte-exact; on a terminal an article's control characters are shown, not obeyed.
+        sys.stdout.write(console.printable(patch, keep="\n\t\r") if sys.stdout.isatty() else patch)
         sys.stdout.flush()
         for plan in plans:
             if not plan.error:
-                typer.echo(plan.summary("to fix"), err=True)
+                typer.echo(console.printable(plan.summary("to fix")), err=True)
     else:
         run.write_plans(plans, targets, copy_unchanged=out is not None)
         for plan in plans:
             if not plan.error:
-                typer.echo(plan.summary())
+                typer.echo(console.printable(plan.summary()))
     for plan in errors:
-        typer.echo(f"mtcheck: error: {plan.path}: {plan.error}", err=True)
+        console.error(f"{plan.path}: {plan.error}")
     if errors:
         raise typer.Exit(EXIT_INPUT)
     raise typer.Exit(EXIT_FINDINGS if diff and any(p.changed for p in plans) else EXIT_CLEAN)
