@@ -31,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from queue import Queue
 from typing import Any, Callable, TextIO
 
+from mtcheck.console import printable
 from mtcheck.errors import ComponentError, InputError, MtcheckError
 from mtcheck.load import DEFAULT_MAX_BYTES
 from mtcheck.serve import protocol
@@ -136,7 +137,7 @@ class Log:
     def line(self, message: str) -> None:
         with self._lock:
             try:
-                self.stream.write(f"mtcheck serve: {message}\n")
+                self.stream.write(f"mtcheck serve: {printable(message)}\n")
                 self.stream.flush()
             except (OSError, ValueError):
                 pass  # a closed stderr must not take a request down
