@@ -173,3 +173,47 @@ def test_interval_and_sign_test():
     assert sign_test(10, 0) == pytest.approx(2 / 1024, abs=1e-4)
     low, high = wilson(8, 10)
     assert 0.4 < low < 0.8 < high < 1.0
+
+
+def test_the_would_publish_question_gives_the_fixed_share(tmp_path, monkeypatch, capsys):
+    # Fixed: the judge would publish the suggestion and not the original, and its meaning is kept.
+    # s:1 and s:2 are fixed; s:3 both publishable (not fixed); s:4 publishable but a meaning error.
+    publish = {"s:1": (True, False), "s:2": (True, False), "s:3": (True, True), "s:4": (True, False),
+               "s:5": (False, True)}
+    sheet = _sheet(tmp_path, 1)
+    answers = _answers(tmp_path, sheet)
+    suggestion_of = {i: s for i, _, s in PAIRS}
+    rows = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+    letters = {line["id"]: ("A" if line["A"] == suggestion_of[line["id"]] else "B")
+               for line in map(json.loads, sheet.read_text(encoding="utf-8").splitlines())}
+    for row in rows:
+        s_side = letters[row["id"]]
+        o_side = "B" if s_side == "A" else "A"
+        row[f"publish_{s_side}"], row[f"publish_{o_side}"] = publish[row["id"]]
+    answers.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out_json = tmp_path / "judged.json"
+    code, out, err = _main(monkeypatch, capsys, sheet, answers, "--flagged", "10", "--json", out_json)
+    assert code == 0, err
+    assert "fixed (the judge would publish the suggestion, not the original, meaning kept): 2 of 5 pairs (40.0%), " \
+           "20.0% of 10 flagged sentences" in out
+    numbers = json.loads(out_json.read_text(encoding="utf-8"))
+    assert (numbers["fixed"], numbers["fixed_share_of_pairs"], numbers["fixed_share_of_flagged"]) == (2, 0.4, 0.2)
+    assert {d["id"] for d in numbers["details"] if d["fixed"]} == {"s:1", "s:2"}
+    assert "publish_A / publish_B" in RUBRIC
+
+
+def test_answers_without_the_publish_question_still_count(tmp_path, monkeypatch, capsys):
+    sheet = _sheet(tmp_path)
+    code, out, err = _main(monkeypatch, capsys, sheet, _answers(tmp_path, sheet))
+    assert code == 0, err
+    assert "fixed: n/a (the answers have no publish_A / publish_B)" in out
+
+
+def test_a_publish_answer_must_be_a_boolean(tmp_path, monkeypatch, capsys):
+    sheet = _sheet(tmp_path)
+    answers = _answers(tmp_path, sheet)
+    rows = [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
+    rows[0]["publish_A"] = "yes"
+    answers.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    code, out, err = _main(monkeypatch, capsys, sheet, answers)
+    assert code == 2 and "'publish_A' must be true or false" in err and "Traceback" not in err

@@ -26,12 +26,14 @@ def eval_judge(
     answers: Path = typer.Argument(..., help="The judge's JSON lines: id, preferred (A/B/tie), meaning_error_A, meaning_error_B[, note]."),
     key: Path = typer.Option(None, "--key", help="The sheet's key (default: SHEET with .key.jsonl for .jsonl)."),
     json_out: Path = typer.Option(None, "--json", help="Also write the numbers and every un-blinded pair to this JSON file."),
+    flagged: int = typer.Option(None, "--flagged", min=1,
+                                help="Flagged sentences the run evaluated (its 'evaluated'): the fixed share of all of them."),
 ) -> None:
     """Un-blind a judged rewrite sheet: how often the suggestion beat the original, and meaning errors."""
     from mtcheck.evaluate.judging import key_path_for, score_sheet
 
     key_file = key or key_path_for(sheet)
-    result = score_sheet(sheet, answers, key_file)
+    result = score_sheet(sheet, answers, key_file, flagged)
 
     n = result["pairs"]
     decided = result["suggestion_preferred"] + result["original_preferred"]
@@ -45,6 +47,12 @@ def eval_judge(
     typer.echo(f"meaning errors: suggestions {result['suggestion_meaning_errors']} of {n} "
                f"({_pct(result['suggestion_meaning_error_rate'])}), originals {result['original_meaning_errors']} of {n} "
                f"({_pct(result['original_meaning_error_rate'])})")
+    if result["publish_answered"]:
+        typer.echo(f"fixed (the judge would publish the suggestion, not the original, meaning kept): {result['fixed']} "
+                   f"of {n} pairs ({_pct(result['fixed_share_of_pairs'])})"
+                   + (f", {_pct(result['fixed_share_of_flagged'])} of {flagged} flagged sentences" if flagged else ""))
+    else:
+        typer.echo("fixed: n/a (the answers have no publish_A / publish_B)")
     worse = [p for p in result["details"] if p["suggestion_meaning_error"] or p["verdict"] == "original"]
     if worse:
         typer.echo(f"suggestions with a meaning error or judged worse: {len(worse)}")

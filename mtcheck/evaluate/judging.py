@@ -7,10 +7,14 @@ two versions as ``A`` and ``B`` in a seeded random order, the human reference (f
 and the rubric; which letter is the suggestion goes to ``sheet.key.jsonl`` only. A judge (a
 person, or a separate model session that sees only the sheet) answers one JSON line per pair::
 
-    {"id": "...", "preferred": "A" | "B" | "tie", "meaning_error_A": false, "meaning_error_B": true, "note": "..."}
+    {"id": "...", "preferred": "A" | "B" | "tie", "meaning_error_A": false, "meaning_error_B": true,
+     "publish_A": true, "publish_B": false, "note": "..."}
 
 :func:`unblind` reads the sheet, the key and the answers back and counts how often the suggestion
-was preferred, the tie rate, and the meaning-error rates of suggestions and originals.
+was preferred, the tie rate, the meaning-error rates of suggestions and originals, and how many
+sentences the suggestion **fixed**: the judge would publish the suggestion as it stands, not the
+original, and the suggestion keeps the meaning (``publish_*`` are optional for answers written
+before the question existed; without them nothing counts as fixed).
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ RUBRIC = (
     "1) preferred: which reads better as English news copy: 'A', 'B' or 'tie'. "
     "2) meaning_error_A / meaning_error_B: true if that version changes, drops or adds a fact compared "
     "with the reference (a number, date, name, who said it, negation, certainty, who did what) in a way "
-    "the other version does not; false otherwise."
+    "the other version does not; false otherwise. "
+    "3) publish_A / publish_B: true if a sub-editor would publish that version as it stands in an "
+    "English news story (no further edit needed), false otherwise."
 )
 
-ANSWER_FIELDS = ("id", "preferred", "meaning_error_A", "meaning_error_B", "note")
+ANSWER_FIELDS = ("id", "preferred", "meaning_error_A", "meaning_error_B", "publish_A", "publish_B", "note")
 _PREFERRED = {"a": "A", "b": "B", "tie": "tie"}
 
 
@@ -128,11 +134,15 @@ def read_answers(path: Path, sheet: dict[str, dict]) -> dict[str, dict]:
         for field in ("meaning_error_A", "meaning_error_B"):
             if not isinstance(row.get(field), bool):
                 raise InputError(f"{path}:{n}: {field!r} must be true or false, not {row.get(field)!r}")
+        for field in ("publish_A", "publish_B"):
+            if row.get(field) is not None and not isinstance(row.get(field), bool):
+                raise InputError(f"{path}:{n}: {field!r} must be true or false, not {row.get(field)!r}")
         note = row.get("note")
         if note is not None and not isinstance(note, str):
             raise InputError(f"{path}:{n}: 'note' must be a string")
         answers[ident] = {"preferred": _PREFERRED[preferred.strip().lower()], "meaning_error_A": row["meaning_error_A"],
-                          "meaning_error_B": row["meaning_error_B"], "note": note or ""}
+                          "meaning_error_B": row["meaning_error_B"], "publish_A": row.get("publish_A"),
+                          "publish_B": row.get("publish_B"), "note": note or ""}
     missing = [ident for ident in sheet if ident not in answers]
     if missing:
         raise InputError(f"{path}: {len(missing)} of {len(sheet)} pairs have no answer (first: {missing[0]!r})")
@@ -158,8 +168,11 @@ def sign_test(wins: int, losses: int) -> float | None:
     return round(min(1.0, 2 * tail), 4)
 
 
-def unblind(sheet: dict[str, dict], key: dict[str, str], answers: dict[str, dict]) -> dict[str, Any]:
-    """Per pair: the original, the suggestion, the verdict from the suggestion's side; and the counts."""
+def unblind(sheet: dict[str, dict], key: dict[str, str], answers: dict[str, dict],
+            flagged: int | None = None) -> dict[str, Any]:
+    """Per pair: the original, the suggestion, the verdict from the suggestion's side; and the counts.
+    ``flagged`` (the flagged sentences the sheet's run evaluated, pairs or not) gives the fixed share
+    of all flagged sentences beside the share of the pairs."""
     pairs = []
     for ident, row in sheet.items():
         side = key[ident]
@@ -168,13 +181,20 @@ def unblind(sheet: dict[str, dict], key: dict[str, str], answers: dict[str, dict
         verdict = "tie" if answer["preferred"] == "tie" else ("suggestion" if answer["preferred"] == side else "original")
         pairs.append({"id": ident, "verdict": verdict, "original": row[other], "suggestion": row[side],
                       "reference": row.get("reference", ""), "suggestion_meaning_error": answer[f"meaning_error_{side}"],
-                      "original_meaning_error": answer[f"meaning_error_{other}"], "note": answer["note"]})
+                      "original_meaning_error": answer[f"meaning_error_{other}"],
+                      "suggestion_publishable": answer.get(f"publish_{side}"),
+                      "original_publishable": answer.get(f"publish_{other}"), "note": answer["note"]})
+    for p in pairs:
+        p["fixed"] = bool(p["suggestion_publishable"] is True and p["original_publishable"] is False
+                          and not p["suggestion_meaning_error"])
     n = len(pairs)
     won = sum(p["verdict"] == "suggestion" for p in pairs)
     lost = sum(p["verdict"] == "original" for p in pairs)
     ties = n - won - lost
     s_err = sum(p["suggestion_meaning_error"] for p in pairs)
     o_err = sum(p["original_meaning_error"] for p in pairs)
+    asked = sum(p["suggestion_publishable"] is not None for p in pairs)
+    fixed = sum(p["fixed"] for p in pairs)
     return {
         "pairs": n, "suggestion_preferred": won, "original_preferred": lost, "ties": ties,
         "suggestion_preference_rate": round(won / (won + lost), 4) if won + lost else None,
@@ -183,15 +203,17 @@ def unblind(sheet: dict[str, dict], key: dict[str, str], answers: dict[str, dict
         "suggestion_meaning_errors": s_err, "original_meaning_errors": o_err,
         "suggestion_meaning_error_rate": round(s_err / n, 4) if n else None,
         "original_meaning_error_rate": round(o_err / n, 4) if n else None,
+        "publish_answered": asked, "fixed": fixed, "fixed_share_of_pairs": round(fixed / n, 4) if n and asked else None,
+        "flagged": flagged, "fixed_share_of_flagged": round(fixed / flagged, 4) if flagged and asked else None,
         "details": pairs,
     }
 
 
-def score_sheet(sheet: Path, answers: Path, key: Path) -> dict[str, Any]:
+def score_sheet(sheet: Path, answers: Path, key: Path, flagged: int | None = None) -> dict[str, Any]:
     """Read a judged sheet, its key and the judge's answers (each checked), and :func:`unblind` them."""
     rows = read_sheet(sheet)
     if not key.is_file():
         raise InputError(f"{key}: no such key file", fix="pass the sheet's key with --key")
     sides = read_key(key, rows)
     verdicts = read_answers(answers, rows)
-    return unblind(rows, sides, verdicts)
+    return unblind(rows, sides, verdicts, flagged)
