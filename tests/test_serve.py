@@ -366,12 +366,16 @@ def test_a_bug_outside_the_workers_is_a_one_line_500_too(served, monkeypatch):
 
 
 def test_a_port_in_use_is_a_usage_error_before_any_model_loads(monkeypatch, capsys):
-    from mtcheck.services import english
+    from mtcheck.serve.app import ServeApp
 
+    warmed: list[bool] = []
+    # The models load in warm_up (building the app loads nothing); other tests of the same process
+    # may have loaded spaCy already, so its module state says nothing here.
+    monkeypatch.setattr(ServeApp, "warm_up", lambda self: warmed.append(True))
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen(1)
         port = busy.getsockname()[1]
         code, _, err = run_main(monkeypatch, capsys, "serve", "--port", str(port), "--no-languagetool")
     assert code == 2 and f"cannot listen on 127.0.0.1:{port}" in error_line(err)
-    assert not english.loaded()
+    assert not warmed
