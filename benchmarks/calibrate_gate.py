@@ -34,7 +34,7 @@ def articles(path: Path) -> list[dict]:
     out = []
     threshold = data["threshold"]
     for a in data["articles"]:
-        labels = a.get("labels") or [a["translated"]] * a["sentences"]
+        labels = a["labels"]
         if len(set(labels)) != 1:
             continue
         flagged = sum(1 for p in a["in_context"] if p >= threshold)

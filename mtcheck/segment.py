@@ -256,6 +256,7 @@ def sentence_reason(text: str) -> str | None:
 
 
 _WORDS = re.compile(r"[^\W\d_]+")
+_TOKENS = re.compile(r"\w+")
 
 
 _VERSUS = re.compile(r"\s(?:v|vs)\.?\s")
@@ -265,7 +266,7 @@ def is_list_entry(text: str) -> bool:
     """No lower-case word of three letters or more, and not a headline in title case: a list entry
     (fixtures, scorers), a name list or a line in capitals."""
     words = _WORDS.findall(text)
-    if len(re.findall(r"\w+", text)) < 2 or any(len(word) >= 3 and word[0].islower() for word in words):
+    if len(_TOKENS.findall(text)) < 2 or any(len(word) >= 3 and word[0].islower() for word in words):
         return False  # one word ("End.") is too little to call a list
     shouted = all(ch.isupper() for ch in text if ch.isalpha())
     title_case_headline = len(words) >= 4 and "," not in text and not _VERSUS.search(text)

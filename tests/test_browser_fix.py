@@ -5,8 +5,6 @@ original gives the same text as the download."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
 from pathlib import Path
 
@@ -16,7 +14,7 @@ from fix_fakes import fake_results
 from conftest import error_line, run_main
 from mtcheck.report import ReportOptions, render
 from mtcheck.types import Candidate, Check
-from test_browser import _browser
+from test_browser import opened
 
 pytestmark = pytest.mark.integration
 
@@ -53,14 +51,8 @@ def editing_page(tmp_path_factory):
     page.write_text(render([result], "html", ReportOptions(exit_code=1)), encoding="utf-8")
     downloads = folder / "downloads"
     downloads.mkdir()
-    profile = Path(tempfile.mkdtemp(prefix="mtcheck-chromium-"))
-    driver = _browser(downloads, profile)
-    try:
-        driver.get(page.as_uri())
+    with opened(page, downloads) as driver:
         yield driver, article, downloads
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_choices_download_and_decisions_agree_with_mtcheck_fix(editing_page, tmp_path, monkeypatch, capsys):

@@ -31,16 +31,15 @@ from __future__ import annotations
 import codecs
 import io
 import random
-from types import SimpleNamespace
 
 import pytest
 
 import mtcheck.pipeline as pipeline_module
-from conftest import SEED_MT, SEED_REF, run_main
+from conftest import SEED_MT, SEED_REF, ReutersFlaggingPipeline, run_main
 from mtcheck.errors import InputError
 from mtcheck.load import FORMATS, load_document
 from mtcheck.segment import MAX_SENTENCE_CHARS, segment
-from mtcheck.types import Document, DocumentResult, Finding
+from mtcheck.types import Document
 
 SEED = 20161212
 PER_KIND = 270  # nine kinds: 2,430 inputs
@@ -251,22 +250,8 @@ def test_load_and_segment_never_crash_and_offsets_index_the_text(kind):
 # --------------------------------------------------------------------------- the CLI on a sample
 
 
-class _FakePipeline(pipeline_module.Pipeline):
-    """The real loading, segmenting and error entries; a detector that flags sentences naming Reuters."""
-
-    detector = SimpleNamespace(threshold=0.5)
-
-    def check_document(self, document, sentences):
-        findings = tuple(
-            Finding(sentence=s, score=0.9 if "Reuters" in s.text else 0.1, flagged=s.kind == "prose" and "Reuters" in s.text,
-                    severity="error" if s.kind == "prose" and "Reuters" in s.text else "none")
-            for s in sentences
-        )
-        return DocumentResult(document=document, findings=findings, score=0.5)
-
-
 def test_the_cli_exit_code_contract_on_a_sample(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(pipeline_module, "Pipeline", _FakePipeline)
+    monkeypatch.setattr(pipeline_module, "Pipeline", ReutersFlaggingPipeline)
     rng = random.Random(SEED + 1)
     suffixes = (".txt", ".md", ".html", ".htm", ".markdown", ".text")
     seen = set()
@@ -317,7 +302,7 @@ def test_hostile_file_names_never_crash_split_an_error_line_or_reach_the_termina
     import json
     import os
 
-    monkeypatch.setattr(pipeline_module, "Pipeline", _FakePipeline)
+    monkeypatch.setattr(pipeline_module, "Pipeline", ReutersFlaggingPipeline)
     rng = random.Random(SEED + 24)
     for folder_number in range(HOSTILE_FOLDERS):
         folder = tmp_path / f"names{folder_number}"

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 from mtcheck.config import Settings
 from mtcheck.serve import protocol
-from mtcheck.serve.app import BoundedLanguageTool, ServeApp
-from mtcheck.services.factory import Services
+from mtcheck.serve.app import ServeApp
+from mtcheck.services.factory import CheckedLanguageTool, Services
 from mtcheck.types import DocumentResult, Finding, Reason, Rewrite, Sentence
 
 TEXT = "The council met on Tuesday. More than 1.3 thousand militants laid down arms, said RIA Novosti."
@@ -82,11 +82,11 @@ def test_the_languagetool_memo_is_bounded():
             Service.calls += len(texts)
             return [[t.upper()] for t in texts]
 
-    memo = BoundedLanguageTool(Service(), limit=2)
+    memo = CheckedLanguageTool(Service(), limit=2)
     assert memo.check_paragraphs(["a", "b", "a"]) == [["A"], ["B"], ["A"]]
     assert Service.calls == 2
     memo.check_paragraphs(["a", "c"])  # "b" is the least recently used: it goes
-    assert Service.calls == 3 and len(memo._recent) == 2
+    assert Service.calls == 3 and len(memo._answers) == 2
     memo.check_paragraphs(["b"])
     assert Service.calls == 4
 

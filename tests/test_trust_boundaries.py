@@ -32,7 +32,7 @@ from types import SimpleNamespace
 import pytest
 
 import mtcheck.pipeline as pipeline_module
-from conftest import ROOT, error_line, run_main
+from conftest import ROOT, ReutersFlaggingPipeline, error_line, run_main
 from mtcheck import console
 from mtcheck.audit.run import AuditOptions, run_audit
 from mtcheck.audit.shards import read_records
@@ -42,7 +42,6 @@ from mtcheck.config import Settings
 from mtcheck.csvfile import FORMULA_PREFIXES, csv_text, safe_cell
 from mtcheck.errors import InputError, LanguageToolError, ModelError
 from mtcheck.pipeline import CheckOptions
-from mtcheck.types import DocumentResult, Finding
 from test_audit_helpers import FAKE, write_jsonl
 from test_trust_helpers import SLOW
 
@@ -97,24 +96,10 @@ def hostile(tmp_path):
     return build
 
 
-class StandInPipeline(pipeline_module.Pipeline):
-    """The real loading, segmenting and error entries; a detector that flags sentences naming Reuters."""
-
-    detector = SimpleNamespace(threshold=0.5)
-
-    def check_document(self, document, sentences):
-        findings = tuple(
-            Finding(sentence=s, score=0.9 if "Reuters" in s.text else 0.1, flagged=s.kind == "prose" and "Reuters" in s.text,
-                    severity="error" if s.kind == "prose" and "Reuters" in s.text else "none")
-            for s in sentences
-        )
-        return DocumentResult(document=document, findings=findings, score=0.5)
-
-
 @pytest.fixture
 def check(monkeypatch, capsys, tmp_path):
     """``check(*args)`` -> (exit code, stdout, stderr lines) of ``mtcheck check`` with the stand-in detector."""
-    monkeypatch.setattr(pipeline_module, "Pipeline", StandInPipeline)
+    monkeypatch.setattr(pipeline_module, "Pipeline", ReutersFlaggingPipeline)
     monkeypatch.chdir(tmp_path)
 
     def run(*args: str) -> tuple[int, str, list[str]]:
@@ -242,7 +227,7 @@ def test_in_colour_the_only_escape_sequences_are_the_views_own_styles(hostile):
 
     path = str(hostile("escape") / "escape.txt")
     document = load_document(path)
-    result = StandInPipeline.check_document(None, document, segment(document))
+    result = ReutersFlaggingPipeline.check_document(None, document, segment(document))
     out = render([result], "text", ReportOptions(color=True, width=200))
     assert "\x1b[" in out  # colours are on
     assert "\x1b" not in re.sub(r"\x1b\[[0-9;]*m", "", out)  # and nothing else

@@ -108,15 +108,16 @@ def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, 
         # Each group is one document, its rows in file order: the scores `mtcheck check` gives.
         in_context = full.model.in_context_probabilities(logodds, groups.values())
         result["sentences_in_context"] = binary_metrics(labels, in_context, threshold)
+        document_score = {key: full.model.document_probability([logodds[i] for i in idx]) for key, idx in groups.items()}
         # The evidence per article, for choosing the gate's thresholds (benchmarks/calibrate_gate.py).
         result["articles"] = [{"source": rows[idx[0]].get("source") or rows[idx[0]]["label"], "labels": [labels[i] for i in idx],
-                               "score": round(full.model.document_probability([logodds[i] for i in idx]), 6),
+                               "score": round(document_score[key], 6),
                                "in_context": [round(in_context[i], 6) for i in idx], "alone_logodds": [round(logodds[i], 6) for i in idx]}
-                              for idx in groups.values()]
+                              for key, idx in groups.items()]
         pure = [idx for idx in groups.values() if len({labels[i] for i in idx}) == 1]
         if len(pure) == len(groups):
             doc_labels = [labels[idx[0]] for idx in pure]
-            doc_scores = [full.model.document_probability([logodds[i] for i in idx]) for idx in pure]
+            doc_scores = list(document_score.values())
             result["documents"] = binary_metrics(doc_labels, doc_scores, 0.5)
             result["by_source"] = by_source(rows, labels, in_context, pure, doc_scores, threshold, settings.gate_config)
         else:

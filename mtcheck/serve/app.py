@@ -17,7 +17,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections import OrderedDict
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +24,7 @@ from mtcheck import __version__
 from mtcheck.errors import ComponentError, InputError
 from mtcheck.serve import protocol
 from mtcheck.serve.protocol import CheckRequest, HttpError, RewriteRequest
-from mtcheck.services.factory import CheckedLanguageTool, Services
+from mtcheck.services.factory import Services
 from mtcheck.types import Document, DocumentResult, Finding, Reason, Sentence
 
 if TYPE_CHECKING:
@@ -40,43 +39,6 @@ DESCRIPTIONS = {
     "languagetool": "LanguageTool rule (mtcheck rule pack)",
     "document": "The article around the sentence",
 }
-
-
-class BoundedLanguageTool(CheckedLanguageTool):
-    """``CheckedLanguageTool`` whose memo of answers keeps at most ``limit`` texts, least recently used out."""
-
-    def __init__(self, service: Any, limit: int = LANGUAGETOOL_MEMO):
-        super().__init__(service)
-        self.limit = limit
-        self._recent: OrderedDict[str, list[Any]] = OrderedDict()
-
-    def check_paragraphs(self, texts: list[str]) -> list[list[Any]]:
-        with self._lock:
-            known = {t: self._recent[t] for t in texts if t in self._recent}
-            for t in known:
-                self._recent.move_to_end(t)
-        todo = [t for t in dict.fromkeys(texts) if t not in known]
-        if todo:
-            answers = self.service.check_paragraphs(todo)
-            known.update(zip(todo, answers))
-            with self._lock:
-                self.requests += len(todo)
-                self._recent.update(zip(todo, answers))
-                while len(self._recent) > self.limit:
-                    self._recent.popitem(last=False)
-        return [known[t] for t in texts]
-
-
-class ServingServices(Services):
-    """The run's services, with the LanguageTool memo bounded for a long-lived process."""
-
-    @property
-    def languagetool(self) -> CheckedLanguageTool | None:
-        with self._lock:
-            checked = super().languagetool
-            if checked is not None and not isinstance(checked, BoundedLanguageTool):
-                checked = self._languagetool = BoundedLanguageTool(checked.service)
-            return checked
 
 
 class ServeApp:
@@ -104,8 +66,9 @@ class ServeApp:
         options = CheckOptions(input_format="text", max_bytes=max_bytes or DEFAULT_MAX_BYTES, rewrite=False,
                                languagetool=languagetool, languagetool_url=languagetool_url, backend=backend)
         pipeline = Pipeline(settings, options)
-        pipeline.services = ServingServices(settings, languagetool=languagetool, languagetool_url=languagetool_url,
-                                            backend=backend)
+        # A long-lived process keeps a bounded memo of LanguageTool answers.
+        pipeline.services = Services(settings, languagetool=languagetool, languagetool_url=languagetool_url,
+                                     backend=backend, languagetool_memo=LANGUAGETOOL_MEMO)
         return cls(pipeline, grammar=grammar, grammar_timeout=grammar_timeout)
 
     # -- life cycle ---------------------------------------------------------------------------
