@@ -56,7 +56,7 @@ demo: setup
 	@echo "HTML report: reports/seed-000.html"
 
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=15
 
 # The unit tests only: no LanguageTool server, model or browser (tests marked `integration` are left out).
 unit: python

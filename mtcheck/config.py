@@ -22,10 +22,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, overload
 
+from mtcheck import console
 from mtcheck.config_tables import (
     TABLES,
     CompareConfig,
     DetectConfig,
+    GateConfig,
     LanguageToolConfig,
     ModelsConfig,
     RewriteConfig,
@@ -36,6 +38,7 @@ from mtcheck.config_tables import (
     toml_type,
 )
 from mtcheck.errors import ConfigError
+from mtcheck.fsutil import read_regular_file
 from mtcheck.types import FLAGGED_SEVERITIES, SEVERITY_ORDER
 
 SEVERITY_BANDS = {"info": 0.5, "warning": 0.7, "error": 0.9}
@@ -95,6 +98,8 @@ class Settings:
     def table(self, name: Literal["rewrite"]) -> RewriteConfig: ...
     @overload
     def table(self, name: Literal["compare"]) -> CompareConfig: ...
+    @overload
+    def table(self, name: Literal["gate"]) -> GateConfig: ...
 
     def table(self, name: str) -> Any:
         """A stage's table as its dataclass: every key, the defaults filled in."""
@@ -121,6 +126,10 @@ class Settings:
     @property
     def compare_config(self) -> CompareConfig:
         return self.table("compare")
+
+    @property
+    def gate_config(self) -> GateConfig:
+        return self.table("gate")
 
     def with_overrides(self, **changes: Any) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -158,15 +167,46 @@ def _check_tables(tables: dict[str, Any], origin: str) -> dict[str, Any]:
     return checked
 
 
+# A config file is read only up to this size: settings, not data (``--config /dev/zero`` is refused).
+CONFIG_LIMIT = 1_000_000
+
+
 def find_config(start: Path | None = None) -> Path | None:
+    """The nearest ``mtcheck.toml``, or ``pyproject.toml`` with ``[tool.mtcheck]``, from ``start``
+    (the working directory) upwards. A file that another user owns is ignored with a warning, as
+    git ignores a repository another user owns: whoever can write to a parent folder (``/tmp``, a
+    shared checkout) must not choose the rewrite server the article goes to. ``--config`` names
+    such a file on purpose."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         for name in ("mtcheck.toml", "pyproject.toml"):
             candidate = folder / name
-            if candidate.is_file():
-                if name == "mtcheck.toml" or _has_tool_table(candidate):
-                    return candidate
+            if not candidate.is_file():
+                continue
+            if name == "pyproject.toml" and not _has_tool_table(candidate):
+                continue  # another project's file, whoever owns it
+            owner = _foreign_owner(candidate)
+            if owner is not None:
+                console.warn_once(f"config-owner:{candidate}", f"ignoring {candidate}: it belongs to another user "
+                                                               f"(uid {owner}); pass it with --config to use it")
+                continue
+            return candidate
     return None
+
+
+def trusted_owners() -> set[int]:
+    """The users whose config files mtcheck reads by itself: the current user and root."""
+    return {os.geteuid(), 0} if hasattr(os, "geteuid") else set()
+
+
+def _foreign_owner(path: Path) -> int | None:
+    """The owner of ``path`` when it is not a trusted one; None when it is (or cannot be told)."""
+    owners = trusted_owners()
+    try:
+        owner = path.stat().st_uid
+    except OSError:
+        return None
+    return owner if owners and owner not in owners else None
 
 
 # A pyproject.toml that TOML cannot parse may still be meant for mtcheck: "[tool.mtcheck...]",
@@ -178,12 +218,12 @@ def _has_tool_table(path: Path) -> bool:
     """Whether a pyproject.toml holds ``[tool.mtcheck]``; a file TOML cannot parse counts when its
     text mentions the table, so that loading it reports the syntax error instead of ignoring it."""
     try:
-        raw = path.read_bytes()
-    except OSError:
-        return False
+        raw = _read_config_bytes(path)
+    except ConfigError:
+        return False  # unreadable, too big or not a file: not taken for mtcheck's (as before the size cap)
     try:
         tool = tomllib.loads(raw.decode("utf-8")).get("tool", {})
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
         return bool(_MENTIONS_TOOL_TABLE.search(raw.decode("utf-8", errors="replace")))
     return isinstance(tool, dict) and "mtcheck" in tool
 
@@ -205,13 +245,12 @@ def _toml_error(path: Path, text: str, err: tomllib.TOMLDecodeError) -> ConfigEr
     return ConfigError(f"{path}: {where}: invalid TOML: {message}")
 
 
+def _read_config_bytes(path: Path) -> bytes:
+    return read_regular_file(path, limit=CONFIG_LIMIT, what="config file", error=ConfigError)
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except OSError as err:
-        raise ConfigError(f"cannot read config {path}: {err.strerror or err}") from None
+    raw = _read_config_bytes(path)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -222,6 +261,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise _toml_error(path, text, err) from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: arrays or tables nested too deeply") from None
 
 
 def load_settings(path: str | Path | None = None) -> Settings:

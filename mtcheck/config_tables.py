@@ -48,6 +48,7 @@ class LanguageToolConfig:
     port: int = 8081  # the managed server's port (MTCHECK_LT_PORT wins)
     heap: str = "768m"  # the managed server's Java heap
     start_timeout: float = 90.0  # seconds the managed server may take to start
+    request_timeout: float = 30.0  # seconds one check request (one paragraph) may take; a stalled server fails the run
     language: str = "en-US"
     mother_tongue: str = "ru"  # switches on LanguageTool's ru->en false-friend rules; "" turns them off
     picky: bool = False
@@ -123,6 +124,24 @@ class CompareConfig:
     close: float = 0.8
 
 
+@dataclass(frozen=True)
+class GateConfig:
+    """``[gate]``: the publication decision per article (mtcheck/gate.py). The defaults were chosen on
+    held-out development articles for at most 2% of English-written articles failing and at most 5%
+    of machine-translated ones passing, on each source (``benchmarks/calibrate_gate.py``)."""
+
+    CHOICES: ClassVar[dict[str, tuple[str, ...]]] = {"mode": ("document", "sentence"),
+                                                     "isolated_severity": ("info", "warning", "error")}
+
+    # document: an article fails on its own evidence (the translated share and the document score),
+    # and a flagged sentence in an article that passes is reported at isolated_severity; sentence:
+    # any finding at --fail-on fails the run, as before per-article gating.
+    mode: str = "document"
+    share_low: float = 0.5  # fail when the lower 95% bound of the translated share reaches this
+    document_score: float = 0.74  # ... or when the document score reaches this
+    isolated_severity: str = "info"
+
+
 # Table name -> its dataclass. mtcheck.config.CONFIG_KEYS lists these as the "table" keys.
 TABLES: dict[str, type] = {
     "detect": DetectConfig,
@@ -130,6 +149,7 @@ TABLES: dict[str, type] = {
     "models": ModelsConfig,
     "rewrite": RewriteConfig,
     "compare": CompareConfig,
+    "gate": GateConfig,
 }
 
 _NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}

@@ -1,8 +1,11 @@
-"""Writing outputs so that a failure never leaves a half-written file behind.
+"""Files at the trust boundary: outputs never half-written, inputs never unbounded.
 
 ``check_destination`` vets an output path before any work is done; ``atomic_write`` writes one
 file; ``atomic_write_all`` writes several files or none of them; ``atomic_file`` lends a writer
-that needs a file name a temporary one.
+that needs a file name a temporary one. ``read_regular_file`` reads a settings-like file (a
+config, a baseline, a detector model, an ignore file) only when it is a regular file within a
+size cap, so ``/dev/zero`` or a FIFO is refused instead of read until memory runs out;
+``shown_name`` is a file name as it may be reported (a name that is not UTF-8 escaped).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from mtcheck.errors import InputError
+from mtcheck.errors import InputError, MtcheckError
 
 
 def _mode_for(target: Path) -> int:
@@ -240,3 +243,69 @@ def atomic_write_all(items: Sequence[tuple[str | Path, str]]) -> None:
         raise
     for old in kept.values():
         _unlink(old)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_regular_file(path: str | Path, *, limit: int, what: str, error: type[MtcheckError] = InputError,
+                      fix: str | None = None) -> bytes:
+    """The bytes of ``path`` if it is a regular file of at most ``limit`` bytes.
+
+    A missing file, a directory, a device (``/dev/zero``), a FIFO or socket, or a larger file is an
+    ``error`` of one line naming ``what`` ("config", "baseline"...). The file is opened without
+    blocking (a FIFO swapped in after the check cannot hang the run) and read at most ``limit + 1``
+    bytes, so a file that grows while it is read is refused too."""
+    name = shown_name(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise error(f"{what} not found: {name}", fix=fix) from None
+    except OSError as err:
+        raise error(f"cannot read {what} {name}: {_reason(err)}", fix=fix) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise error(f"cannot read {what} {name}: it is a directory", fix=fix)
+        if not stat.S_ISREG(st.st_mode):
+            raise error(f"refusing to read {what} {name}: not a regular file (a device, FIFO or socket)", fix=fix)
+        if st.st_size > limit:
+            raise error(f"refusing to read {what} {name}: {st.st_size:,} bytes, more than the {limit:,} allowed", fix=fix)
+        chunks = []
+        left = limit + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    except OSError as err:
+        raise error(f"cannot read {what} {name}: {_reason(err)}", fix=fix) from None
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise error(f"refusing to read {what} {name}: more than the {limit:,} bytes allowed", fix=fix)
+    return data
+
+
+def name_is_text(name: str | Path) -> bool:
+    """Whether a file name is valid UTF-8 (Python keeps the bytes of one that is not as lone surrogates)."""
+    try:
+        str(name).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_name(name: str | Path) -> str:
+    """A file name as it can be reported in JSON, CSV and on a terminal: bytes that are not UTF-8
+    written as ``\\xff`` (control characters are left to the outputs that show them)."""
+    text = str(name)
+    if name_is_text(text):
+        return text
+    try:
+        raw = os.fsencode(text)  # the file system's own bytes, kept as lone surrogates
+    except UnicodeEncodeError:  # a lone surrogate that came from elsewhere (a JSON escape)
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")

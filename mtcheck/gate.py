@@ -1,25 +1,38 @@
-"""Publication gating: fingerprints, baselines, inline suppression, changed-only, exit codes.
+"""Publication gating: fingerprints, baselines, inline suppression, changed-only, the per-article
+decision and exit codes.
 
 These helpers work on finished ``DocumentResult`` values, after detection and before the
-report, so every output format sees the same suppressions and the same exit code.
+report, so every output format sees the same suppressions, the same decisions and the same exit
+code. :func:`finish` applies them all in order.
+
+The decision is made per article (``[gate] mode = "document"``, the default): an article fails on
+the evidence a desk trusts, the share of its prose that reads as translated (the lower bound of its
+95% interval) or the document score, never on one sentence's flag. A flagged sentence in an article
+that passes is still reported, at ``isolated_severity`` (info by default): an English-written
+article with one odd sentence is not blocked. ``mode = "sentence"`` keeps the older rule, any
+finding at ``--fail-on`` fails the run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import unicodedata
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
-from typing import Iterable
+from typing import Iterable, cast
 
-from mtcheck.errors import InputError
-from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK, DocumentResult, Finding
+from mtcheck.config_tables import GateConfig
+from mtcheck.errors import EXIT_INPUT, InputError
+from mtcheck.fsutil import read_regular_file
+from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK, DocumentResult, Finding, GateDecision, Severity, translated_share
 
 BASELINE_VERSION = 1
 BASELINE_FILENAME = ".mtcheck-baseline.json"
+BASELINE_LIMIT = 50_000_000  # bytes: about 250,000 accepted findings; --baseline /dev/zero is refused
 DECISIONS = ("accepted", "dismissed")
 
 _SPACES = re.compile(r"\s+")
@@ -54,16 +67,18 @@ def finding_fingerprint(result: DocumentResult, finding: Finding) -> str:
 def load_baseline(path: str | Path) -> set[str]:
     """Fingerprints of the findings an editor accepted or dismissed (``.mtcheck-baseline.json``)."""
     where = Path(path)
+    if not os.path.lexists(where):
+        raise InputError(f"baseline file not found: {where}", fix="export one from the HTML report, or drop --baseline")
     try:
-        raw = where.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"baseline file not found: {where}", fix="export one from the HTML report, or drop --baseline") from None
-    except (OSError, UnicodeDecodeError) as err:
+        raw = read_regular_file(where, limit=BASELINE_LIMIT, what="baseline").decode("utf-8")
+    except UnicodeDecodeError as err:
         raise InputError(f"cannot read baseline {where}: {err}") from None
     try:
         data = json.loads(raw)
     except json.JSONDecodeError as err:
         raise InputError(f"baseline {where} is not valid JSON: line {err.lineno}: {err.msg}") from None
+    except RecursionError:
+        raise InputError(f"baseline {where} is not an mtcheck baseline (nested too deeply)") from None
     if not isinstance(data, dict) or data.get("version") != BASELINE_VERSION or not isinstance(data.get("findings"), list):
         raise InputError(
             f'baseline {where} is not an mtcheck baseline (expected {{"version": {BASELINE_VERSION}, "findings": [...]}})'
@@ -166,9 +181,10 @@ def flagged_ratio(result: DocumentResult) -> float:
 
 
 def exit_code(results: list[DocumentResult], fail_on: str, max_flagged_ratio: float | None = None) -> int:
-    """0 clean, 1 when an unsuppressed finding reaches ``fail_on`` or a document exceeds the flagged ratio.
+    """0 clean, 1 when an article's gate fails, an unsuppressed finding reaches ``fail_on`` or a
+    document exceeds the flagged ratio.
 
-    ``fail_on="none"`` is report-only mode: it never fails, whatever the ratio.
+    ``fail_on="none"`` is report-only mode: it never fails, whatever the ratio or the gate.
     """
     if fail_on not in SEVERITY_RANK:
         raise InputError(f"unknown fail-on level {fail_on!r} (choose from {', '.join(SEVERITY_ORDER)})")
@@ -176,11 +192,89 @@ def exit_code(results: list[DocumentResult], fail_on: str, max_flagged_ratio: fl
         return 0
     bar = SEVERITY_RANK[fail_on]
     for result in results:
+        if result.gate is not None and result.gate.fail:
+            return 1
         if any(SEVERITY_RANK.get(f.severity, 0) >= bar for f in result.flagged):
             return 1
         if max_flagged_ratio is not None and flagged_ratio(result) > max_flagged_ratio:
             return 1
     return 0
+
+
+# --- the per-article decision -------------------------------------------------------------
+
+
+def _percent(value: float) -> str:
+    return f"{value:.0%}"
+
+
+def article_decision(flagged: int, prose: int, score: float, policy: GateConfig) -> GateDecision:
+    """The document-mode decision from an article's evidence: ``flagged`` of ``prose`` sentences
+    read as translated (suppressed ones left out) and its document ``score``."""
+    low = translated_share(flagged, prose).low
+    share = f"{flagged} of {prose} sentences read as translated ({_percent(flagged / prose if prose else 0.0)}, 95% CI from {_percent(low)})"
+    if flagged and low >= policy.share_low:
+        return GateDecision(True, f"{share}: at least {_percent(policy.share_low)} of the article reads as translated")
+    if prose and score >= policy.document_score:
+        # The article as a whole: weak evidence in many sentences adds up even when no single one
+        # is sure enough to flag.
+        return GateDecision(True, f"document score {score:.3f} reaches {policy.document_score:g}; {share}")
+    if flagged:
+        return GateDecision(False, f"{share}: too little to say the article is translated (it fails from a lower bound of "
+                                   f"{_percent(policy.share_low)} or a document score of {policy.document_score:g}); "
+                                   f"its flagged sentences are reported at {policy.isolated_severity} at most")
+    return GateDecision(False, "no sentence reads as translated" if prose else "no prose to judge")
+
+
+def decide(result: DocumentResult, policy: GateConfig, fail_on: str = "warning") -> DocumentResult:
+    """``result`` with its gate decision set and, when the article passes in document mode, its
+    flagged sentences at no more than ``policy.isolated_severity``."""
+    if result.error:
+        return result
+    if policy.mode == "sentence":
+        bar = SEVERITY_RANK.get(fail_on, len(SEVERITY_ORDER))
+        worst = [f for f in result.flagged if SEVERITY_RANK.get(f.severity, 0) >= bar]
+        why = (f"{len(worst)} flagged sentence(s) at {fail_on} or above (sentence gate)" if worst and fail_on != "none"
+               else f"no flagged sentence at {fail_on} or above (sentence gate)")
+        return replace(result, gate=GateDecision(fail=bool(worst) and fail_on != "none", why=why))
+    prose = [f for f in result.findings if f.sentence.kind == "prose"]
+    flagged = sum(1 for f in prose if f.flagged and not f.suppressed)
+    decision = article_decision(flagged, len(prose), result.score, policy)
+    accepted = sum(1 for f in prose if f.flagged and f.suppressed)
+    if not flagged and accepted:
+        decision = GateDecision(False, f"the {accepted} flagged sentence(s) are accepted (baseline or inline suppression)")
+    if decision.fail or not flagged:
+        return replace(result, gate=decision)
+    cap = SEVERITY_RANK[policy.isolated_severity]
+    level = cast(Severity, policy.isolated_severity)
+    findings = tuple(replace(f, severity=level) if f.flagged and SEVERITY_RANK.get(f.severity, 0) > cap else f
+                     for f in result.findings)
+    return replace(result, findings=findings, gate=decision)
+
+
+@dataclass(frozen=True)
+class FinishOptions:
+    """What decides a run's outcome once the documents are checked (``check``, ``audit``, ``serve``)."""
+
+    fail_on: str = "warning"
+    max_flagged_ratio: float | None = None
+    policy: GateConfig = GateConfig()
+    baseline: frozenset[str] | None = None  # fingerprints accepted or dismissed in a baseline file
+    changed_ref: str | None = None  # --changed-only: keep sentences on lines changed since this git ref
+
+
+def finish(results: list[DocumentResult], options: FinishOptions) -> tuple[list[DocumentResult], int]:
+    """Suppressions, baseline, changed-only, each article's gate decision, then the exit code
+    (2 when an input could not be checked)."""
+    results = apply_inline_suppressions(results)
+    if options.baseline is not None:
+        results = apply_baseline(results, set(options.baseline))
+    if options.changed_ref is not None:
+        results = [r if r.error else keep_changed(r, changed_line_ranges(r.document.path, options.changed_ref)) for r in results]
+    results = [decide(r, options.policy, options.fail_on) for r in results]
+    if any(r.error for r in results):
+        return results, EXIT_INPUT
+    return results, exit_code(results, options.fail_on, options.max_flagged_ratio)
 
 
 # --- changed-only -----------------------------------------------------------------------

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from mtcheck.errors import InputError
 
@@ -35,16 +36,53 @@ def json_lines(path: str | Path, what: str = "JSON-lines") -> Iterator[tuple[int
 
 def json_object(line: str, path: str | Path, n: int) -> dict | None:
     """Line ``n`` of ``path`` as a JSON object; None for a blank line. Anything else is an
-    :class:`InputError` naming the file and the line."""
+    :class:`InputError` naming the file and the line: text that is not JSON, JSON nested deeper
+    than the parser goes, a value that is not an object, and a string holding a lone surrogate
+    (``"\\ud800"``: valid JSON, but not text, and no UTF-8 file can hold it, so a shard or
+    report written from it would fail)."""
     if not line.strip():
         return None
     try:
         row = json.loads(line)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise InputError(f"{path}:{n}: not a JSON line") from None
     if not isinstance(row, dict):
         raise InputError(f"{path}:{n}: not a JSON object")
+    if _ESCAPED_SURROGATE.search(line):
+        where = _lone_surrogate(row)
+        if where is not None:
+            raise InputError(f"{path}:{n}: {where} holds a lone surrogate escape (\\ud800-\\udfff), which is not text")
     return row
+
+
+# Only a line with a \uD800-\uDFFF escape can decode to a lone surrogate (UTF-8 cannot carry one).
+_ESCAPED_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    """Where in a decoded JSON value a string holds a lone surrogate ("id", "text"...), else None."""
+    stack: list[tuple[str, Any]] = [("the line", value)]
+    while stack:  # not recursive: the value may be nested as deeply as the parser allowed
+        where, item = stack.pop()
+        if isinstance(item, str):
+            if not _is_text(item):
+                return where
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if not _is_text(key):
+                    return "a key"
+                stack.append((f'"{key[:40]}"' if where == "the line" else where, inner))
+        elif isinstance(item, list):
+            stack.extend((where, inner) for inner in item)
+    return None
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def json_rows(path: str | Path, what: str = "JSON-lines") -> Iterator[dict]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Callable, Iterable
 
 from mtcheck.config import Settings
 from mtcheck.errors import InputError
+from mtcheck.fsutil import read_regular_file, shown_name
 from mtcheck.gate import BASELINE_FILENAME
 from mtcheck.load import DEFAULT_MAX_BYTES
 from mtcheck.services.factory import build_services
@@ -33,6 +35,7 @@ DOCUMENT_SUFFIXES = (".txt", ".text", ".md", ".markdown", ".html", ".htm")
 # bounds the memory findings and reports take whatever the input holds.
 MIN_BYTES_PER_SENTENCE = 20
 IGNORE_FILENAME = ".mtcheckignore"
+IGNORE_FILE_LIMIT = 1_000_000  # bytes: patterns, not data
 
 Progress = Callable[[str], None]
 
@@ -58,13 +61,16 @@ def max_sentences(max_bytes: int) -> int:
     return max(1000, max_bytes // MIN_BYTES_PER_SENTENCE)
 
 
-def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]:
+def expand_paths(paths: Iterable[str], exclude: Iterable[str] = (), *, follow_links: bool = False,
+                 skipped: list[str] | None = None) -> list[str]:
     """Files as given; directories searched recursively for articles (sorted, stable).
 
     When a directory is expanded, files matching a ``.mtcheckignore`` in it or an ``exclude``
     glob (both gitignore-style, relative to that directory), the baseline file and mtcheck's own
-    outputs (recognised by their content, see ``mtcheck_output``) are skipped. A file named
-    explicitly is always kept.
+    outputs (recognised by their content, see ``mtcheck_output``) are skipped. So is a symbolic
+    link that leads out of the directory (its target is not the folder's to give: a runner's
+    files, someone's home), unless ``follow_links``; each such link is appended to ``skipped``
+    for the caller to report. A file named explicitly is always kept.
     """
     excluded = IgnoreRules.parse(exclude, "--exclude")
     out: list[str] = []
@@ -80,17 +86,25 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]
             )
             if not candidates:
                 raise InputError(f"{raw}: directory contains no .txt, .md or .html files")
+            inside = _inside(path) if not follow_links else None
             found = []
             for name in candidates:
                 relative = Path(name).relative_to(path).as_posix()
                 if Path(name).name == BASELINE_FILENAME or rules.ignores(relative) or excluded.ignores(relative):
                     continue
-                if excluded.ignores(_display(name)) or mtcheck_output(name):
+                if excluded.ignores(_display(name)):
+                    continue
+                if inside is not None and not inside(name):
+                    if skipped is not None:
+                        skipped.append(name)
+                    continue
+                if mtcheck_output(name):
                     continue
                 found.append(name)
             if not found:
                 raise InputError(
-                    f"{raw}: every .txt, .md or .html file in the directory is excluded ({IGNORE_FILENAME}, --exclude) or an mtcheck report"
+                    f"{raw}: every .txt, .md or .html file in the directory is excluded ({IGNORE_FILENAME}, --exclude), "
+                    "an mtcheck report or a link out of the directory (--follow-links reads those)"
                 )
             out.extend(found)
         else:
@@ -98,6 +112,30 @@ def expand_paths(paths: Iterable[str], exclude: Iterable[str] = ()) -> list[str]
     if not out:
         raise InputError("no input files given")
     return out
+
+
+def skipped_links_message(skipped: list[str]) -> str:
+    """The one warning line for links :func:`expand_paths` skipped."""
+    shown = ", ".join(shown_name(name) for name in skipped[:3]) + (f" and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+    links = "symbolic link" if len(skipped) == 1 else "symbolic links"
+    return f"skipped {len(skipped)} {links} leading out of the folder: {shown} (--follow-links reads them)"
+
+
+def _inside(folder: Path) -> Callable[[str], bool]:
+    """Whether a file found under ``folder`` really is in it: with every symbolic link on its way
+    resolved (the file's own, or a linked folder's), it must still be inside the folder."""
+    try:
+        root = folder.resolve()
+    except (OSError, RuntimeError):
+        root = Path(os.path.abspath(folder))
+
+    def inside(name: str) -> bool:
+        try:
+            return Path(name).resolve(strict=True).is_relative_to(root)
+        except (OSError, RuntimeError):
+            return False
+
+    return inside
 
 
 def _display(name: str) -> str:
@@ -189,12 +227,13 @@ class IgnoreRules:
 
     @classmethod
     def read(cls, path: Path) -> "IgnoreRules":
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
+        if not os.path.exists(path):  # none (or a dangling link): no rules
             return cls()
-        except (OSError, UnicodeDecodeError) as err:
-            raise InputError(f"{path}: cannot read the ignore file: {getattr(err, 'strerror', None) or err}") from None
+        data = read_regular_file(path, limit=IGNORE_FILE_LIMIT, what="the ignore file")  # a link to /dev/zero is refused
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as err:
+            raise InputError(f"{path}: cannot read the ignore file: {err}") from None
         return cls.parse(text.splitlines(), str(path))
 
     def _decide(self, path: str, is_dir: bool) -> bool:
@@ -404,7 +443,7 @@ class Pipeline:
                 if not keep_going:
                     raise
                 self.progress(f"{path}: not checked: {err}")
-                return DocumentResult.failed(path, str(err))
+                return DocumentResult.failed(shown_name(path), str(err))
             self.reference()  # a bad reference fails before the first model starts
             return self.check_document(document, sentences)
 

@@ -31,6 +31,13 @@ divisions or other tables is page layout and its text stays prose).
 A sentence that is mostly Cyrillic was left in Russian: it is boilerplate with the reason
 "untranslated text" (``UNTRANSLATED``), so it is neither scored as translated English nor
 counted as context for its neighbours.
+
+A sentence without a single lower-case word of three letters or more is a list entry, not prose
+(``LIST_ENTRY``): fixtures ("Arsenal v Stoke"), line-ups ("Pilkington, Talbot, Buxton."), scorers
+("Scott 51."), credits and all-capitals lines; a headline in title case ("Putin Meets Erdogan in
+Moscow": four words or more, no comma) stays prose. Translationese shows in function words and word
+order, and these lines have none to judge: scored, they were the most common false alarm on
+English-written sports copy.
 """
 
 from __future__ import annotations
@@ -44,6 +51,7 @@ from mtcheck.load import MAX_HTML_DEPTH
 from mtcheck.types import Document, Sentence
 
 UNTRANSLATED = "untranslated text"
+LIST_ENTRY = "list entry"
 
 # Titles and markers that are always followed by more of the same sentence.
 NEVER_FINAL = frozenset(
@@ -85,7 +93,7 @@ def segment(document: Document) -> tuple[Sentence, ...]:
             start, end = _trim(block.text, start, end)
             if start >= end:
                 continue
-            reason = reasons[block_index] or (UNTRANSLATED if is_untranslated(block.text[start:end]) else None)
+            reason = reasons[block_index] or sentence_reason(block.text[start:end])
             sentences.append(
                 Sentence(
                     index=len(sentences),
@@ -236,6 +244,33 @@ _DATELINE = re.compile(
 _BULLET = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+•–—]|\d{1,3}[.)])[ \t]+")
 _MINOR_WORDS = frozenset("a an the and or nor but of in on at to for with by from as vs via into over up off per than".split())
 _FINAL_PUNCT = re.compile(r"[.!?…][\"'”’»)]*$")
+
+
+def sentence_reason(text: str) -> str | None:
+    """Why one sentence is not English prose to score, whatever block it is in, or None."""
+    if is_untranslated(text):
+        return UNTRANSLATED
+    if is_list_entry(text):
+        return LIST_ENTRY
+    return None
+
+
+_WORDS = re.compile(r"[^\W\d_]+")
+_TOKENS = re.compile(r"\w+")
+
+
+_VERSUS = re.compile(r"\s(?:v|vs)\.?\s")
+
+
+def is_list_entry(text: str) -> bool:
+    """No lower-case word of three letters or more, and not a headline in title case: a list entry
+    (fixtures, scorers), a name list or a line in capitals."""
+    words = _WORDS.findall(text)
+    if len(_TOKENS.findall(text)) < 2 or any(len(word) >= 3 and word[0].islower() for word in words):
+        return False  # one word ("End.") is too little to call a list
+    shouted = all(ch.isupper() for ch in text if ch.isalpha())
+    title_case_headline = len(words) >= 4 and "," not in text and not _VERSUS.search(text)
+    return shouted or not title_case_headline
 
 
 def is_untranslated(text: str) -> bool:

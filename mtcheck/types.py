@@ -129,6 +129,9 @@ class Rewrite:
     note: str = ""
     # Every edit the candidates proposed: the suggestion is the original with the accepted ones applied.
     edits: tuple[EditDecision, ...] = ()
+    # The fixes of the rules declared fix_safety="safe" alone, when verification accepted them: what
+    # ``mtcheck fix`` applies by default (None: no such fix, or it failed a check).
+    safe_fix: str | None = None
 
     @property
     def partial(self) -> bool:
@@ -224,6 +227,14 @@ def share_of(findings: tuple[Finding, ...]) -> TranslatedShare:
 
 
 @dataclass(frozen=True)
+class GateDecision:
+    """The publication decision for one article and the evidence it rests on, in editor language."""
+
+    fail: bool
+    why: str
+
+
+@dataclass(frozen=True)
 class DocumentResult:
     """A checked document, or (``error`` set) an input that could not be checked.
 
@@ -237,6 +248,7 @@ class DocumentResult:
     score: float  # document-level probability
     comparison: dict | None = field(default=None, compare=False)  # document-level reference scores
     error: str | None = None  # why the input could not be checked (None: it was checked)
+    gate: GateDecision | None = field(default=None, compare=False)  # set by gate.finish
 
     @classmethod
     def failed(cls, path: str, message: str) -> "DocumentResult":

@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+
+from mtcheck.pipeline import Pipeline
+from mtcheck.types import DocumentResult, Finding
 
 # The hub is unreachable here and must never be needed by default; fail fast instead of retrying.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -56,3 +60,17 @@ def error_line(err: str) -> str:
     assert len(lines) == 1, err
     assert lines[0].startswith("mtcheck: error: "), err
     return lines[0]
+
+
+class ReutersFlaggingPipeline(Pipeline):
+    """The real loading, segmenting and error entries; a detector that flags sentences naming Reuters."""
+
+    detector = SimpleNamespace(threshold=0.5)
+
+    def check_document(self, document, sentences):
+        findings = tuple(
+            Finding(sentence=s, score=0.9 if "Reuters" in s.text else 0.1, flagged=s.kind == "prose" and "Reuters" in s.text,
+                    severity="error" if s.kind == "prose" and "Reuters" in s.text else "none")
+            for s in sentences
+        )
+        return DocumentResult(document=document, findings=findings, score=0.5)

@@ -46,3 +46,12 @@ def test_the_package_holds_no_benchmark_and_no_data_path():
     assert not list(package.glob("bench*.py"))
     for path in package.rglob("*.py"):
         assert "shared/data" not in path.read_text(encoding="utf-8"), path
+
+
+def test_serve_benchmark_percentiles_and_distinct_paragraphs(benchmarks):
+    from benchmarks.bench_serve import percentile, seed_sentences, varied_paragraph
+
+    assert percentile([0.4, 0.1, 0.3, 0.2, 0.5], 0.5) == 0.3 and percentile([1.0, 2.0], 0.95) == 2.0
+    sentences = seed_sentences()
+    assert len(sentences) == 15  # the seed's prose sentences: the 15-sentence article
+    assert len({varied_paragraph(n, sentences) for n in range(1000)}) == 1000  # nothing answered from a memo

@@ -6,6 +6,7 @@ import json
 import shutil
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,19 @@ def _browser(download_dir: Path, profile: Path):
     return driver
 
 
+@contextmanager
+def opened(page: Path, downloads: Path):
+    """Headless Chromium on ``page`` with its own throw-away profile, downloads going to ``downloads``."""
+    profile = Path(tempfile.mkdtemp(prefix="mtcheck-chromium-"))
+    driver = _browser(downloads, profile)
+    try:
+        driver.get(page.as_uri())
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
@@ -62,14 +76,8 @@ def report_page(tmp_path_factory):
     page.write_text(render([result], "html", ReportOptions(exit_code=1, reference_path="ref.txt")), encoding="utf-8")
     downloads = folder / "downloads"
     downloads.mkdir()
-    profile = Path(tempfile.mkdtemp(prefix="mtcheck-chromium-"))
-    driver = _browser(downloads, profile)
-    try:
-        driver.get(page.as_uri())
+    with opened(page, downloads) as driver:
         yield driver, page, downloads, result
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def _cards(driver):

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import pytest
 
 from conftest import ROOT, SEED_MT, SEED_REF
-from test_browser import _browser, _cards
+from test_browser import _cards, opened
 from test_cli_check import mtcheck
 
 pytestmark = pytest.mark.integration
@@ -29,14 +26,8 @@ def seed_report(tmp_path_factory):
     assert proc.returncode == 1, proc.stderr.decode()
     downloads = folder / "downloads"
     downloads.mkdir()
-    profile = Path(tempfile.mkdtemp(prefix="mtcheck-chromium-"))
-    driver = _browser(downloads, profile)
-    try:
-        driver.get(page.as_uri())
+    with opened(page, downloads) as driver:
         yield driver, json.loads(data.read_text()), downloads
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def test_seed_report_shows_every_flagged_sentence_with_rewrite_and_reference(seed_report):

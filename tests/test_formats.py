@@ -101,6 +101,13 @@ def test_sarif_validates_against_the_official_schema(result):
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     log = _sarif([result, build_result("/abs/path/story two.md")])
     jsonschema.validate(log, schema)
+    # A safe fix beside the rewrite: two fixes[], each replacing only the words that change.
+    first = result.findings[0]
+    safe = first.sentence.text.replace("As reports Reuters", "As Reuters reports")
+    with_safe = replace(result, findings=(replace(first, rewrite=replace(first.rewrite, safe_fix=safe)), *result.findings[1:]))
+    log = _sarif([with_safe])
+    jsonschema.validate(log, schema)
+    assert [f["properties"]["safety"] for f in log["runs"][0]["results"][0]["fixes"]] == ["safe", "unsafe"]
     # An empty run is valid too (a clean article).
     clean = replace(result, findings=tuple(replace(f, flagged=False, severity="none") for f in result.findings))
     jsonschema.validate(_sarif([clean]), schema)
@@ -134,9 +141,15 @@ def test_sarif_results_rules_regions_and_fixes(result):
     assert region == {"startLine": 1, "startColumn": 1, "endLine": 1, "endColumn": sentence.end + 1, "charOffset": 0, "charLength": sentence.end}
     assert first["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "news/story.md", "uriBaseId": "%SRCROOT%"}
     assert first["partialFingerprints"]["mtcheckSentence/v1"] == result.findings[0].fingerprint
-    replacement = first["fixes"][0]["artifactChanges"][0]["replacements"][0]
-    assert replacement["insertedContent"]["text"].startswith("Reuters reported that 1,300")
-    assert replacement["deletedRegion"]["charLength"] == len(sentence.text)
+    # The fix replaces only the words that change; applied, they give the rewrite.
+    fix = first["fixes"][0]
+    assert fix["properties"]["safety"] == "unsafe"
+    text = result.document.text
+    for replacement in sorted(fix["artifactChanges"][0]["replacements"], key=lambda r: -r["deletedRegion"]["charOffset"]):
+        region = replacement["deletedRegion"]
+        assert region["charLength"] < len(sentence.text)
+        text = text[:region["charOffset"]] + replacement["insertedContent"]["text"] + text[region["charOffset"] + region["charLength"]:]
+    assert text.startswith("Reuters reported that 1,300 militants were killed in the operation.")
     # The third paragraph starts on line 5 (paragraphs are separated by blank lines).
     percent = results[3]["locations"][0]["physicalLocation"]["region"]
     assert percent["startLine"] == 5 and percent["startColumn"] == 1
@@ -335,7 +348,7 @@ def test_sarif_offers_a_partial_fix_and_says_what_it_leaves(result):
     assert full["fixes"][0]["description"]["text"] == "Verified rewrite proposed by mtcheck (test-model)"
     assert "Partial fix" not in full["message"]["text"] and "rewriteNote" not in full["properties"]
     # A partial fix: still offered; message, fix description and properties say what is left.
-    assert partial["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"] == PARTIAL_REWRITE
+    assert partial["fixes"][0]["properties"]["sentence"] == PARTIAL_REWRITE  # as replacements of the changed words
     status = f"Partial fix; still: {ON_THE_EVE}."
     assert partial["fixes"][0]["description"]["text"] == f"Verified rewrite proposed by mtcheck (test-model). {status}"
     assert f"Suggested rewrite: {PARTIAL_REWRITE} {status}" in partial["message"]["text"]
@@ -394,3 +407,53 @@ def test_signature_is_written_into_json_sarif_and_html(seed_ref, tmp_path):
     assert "|rules:" in signature and "|threshold:" in signature and signature.endswith("|prompt:none")
     assert json.loads(out["sarif"])["runs"][0]["properties"]["signature"] == signature
     assert signature in out["html"]
+
+
+def test_every_view_shows_the_same_article_decision():
+    """The per-article gate (mtcheck/gate.py) is in JSON, the text header, SARIF, JUnit and HTML alike."""
+    from mtcheck import gate
+    from mtcheck.config_tables import GateConfig
+
+    policy = gate.FinishOptions(policy=GateConfig(share_low=0.25, document_score=0.95))
+    (failing,), _ = gate.finish([build_result("news/translated.md")], policy)
+    clean = replace(build_result("news/english.md"), score=0.1)
+    clean = replace(clean, findings=tuple(replace(f, flagged=f.sentence.index == 0, severity="error" if f.sentence.index == 0 else "none")
+                                          for f in clean.findings))
+    (passing,), _ = gate.finish([clean], policy)
+    assert failing.gate.fail and not passing.gate.fail
+    results = [failing, passing]
+    options = ReportOptions(exit_code=1, color=False)
+
+    documents = json.loads(render(results, "json", options))["documents"]
+    assert [d["gate"]["fail"] for d in documents] == [True, False]
+    assert documents[0]["gate"]["why"] == failing.gate.why
+
+    text = render(results, "text", options)
+    assert f"gate: FAIL ({failing.gate.why})" in text and f"gate: pass ({passing.gate.why})" in text
+    assert "1 of 2 failing the gate" in text
+
+    log = _sarif(results)
+    run = log["runs"][0]
+    gate_results = [r for r in run["results"] if r["ruleId"] == "mtcheck/article-gate"]
+    assert len(gate_results) == 1 and gate_results[0]["level"] == "error" and failing.gate.why in gate_results[0]["message"]["text"]
+    assert [a["properties"]["gate"]["fail"] for a in run["artifacts"]] == [True, False]
+    # the passing article's flagged sentence is reported, at info, not as an error
+    assert {r["level"] for r in run["results"] if r["ruleId"] != "mtcheck/article-gate"
+            and "english" in r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]} == {"note"}
+
+    suites = ET.fromstring(render(results, "junit", options)).findall("testsuite")
+    gate_cases = [s.find("testcase[@name='article gate']") for s in suites]
+    assert gate_cases[0].find("failure") is not None and gate_cases[1].find("failure") is None
+    assert suites[1].get("failures") == "0"
+
+    html = render(results, "html", options)
+    assert html.count('data-gate="fail"') == 1 and html.count('data-gate="pass"') == 1
+
+
+def test_sarif_with_an_article_gate_result_validates():
+    jsonschema = pytest.importorskip("jsonschema")
+    from mtcheck import gate
+
+    (failing,), _ = gate.finish([replace(build_result(), score=0.9999)], gate.FinishOptions())
+    assert failing.gate.fail
+    jsonschema.validate(_sarif([failing]), json.loads(SCHEMA.read_text(encoding="utf-8")))

@@ -17,6 +17,13 @@ random input format, and must:
 A subset runs through the CLI in this process (``run_main``) with a detector that flags what
 mentions Reuters: the exit code is 0, 1 or 2, there is no traceback, and on exit 2 stderr is one
 ``mtcheck: error:`` line and neither stdout nor the ``-o`` file is written.
+
+Hostile inputs at the trust boundary (issue 24): folders of files whose names hold invalid UTF-8,
+newlines, leading dashes, control characters, escape sequences and formula prefixes go through
+``check`` (every file is reported, every error is one line, nothing raw reaches the terminal); and
+feeds whose ``id``, ``source``, ``url``, ``date`` or ``text`` hold lone surrogates, deep nesting,
+control characters, formula prefixes or wrong types are either refused naming their line or
+audited into shards and CSVs that hold no live formula.
 """
 
 from __future__ import annotations
@@ -24,16 +31,15 @@ from __future__ import annotations
 import codecs
 import io
 import random
-from types import SimpleNamespace
 
 import pytest
 
 import mtcheck.pipeline as pipeline_module
-from conftest import SEED_MT, SEED_REF, run_main
+from conftest import SEED_MT, SEED_REF, ReutersFlaggingPipeline, run_main
 from mtcheck.errors import InputError
 from mtcheck.load import FORMATS, load_document
 from mtcheck.segment import MAX_SENTENCE_CHARS, segment
-from mtcheck.types import Document, DocumentResult, Finding
+from mtcheck.types import Document
 
 SEED = 20161212
 PER_KIND = 270  # nine kinds: 2,430 inputs
@@ -244,22 +250,8 @@ def test_load_and_segment_never_crash_and_offsets_index_the_text(kind):
 # --------------------------------------------------------------------------- the CLI on a sample
 
 
-class _FakePipeline(pipeline_module.Pipeline):
-    """The real loading, segmenting and error entries; a detector that flags sentences naming Reuters."""
-
-    detector = SimpleNamespace(threshold=0.5)
-
-    def check_document(self, document, sentences):
-        findings = tuple(
-            Finding(sentence=s, score=0.9 if "Reuters" in s.text else 0.1, flagged=s.kind == "prose" and "Reuters" in s.text,
-                    severity="error" if s.kind == "prose" and "Reuters" in s.text else "none")
-            for s in sentences
-        )
-        return DocumentResult(document=document, findings=findings, score=0.5)
-
-
 def test_the_cli_exit_code_contract_on_a_sample(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(pipeline_module, "Pipeline", _FakePipeline)
+    monkeypatch.setattr(pipeline_module, "Pipeline", ReutersFlaggingPipeline)
     rng = random.Random(SEED + 1)
     suffixes = (".txt", ".md", ".html", ".htm", ".markdown", ".text")
     seen = set()
@@ -284,3 +276,160 @@ def test_the_cli_exit_code_contract_on_a_sample(tmp_path, monkeypatch, capsys):
         else:
             assert out.is_file(), where  # (JSON lines of a document with no prose may be empty)
     assert seen >= {0, 2}
+
+
+# --------------------------------------------------------------------------- hostile file names (issue 24)
+
+NAME_PIECES = (b"story", b" ", b"-", b"--rm", b"=cmd|' calc'!A0", b"+1", b"@SUM(1)", b"\t", b"\r", b"\n", b"\nmtcheck: error: x",
+               b"\x1b[2J", b"\x1b]0;pwned\x07", b"\x7f", "\u009b31m".encode(), "\u202e".encode(), "\u200b".encode(),
+               b"\xff", b"\xc3\x28", b"\xed\xa0\x80", b"\xe2\x82", "Россия".encode(), "Россия".encode("cp1251"), b"%0A", b"::error")
+HOSTILE_NAMES_PER_FOLDER = 12
+HOSTILE_FOLDERS = 6
+_RAW_CONTROL = __import__("re").compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def hostile_names(rng: random.Random, n: int) -> list[bytes]:
+    """File names (bytes) of hostile pieces: invalid UTF-8, newlines, leading dashes, control
+    characters, escape sequences, formula prefixes; each ends in an article suffix, all distinct."""
+    names: set[bytes] = set()
+    while len(names) < n:
+        name = b"".join(rng.choice(NAME_PIECES) for _ in range(rng.randint(1, 4)))
+        names.add(name + rng.choice((b".txt", b".md", b".html")))
+    return sorted(names)
+
+
+def test_hostile_file_names_never_crash_split_an_error_line_or_reach_the_terminal_raw(tmp_path, monkeypatch, capsys):
+    import json
+    import os
+
+    monkeypatch.setattr(pipeline_module, "Pipeline", ReutersFlaggingPipeline)
+    rng = random.Random(SEED + 24)
+    for folder_number in range(HOSTILE_FOLDERS):
+        folder = tmp_path / f"names{folder_number}"
+        folder.mkdir()
+        names = hostile_names(rng, HOSTILE_NAMES_PER_FOLDER)
+        for name in names:
+            fd = os.open(os.fsencode(folder) + b"/" + name, os.O_WRONLY | os.O_CREAT, 0o644)
+            content = rng.choice((SEED_TEXTS[0][:600], SEED_TEXTS[1][:600], "", "As reports Reuters, the talks ended."))
+            os.write(fd, content.encode("utf-8"))
+            os.close(fd)
+        where = f"folder {folder_number}: {names!r}"
+        out = tmp_path / f"names{folder_number}.json"
+        code, stdout, stderr = run_main(monkeypatch, capsys, "check", str(folder), "--no-rewrite", "--no-languagetool", "--quiet",
+                                        "-f", "json", "-o", str(out))
+        assert code in (0, 1, 2), where
+        assert "Traceback" not in stderr and "internal error" not in stderr, (where, stderr)
+        lines = stderr.splitlines()
+        assert all(line.startswith("mtcheck: error: ") for line in lines), (where, stderr)  # one line per error
+        assert not _RAW_CONTROL.search(stderr), (where, stderr)
+        report = json.loads(out.read_text(encoding="utf-8"))
+        assert len(report["documents"]) + len(report["errors"]) == len(names), where  # every file is reported
+        assert len(lines) == len(report["errors"]), where
+        assert (code == 2) == bool(report["errors"]), where
+
+        code, stdout, stderr = run_main(monkeypatch, capsys, "check", str(folder), "--no-rewrite", "--no-languagetool", "--quiet",
+                                        "-f", "text")
+        assert code in (0, 1, 2) and "Traceback" not in stderr, where
+        assert not _RAW_CONTROL.search(stdout), (where, stdout)  # nothing but newlines reaches the terminal raw
+        assert not _RAW_CONTROL.search(stderr), (where, stderr)
+
+
+# --------------------------------------------------------------------------- hostile JSON-lines fields (issue 24)
+
+FEED_FIELDS = ("id", "source", "url", "date", "text")
+
+
+def _hostile_value(rng: random.Random) -> str:
+    """A JSON value as text: lone surrogate escapes, deep nesting, control characters, formula
+    prefixes, wrong types, pairs and BOMs that are fine."""
+    kind = rng.randrange(9)
+    if kind == 0:
+        return '"' + rng.choice(("\\ud800", "\\udfff", "x\\udc80y", "\\ud83d", "\\ude00\\ud83d")) + '"'
+    if kind == 1:
+        depth = rng.choice((5, 500, 5000, 200_000))
+        return "[" * depth + "]" * depth
+    if kind == 2:
+        return json_string("".join(chr(rng.choice((*range(0, 32), 127, 0x85, 0x9b))) for _ in range(rng.randint(1, 20))))
+    if kind == 3:
+        return json_string(rng.choice(FORMULA_STARTS) + rng.choice(WORDS) + rng.choice(("", "(A1)", '"&A1', "|' /C calc'!A0")))
+    if kind == 4:
+        return rng.choice(("1", "-2.5", "true", "null", "[]", "{}", '["a"]', '{"x": 1}'))
+    if kind == 5:
+        return '"\\ud83d\\ude00 ' + rng.choice(WORDS) + '"'  # a surrogate pair: an emoji, which is text
+    if kind == 6:
+        return json_string("\ufeff" + rng.choice(SEED_TEXTS)[:300])
+    if kind == 7:
+        return json_string("\x1b[2J\x1b]0;pwned\x07" + rng.choice(SEED_TEXTS)[:300])
+    return json_string(_random_text(rng, rng.randint(0, 60)))
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\r\n", "=HYPERLINK(")
+
+
+def json_string(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=rng_ascii(text))
+
+
+def rng_ascii(text: str) -> bool:
+    return len(text) % 2 == 0  # both spellings of the same string: escaped and raw UTF-8
+
+
+def hostile_feed_line(rng: random.Random, number: int) -> str:
+    fields = {"id": f'"h{number}"', "text": json_string(rng.choice(SEED_TEXTS)[:400])}
+    for key in rng.sample(FEED_FIELDS, rng.randint(1, 3)):
+        fields[key] = _hostile_value(rng)
+    return "{" + ", ".join(f'"{k}": {v}' for k, v in fields.items()) + "}"
+
+
+HOSTILE_FEEDS = 160
+
+
+def test_hostile_feed_fields_are_refused_with_their_line_or_audited_into_safe_outputs(tmp_path):
+    import csv
+    import json
+
+    from mtcheck.audit.shards import ShardStore, new_manifest
+    from mtcheck.audit.sources import assign_shards, scan_source
+    from mtcheck.audit.summary import summarise, write_summary
+    from mtcheck.audit.worker import AuditWorker, WorkerConfig
+    from mtcheck.config import Settings
+    from mtcheck.csvfile import FORMULA_PREFIXES
+    from mtcheck.pipeline import CheckOptions
+    from test_audit_helpers import FAKE
+
+    rng = random.Random(SEED + 2024)
+    worker = AuditWorker(WorkerConfig(Settings(), CheckOptions(rewrite=False, languagetool=False, keep_going=True), factory=FAKE),
+                         warm_up=False)
+    outcomes = {"refused": 0, "audited": 0}
+    for number in range(HOSTILE_FEEDS):
+        feed = tmp_path / f"feed{number}.jsonl"
+        lines = ['{"id": "good-a", "text": "As reports Reuters, the talks ended. The sides will meet again."}',
+                 hostile_feed_line(rng, number), '{"id": "good-b", "text": "Officials declined to comment."}']
+        feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        where = f"feed {number}: {lines[1][:300]!r}"
+        try:
+            index = scan_source(feed)
+        except InputError as err:
+            message = str(err)
+            assert "\n" not in message and f"feed{number}.jsonl:2: " in message, (where, message)
+            outcomes["refused"] += 1
+            continue
+        except Exception as err:  # a traceback the user would see
+            raise AssertionError(f"{where}: {type(err).__name__}: {err}") from err
+        outcomes["audited"] += 1
+        refs = assign_shards(index.refs, 10)
+        records = [record for _, record in worker.check(refs)]
+        assert [r["id"] for r in records] == [r.id for r in refs], where
+        out = tmp_path / f"out{number}"
+        store = ShardStore(out)
+        store.open(new_manifest(index, sample=None, shard_size=10, articles=len(refs), shards=1, settings={}, signature="fuzz"))
+        store.commit(0, records)  # UTF-8 on disk: no lone surrogate may have slipped through
+        write_summary(summarise(store.records()), store.manifest, out)
+        for name in ("summary.csv", "top.csv", "errors.csv"):
+            with open(out / name, newline="", encoding="utf-8") as handle:
+                for row in csv.reader(handle):
+                    assert not any(cell.startswith(FORMULA_PREFIXES) for cell in row), (where, name, row)
+        assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["signature"] == "fuzz"
+    assert outcomes["refused"] > 20 and outcomes["audited"] > 20, outcomes  # both outcomes are exercised

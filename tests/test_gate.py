@@ -232,3 +232,66 @@ def test_multi_line_sentence_overlap():
     result = DocumentResult(Document("x.md", text, "text", "utf-8"), (Finding(sentence=s, score=0.9, flagged=True, severity="error"),), 0.9)
     assert gate.keep_changed(result, [(2, 2)]).findings  # changed second line of a two-line sentence
     assert not gate.keep_changed(result, [(3, 3)]).findings
+
+
+# --- the per-article decision -------------------------------------------------------------
+
+from mtcheck.config_tables import GateConfig  # noqa: E402
+
+
+def _article(flags: list[bool], score: float, severity: str = "warning") -> DocumentResult:
+    text = " ".join(f"Sentence number {i} is here." for i in range(len(flags)))
+    sentences, at = [], 0
+    for i in range(len(flags)):
+        body = f"Sentence number {i} is here."
+        sentences.append(Sentence(index=i, start=at, end=at + len(body), text=body))
+        at += len(body) + 1
+    findings = tuple(Finding(sentence=s, score=0.95 if f else 0.1, flagged=f, severity=severity if f else "none")
+                     for s, f in zip(sentences, flags))
+    return DocumentResult(document=Document(path="a.txt", text=text, format="text", encoding="utf-8"), findings=findings, score=score)
+
+
+def test_an_english_article_with_one_odd_sentence_passes_and_the_sentence_is_still_reported():
+    one_odd = _article([False] * 14 + [True], score=0.4)
+    results, code = gate.finish([one_odd], gate.FinishOptions())
+    decided = results[0]
+    assert code == 0 and decided.gate is not None and not decided.gate.fail
+    assert "1 of 15 sentences" in decided.gate.why and "reported at info" in decided.gate.why
+    assert [f.severity for f in decided.findings if f.flagged] == ["info"]  # reported, below --fail-on warning
+    # the older rule, any flagged sentence at --fail-on, is still there by setting
+    _, code = gate.finish([one_odd], gate.FinishOptions(policy=GateConfig(mode="sentence")))
+    assert code == 1
+    _, code = gate.finish([one_odd], gate.FinishOptions(fail_on="info"))
+    assert code == 1  # asking for info-level failures still fails on the reported sentence
+
+
+def test_an_article_that_reads_as_translated_throughout_fails_with_why():
+    translated = _article([True] * 12 + [False], score=0.999)
+    results, code = gate.finish([translated], gate.FinishOptions())
+    assert code == 1 and results[0].gate.fail
+    assert "12 of 13 sentences read as translated" in results[0].gate.why
+    assert {f.severity for f in results[0].findings if f.flagged} == {"warning"}  # a failing article keeps its levels
+    _, code = gate.finish([translated], gate.FinishOptions(fail_on="none"))
+    assert code == 0  # report-only mode never fails
+
+
+def test_the_document_score_alone_fails_an_article_with_a_flagged_sentence():
+    policy = GateConfig(share_low=0.9, document_score=0.95)
+    assert gate.article_decision(2, 10, 0.97, policy).fail
+    assert "document score 0.970" in gate.article_decision(2, 10, 0.97, policy).why
+    assert gate.article_decision(0, 10, 0.99, policy).fail  # weak evidence throughout adds up
+    assert not gate.article_decision(2, 10, 0.5, policy).fail
+    assert gate.article_decision(0, 0, 0.0, policy).why == "no prose to judge"
+
+
+def test_a_baseline_takes_accepted_sentences_out_of_the_gate():
+    translated = _article([True] * 6, score=0.2)
+    assert gate.finish([translated], gate.FinishOptions())[1] == 1
+    accepted = frozenset(gate.finding_fingerprint(translated, f) for f in translated.findings)
+    results, code = gate.finish([translated], gate.FinishOptions(baseline=accepted))
+    assert code == 0 and not results[0].gate.fail and "6 flagged sentence(s) are accepted" in results[0].gate.why
+
+
+def test_an_error_entry_has_no_decision_and_exit_two():
+    results, code = gate.finish([DocumentResult.failed("bad.txt", "bad.txt: empty file")], gate.FinishOptions())
+    assert code == 2 and results[0].gate is None

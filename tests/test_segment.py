@@ -259,3 +259,24 @@ def test_markdown_bulleted_headlines_are_boilerplate():
     assert kinds["U.S., Russia Propose Safe Exit for Aleppo Rebels"] == "prose"
     assert kinds["Related"] == "boilerplate"
     assert kinds["Share this news"] == "boilerplate"
+
+
+def test_list_entries_are_not_prose_to_score():
+    from mtcheck.segment import LIST_ENTRY, is_list_entry
+
+    text = ("Newcastle face a trip to Yeading in the FA Cup third round.\n\n"
+            "Arsenal v Stoke\n\nSwindon/Notts Co v Middlesbrough\n\n"
+            "Pilkington, Talbot, Buxton, Dimech, Artell.\n\nScott 51.\n\nMatches to be played on 8/9 January.\n")
+    sentences = segment(load_text(text))
+    kinds = {s.text: (s.kind, s.boilerplate_reason) for s in sentences}
+    assert kinds["Arsenal v Stoke"] == ("boilerplate", LIST_ENTRY)
+    assert kinds["Pilkington, Talbot, Buxton, Dimech, Artell."] == ("boilerplate", LIST_ENTRY)
+    assert kinds["Scott 51."] == ("boilerplate", LIST_ENTRY)
+    assert kinds["Matches to be played on 8/9 January."][0] == "prose"
+    assert kinds["Newcastle face a trip to Yeading in the FA Cup third round."][0] == "prose"
+    # a headline with one ordinary word is prose; one shouted in capitals is not judged
+    assert not is_list_entry("U.S., Russia Propose Safe Exit for Aleppo Rebels, Opposition Officials Say; Russia Denies")
+    assert is_list_entry("RUSSIA DENIES DEAL")
+    assert not is_list_entry("The UN said so.")
+    assert not is_list_entry("Iran Reports Lowest Number of Daily COVID-19 Cases")  # a headline in title case
+    assert is_list_entry("Subs Not Used: White, McIntosh, Wood, Lloyd, Herron.")

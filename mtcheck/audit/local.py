@@ -8,12 +8,19 @@ only the driver (the workers ignore it), which stops the workers at once.
 
 A worker process that dies (killed, out of memory) ends the run with exit 3; the shards already
 written are kept, and running the same command again resumes. (The Ray engine retries instead.)
+A worker never outlives its driver: killed with ``kill -9``, the driver cannot stop them, so
+each worker asks Linux for a signal when its parent dies (``PR_SET_PDEATHSIG``) and, on any
+system, watches its parent pid once a second.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import sys
+import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Sequence
@@ -21,15 +28,18 @@ from typing import Any, Callable, Sequence
 from mtcheck.audit.sources import ArticleRef
 from mtcheck.audit.worker import AuditWorker, WorkerConfig
 from mtcheck.errors import ComponentError
+from mtcheck.services import egress
 
 Emit = Callable[[int, dict[str, Any]], None]
 
 _WORKER: AuditWorker | None = None
 
 
-def _start_worker(config: WorkerConfig, threads: int) -> None:
+def _start_worker(config: WorkerConfig, threads: int, driver: int) -> None:
     global _WORKER
+    exit_with_driver(driver)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the driver's to handle
+    egress.announced_by_driver()  # the driver said where text goes, once for the run
     # The machine's cores shared out between the workers, as Ray does for its actors (unless set).
     for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, str(threads))
@@ -37,12 +47,39 @@ def _start_worker(config: WorkerConfig, threads: int) -> None:
     _WORKER = AuditWorker(config)
 
 
+PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+DRIVER_WATCH_SECONDS = 1.0
+
+
+def exit_with_driver(driver: int, *, parent_death_signal: bool = True) -> None:
+    """End this worker when ``driver`` (its parent) dies, however it dies.
+
+    A worker left behind holds about 1 GB and a core, its parent pid 1. Linux sends the signal
+    asked for with ``prctl(PR_SET_PDEATHSIG)`` when the parent goes; a daemon thread also checks
+    the parent pid every second, for other systems and for a parent that died before the signal
+    was armed."""
+    if parent_death_signal and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl: the watch below still ends the worker
+    if os.getppid() != driver:
+        os._exit(1)
+
+    def watch() -> None:
+        while True:
+            time.sleep(DRIVER_WATCH_SECONDS)
+            if os.getppid() != driver:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="mtcheck-driver-watch", daemon=True).start()
+
+
 def _no_process_locks() -> None:
     """tqdm (which sentence-transformers calls, bars off) makes a multiprocessing lock: a named
     semaphore the pool's resource tracker watches. A worker stopped by Ctrl-C cannot release it,
     and the tracker then warns about a leak at exit. A worker draws no bars: a thread lock will do."""
-    import threading
-
     try:
         from tqdm import tqdm  # type: ignore[import-untyped]  # no stubs installed (types-tqdm is not a dependency)
     except ImportError:
@@ -74,7 +111,7 @@ def run_local(refs: Sequence[ArticleRef], config: WorkerConfig, emit: Emit, *, w
         return
     workers = max(1, min(workers, len(todo)))
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start_worker, initargs=(config, max(1, (os.cpu_count() or 1) // workers)))
+                               initializer=_start_worker, initargs=(config, max(1, (os.cpu_count() or 1) // workers), os.getpid()))
     pending: set[Future] = set()
     queue = iter(todo)
     in_flight = 2 * workers

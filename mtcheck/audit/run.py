@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Protocol
 
+from mtcheck import console
 from mtcheck.audit.shards import ShardStore, new_manifest, settings_key
 from mtcheck.audit.sources import assign_shards, scan_source, select_sample, shard_ids
 from mtcheck.audit.summary import summarise, write_parquet, write_summary
 from mtcheck.audit.worker import ABORT, WorkerConfig, build_pipeline, default_workers, peak_rss_mb, raise_abort, signature
 from mtcheck.config import Settings
 from mtcheck.errors import ComponentError, InputError
-from mtcheck.pipeline import CheckOptions
+from mtcheck.pipeline import CheckOptions, skipped_links_message
+from mtcheck.services import egress
 
 ENGINES = ("local", "ray")
 DEFAULT_SHARD_SIZE = 100
@@ -40,6 +42,7 @@ class AuditOptions:
     top: int = 50
     parquet: bool = False
     exclude: tuple[str, ...] = ()
+    follow_links: bool = False  # read files that a tree's symbolic links lead to outside it
     factory: str | None = None  # a stand-in pipeline ("module:callable"), for tests
 
 
@@ -97,13 +100,19 @@ def run_audit(source: str | Path, out: str | Path, settings: Settings, check_opt
     progress = progress or _Silent()
     began = time.monotonic()
     out = ShardStore.check_folder(out)
-    index = scan_source(source, exclude=options.exclude, skip=out)
+    skipped: list[str] = []
+    index = scan_source(source, exclude=options.exclude, skip=out, follow_links=options.follow_links, skipped=skipped)
+    if skipped:
+        console.warning(skipped_links_message(skipped))
     refs = assign_shards(select_sample(index.refs, options.sample), options.shard_size)
     expected = shard_ids(refs)
 
     # The audit never fills the detection cache: one entry per article would be written, and
     # resuming is done by shards.
     settings = settings.with_overrides(cache=False)
+    # Said once here for the whole run; the workers, which send the text, stay quiet.
+    egress.announce_run(settings, languagetool=check_options.languagetool, languagetool_url=check_options.languagetool_url,
+                        rewrite=check_options.rewrite, backend=check_options.backend)
     config = WorkerConfig(settings=settings, options=check_options, factory=options.factory)
     driver = build_pipeline(config)  # the detector's signature; starts the managed LanguageTool server once
     config = dataclasses.replace(config, signature=signature(driver, check_options.rewrite))

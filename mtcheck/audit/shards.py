@@ -36,7 +36,7 @@ SHARDS = "shards"
 RUNS = "runs.jsonl"
 # Keys of the configuration that say where a server is, not what it answers: they may change between runs.
 _PLACE_KEYS = {"rewrite": ("base_url", "api_key_env", "timeout", "n_threads", "persist_prefix"),
-               "languagetool": ("url", "mode", "port", "heap", "start_timeout")}
+               "languagetool": ("url", "mode", "port", "heap", "start_timeout", "request_timeout")}
 
 
 def settings_key(settings: Settings, options: CheckOptions) -> dict[str, Any]:

@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from mtcheck.errors import InputError
+from mtcheck.fsutil import name_is_text, shown_name
 from mtcheck.jsonl import json_object
 
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 UNKNOWN_MONTH = "unknown"
+EMPTY_DIGEST = hashlib.sha256(b"").hexdigest()
 _META_FIELDS = ("url", "date", "source")
 # A date in a path: 2024-05-03, 2024/05/03, 2024_05, 2024.05 (the day optional), or 20240503.
 _PATH_DATE = re.compile(
@@ -48,6 +50,7 @@ class ArticleRef:
     date: str | None = None
     url: str | None = None
     shard: int = 0
+    refused: str = ""  # why the scan already knows it cannot be checked (a file name that is not UTF-8)
 
     @property
     def month(self) -> str:
@@ -62,7 +65,7 @@ class ArticleRef:
         return cls(
             id=str(row["id"]), path=str(row["path"]), offset=int(row["offset"]), length=int(row["length"]),
             line=int(row["line"]), source=str(row["source"]), date=_optional(row.get("date")),
-            url=_optional(row.get("url")), shard=int(row["shard"]),
+            url=_optional(row.get("url")), shard=int(row["shard"]), refused=str(row.get("refused") or ""),
         )
 
 
@@ -102,25 +105,35 @@ def date_in_path(relative: str) -> str | None:
     return found
 
 
-def scan_source(source: str | Path, *, exclude: Iterable[str] = (), skip: Path | None = None) -> SourceIndex:
+def scan_source(source: str | Path, *, exclude: Iterable[str] = (), skip: Path | None = None, follow_links: bool = False,
+                skipped: list[str] | None = None) -> SourceIndex:
     """Every article of ``source`` in a stable order (a tree: sorted paths; JSON lines: line order).
 
     ``skip`` is a folder inside a tree whose files are never articles (the audit's own output).
+    A tree's symbolic links that lead out of it are skipped (and appended to ``skipped``) unless
+    ``follow_links``, as ``mtcheck check`` does. A JSON-lines source must be a regular file: a
+    FIFO or a device has no content to fingerprint, so a resume could not tell what it audited.
     """
     path = Path(source)
     if not path.exists():
-        raise InputError(f"{source}: no such file or directory")
+        raise InputError(f"{shown_name(source)}: no such file or directory")
+    if not name_is_text(path.resolve()):  # the manifest and every record name it
+        raise InputError(f"{shown_name(path.resolve())}: the name is not valid UTF-8", fix="rename it")
     if path.is_dir():
-        return _scan_tree(path, exclude, skip)
+        return _scan_tree(path, exclude, skip, follow_links, skipped)
     if path.suffix.lower() not in JSONL_SUFFIXES:
-        raise InputError(f"{source}: not a directory of articles or a JSON-lines file (.jsonl, one article per line)")
+        raise InputError(f"{shown_name(source)}: not a directory of articles or a JSON-lines file (.jsonl, one article per line)")
+    if not path.is_file():
+        raise InputError(f"{shown_name(source)}: not a regular file (a FIFO, device or socket cannot be audited or resumed)",
+                         fix="save the feed to a file first")
     return _scan_jsonl(path)
 
 
-def _scan_tree(root: Path, exclude: Iterable[str], skip: Path | None) -> SourceIndex:
+def _scan_tree(root: Path, exclude: Iterable[str], skip: Path | None, follow_links: bool = False,
+               skipped: list[str] | None = None) -> SourceIndex:
     from mtcheck.pipeline import expand_paths
 
-    files = expand_paths([str(root)], exclude=exclude)
+    files = expand_paths([str(root)], exclude=exclude, follow_links=follow_links, skipped=skipped)
     if skip is not None:
         skip = skip.resolve()
         files = [f for f in files if not Path(f).resolve().is_relative_to(skip)]
@@ -130,14 +143,19 @@ def _scan_tree(root: Path, exclude: Iterable[str], skip: Path | None) -> SourceI
     digest = hashlib.sha256(b"mtcheck/audit tree\n")
     refs = []
     for name in files:
-        relative = Path(name).relative_to(root).as_posix()
+        # A name that is not UTF-8 is kept under its escaped form, as an error entry: it could be
+        # read, but no shard, CSV or terminal could say which file it was.
+        refused = "" if name_is_text(name) else f"{shown_name(name)}: the file name is not valid UTF-8 (rename the file)"
+        relative = shown_name(Path(name).relative_to(root).as_posix())
         parts = relative.split("/")
         try:
-            content = Path(name).read_bytes()
+            with open(name, "rb") as handle:  # in pieces: a file may be far larger than memory
+                content = hashlib.file_digest(handle, "sha256").hexdigest()
         except OSError:
-            content = b""  # the worker reports why it cannot be read, as that article's error
-        digest.update(f"{relative}\0{hashlib.sha256(content).hexdigest()}\n".encode())
-        refs.append(ArticleRef(id=relative, path=name, source=parts[0] if len(parts) > 1 else top, date=date_in_path(relative)))
+            content = EMPTY_DIGEST  # the worker reports why it cannot be read, as that article's error
+        digest.update(f"{relative}\0{content}\n".encode())
+        refs.append(ArticleRef(id=relative, path=shown_name(name), source=parts[0] if len(parts) > 1 else top,
+                               date=date_in_path(relative), refused=refused))
     return SourceIndex("tree", str(root.resolve()), digest.hexdigest(), tuple(refs))
 
 

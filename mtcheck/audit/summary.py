@@ -16,16 +16,15 @@ A month is ``YYYY-MM`` of the article's date, "unknown" without one.
 
 from __future__ import annotations
 
-import csv
 import heapq
 import html
-import io
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from mtcheck.audit.sources import UNKNOWN_MONTH
+from mtcheck.csvfile import csv_text
 from mtcheck.fsutil import atomic_file, atomic_write_all
 
 ALL = "all"
@@ -153,11 +152,7 @@ def _number(value: float | None, digits: int = 4) -> str:
 
 
 def _csv(header: list[str], rows: Iterable[list[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
+    return csv_text(header, rows)  # ids, sources, URLs and paths come from the feed: no formula survives
 
 
 def summary_csv(summary: Summary) -> str:

@@ -206,19 +206,22 @@ class AuditWorker:
 
     # -- one article ----------------------------------------------------------------------
     def _document(self, ref: ArticleRef, text: str | None) -> Document:
-        from mtcheck.load import load_document, load_text
+        from mtcheck.load import load_bytes, load_document
 
         options = self.config.options
+        if ref.refused:
+            raise InputError(ref.refused)
         if ref.offset < 0 and text is None:
             return load_document(ref.path, options.input_format, max_bytes=options.max_bytes)
         if text is None:
             text = read_text(ref)
-        size = len(text.encode("utf-8"))
-        if size > options.max_bytes:
-            raise InputError(f"{ref.id} is {size} bytes, over the limit of {options.max_bytes:,} bytes; raise it with --max-bytes")
+        data = text.encode("utf-8")
+        if len(data) > options.max_bytes:
+            raise InputError(f"{ref.id} is {len(data)} bytes, over the limit of {options.max_bytes:,} bytes; raise it with --max-bytes")
         if not text.strip():
             raise InputError(f"{ref.id}: the text is empty; there is nothing to check")
-        return load_text(text, path=ref.id, input_format=options.input_format)
+        # The bytes a file or `check -` would have given: binary text is refused by the same rule.
+        return load_bytes(data, ref.id, options.input_format)
 
     def _check(self, ref: ArticleRef, text: str | None = None) -> dict[str, Any]:
         from mtcheck.gate import apply_inline_suppressions

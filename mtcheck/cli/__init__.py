@@ -17,7 +17,7 @@ try:  # typer 0.29 carries its own copy of click; its exceptions are not the cli
 except ImportError:  # a typer that uses the click package
     from click import exceptions as click_exceptions  # type: ignore[no-redef]
 
-from mtcheck import __version__
+from mtcheck import __version__, console
 from mtcheck.errors import EXIT_COMPONENT, MtcheckError
 
 if TYPE_CHECKING:  # the click context a usage error carries (typer.Context is a subclass of it)
@@ -43,10 +43,10 @@ def _version(value: bool) -> None:
 def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version and exit."),
 ) -> None:
-    """Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 3 a component failed."""
+    """Exit codes: 0 clean, 1 an article fails the gate or a finding reaches --fail-on, 2 usage or input error, 3 a component failed."""
 
 
-COMMAND_MODULES = ("check", "audit", "compare", "models", "languagetool", "train", "evaluate")
+COMMAND_MODULES = ("check", "fix", "audit", "compare", "models", "languagetool", "train", "evaluate", "serve")
 
 
 def _register() -> None:
@@ -102,10 +102,10 @@ def main() -> None:
         err.show()
         sys.exit(err.exit_code)
     except click_exceptions.ClickException as err:  # bad option value, unknown option, missing argument
-        typer.echo(f"mtcheck: error: {_usage_error(err)}", err=True)
+        console.error(_usage_error(err))
         sys.exit(err.exit_code)
     except MtcheckError as err:
-        typer.echo(f"mtcheck: error: {err}", err=True)
+        console.error(str(err))
         sys.exit(err.exit_code)
     except (KeyboardInterrupt, typer.Abort):  # Ctrl-C or end of input at a prompt
         _interrupted()
@@ -114,7 +114,7 @@ def main() -> None:
     except Exception as err:  # a bug or an unexpected library failure: one line, not a traceback
         if os.environ.get("MTCHECK_DEBUG"):
             raise
-        typer.echo(f"mtcheck: internal error: {type(err).__name__}: {err} (set MTCHECK_DEBUG=1 for details)", err=True)
+        console.error(f"{type(err).__name__}: {err} (set MTCHECK_DEBUG=1 for details)", prefix="internal error")
         sys.exit(EXIT_COMPONENT)
     # Typer turns Ctrl-C inside a command into exit code 130 without a word.
     if code == EXIT_INTERRUPTED:

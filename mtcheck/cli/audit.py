@@ -8,8 +8,9 @@ from typing import Optional
 
 import typer
 
+from mtcheck import console
 from mtcheck.cli import app
-from mtcheck.cli.check import INPUT_FORMATS, MAX_BYTES_HELP, check_languagetool_url, parse_model_flags
+from mtcheck.cli.check import FOLLOW_LINKS_HELP, INPUT_FORMATS, MAX_BYTES_HELP, check_languagetool_url, parse_model_flags
 from mtcheck.errors import InputError
 from mtcheck.load import DEFAULT_MAX_BYTES
 from mtcheck.registry import backends
@@ -44,6 +45,7 @@ def audit(
     input_format: str = typer.Option("auto", "--input-format", help=f"How to read articles: {', '.join(INPUT_FORMATS)}."),
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help=MAX_BYTES_HELP),
     exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB", help="Skip folder files matching this gitignore-style glob (repeatable)."),
+    follow_links: bool = typer.Option(False, "--follow-links", help=FOLLOW_LINKS_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help="Read settings from this TOML file instead of mtcheck.toml / pyproject.toml."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -80,7 +82,8 @@ def audit(
         languagetool_url=languagetool_url, backend=backend, model_overrides=overrides, jobs=1, keep_going=True,
     )
     options = AuditOptions(engine=chosen, address=address, workers=workers, sample=sample, shard_size=shard_size,
-                           doc_threshold=doc_threshold, top=top, parquet=parquet, exclude=tuple(exclude))
+                           doc_threshold=doc_threshold, top=top, parquet=parquet, exclude=tuple(exclude),
+                           follow_links=follow_links)
 
     progress = None
     if not quiet and sys.stderr.isatty():
@@ -106,6 +109,6 @@ def audit(
         f"mean document score {mean}",
         f"  summary: {outcome.out / 'summary.html'} (also summary.csv, top.csv, errors.csv)",
     ]
-    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.write("\n".join(console.printable(line) for line in lines) + "\n")
     sys.stdout.flush()
     raise typer.Exit(0)

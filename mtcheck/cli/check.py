@@ -8,8 +8,10 @@ from typing import Any, Optional
 
 import typer
 
+from mtcheck import console
 from mtcheck.cli import app
-from mtcheck.errors import EXIT_INPUT, InputError
+from mtcheck.config_tables import GateConfig
+from mtcheck.errors import InputError
 from mtcheck.load import DEFAULT_MAX_BYTES
 from mtcheck.registry import backends, formats
 from mtcheck.types import SEVERITY_ORDER
@@ -22,6 +24,9 @@ MAX_BYTES_HELP = (
     f"Refuse inputs larger than this many bytes (default {DEFAULT_MAX_BYTES:,}: news copy that size takes about "
     "4 minutes and 1.3 GB of memory at peak with --no-rewrite on 2 cores; time grows with the size, memory hardly does)."
 )
+
+FOLLOW_LINKS_HELP = ("In a folder, also read files that symbolic links lead to outside it (by default such links are "
+                     "skipped with a warning: a folder's contents must not pull other files into a report).")
 
 # Seconds before the progress line appears: a run that ends sooner prints nothing.
 PROGRESS_DELAY = 2.0
@@ -54,8 +59,10 @@ class ProgressLine:
         from rich.text import Text
 
         seconds = int(self._clock() - self._began)
-        # One line whatever the terminal's width: a long path is cut short, never wrapped.
-        return Text(f"mtcheck {seconds // 60}:{seconds % 60:02d} {self._message}", no_wrap=True, overflow="ellipsis")
+        # One line whatever the terminal's width: a long path is cut short, never wrapped; a file
+        # name's control characters are shown, not obeyed.
+        message = console.printable(self._message)
+        return Text(f"mtcheck {seconds // 60}:{seconds % 60:02d} {message}", no_wrap=True, overflow="ellipsis")
 
     def _show(self) -> None:
         with self._lock:
@@ -148,6 +155,8 @@ def check(
     reference: Optional[str] = typer.Option(None, "--reference", "-r", help="A reference article on the same story to compare with."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help=f"Exit 1 if a finding reaches this severity: {', '.join(SEVERITY_ORDER)}"
                                           " (default from config, else warning)."),
+    gate_mode: Optional[str] = typer.Option(None, "--gate", help="How the run decides: document (an article fails on its translated share "
+                                            "or document score; default) or sentence (any finding at --fail-on fails)."),
     max_flagged_ratio: Optional[float] = typer.Option(None, "--max-flagged-ratio",
                                                       help="Exit 1 if a document's share of flagged prose sentences exceeds this (0-1)."),
     threshold: Optional[float] = typer.Option(None, "--threshold", help="Flag sentences whose score is at least this (0-1)."),
@@ -167,19 +176,21 @@ def check(
     exclude: list[str] = typer.Option([], "--exclude", metavar="GLOB",
                                       help="Skip files matching this gitignore-style glob when expanding a directory"
                                       " (repeatable; a .mtcheckignore in the directory adds more)."),
+    follow_links: bool = typer.Option(False, "--follow-links", help=FOLLOW_LINKS_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help="Read settings from this TOML file instead of mtcheck.toml / pyproject.toml."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress output."),
 ) -> None:
     """Check articles for sentences that read as machine-translated from Russian.
 
-    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or input error, 3 a component failed.
+    Exit codes: 0 clean, 1 an article fails the gate (it reads as translated) or a finding reaches --fail-on,
+    2 usage or input error, 3 a component failed.
     In a run over a directory or several files, an input that cannot be read is reported as an
     error entry in the output, the others are checked, and the exit code is 2.
     """
     from mtcheck import gate
     from mtcheck.config import load_settings
     from mtcheck.fsutil import atomic_write_all
-    from mtcheck.pipeline import CheckOptions, Pipeline, expand_paths
+    from mtcheck.pipeline import CheckOptions, Pipeline, expand_paths, skipped_links_message
     from mtcheck.report import ReportOptions, render
 
     formats.check(output_format, "--format")
@@ -196,10 +207,17 @@ def check(
     if languagetool_url is not None:
         check_languagetool_url(languagetool_url)
 
+    if gate_mode is not None and gate_mode not in GateConfig.CHOICES["mode"]:
+        raise InputError(f"unknown --gate {gate_mode!r} (choose from {', '.join(GateConfig.CHOICES['mode'])})")
     settings = load_settings(config).with_overrides(
         threshold=threshold, fail_on=fail_on, max_flagged_ratio=max_flagged_ratio
     )
-    files = expand_paths(paths, exclude=exclude)
+    if gate_mode is not None:
+        settings = settings.with_table_values("gate", {"mode": gate_mode})
+    skipped: list[str] = []
+    files = expand_paths(paths, exclude=exclude, follow_links=follow_links, skipped=skipped)
+    if skipped:
+        console.warning(skipped_links_message(skipped))
     # Every destination is vetted before any model loads: a run must not end in "cannot write",
     # and a report must never replace an article, the reference, the baseline or the config.
     inputs = [("the input", f) for f in files]
@@ -231,13 +249,10 @@ def check(
         if progress is not None:
             progress.stop()
 
-    results = gate.apply_inline_suppressions(results)
-    if accepted is not None:
-        results = gate.apply_baseline(results, accepted)
-    if changed_only:
-        results = [r if r.error else gate.keep_changed(r, gate.changed_line_ranges(r.document.path, git_ref)) for r in results]
+    results, code = gate.finish(results, gate.FinishOptions(
+        fail_on=settings.fail_on, max_flagged_ratio=settings.max_flagged_ratio, policy=settings.gate_config,
+        baseline=frozenset(accepted) if accepted is not None else None, changed_ref=git_ref if changed_only else None))
     errors = [r.error for r in results if r.error]
-    code = EXIT_INPUT if errors else gate.exit_code(results, settings.fail_on, settings.max_flagged_ratio)
 
     # A file gets plain text even when stdout is a terminal.
     checked_any = any(not r.error for r in results)  # no detector is built when every input failed
@@ -260,7 +275,7 @@ def check(
         sys.stdout.write(text)
         sys.stdout.flush()
     for message in errors:  # the same line a single bad input gives, for logs that do not keep the report
-        typer.echo(f"mtcheck: error: {message}", err=True)
+        console.error(message)
     raise typer.Exit(code)
 
 

@@ -23,6 +23,17 @@ def train_command(
         ",".join(DEFAULT_SIGNALS), "--signals", help=f"Comma-separated signals the classifier uses (from: {signal_registry.listing()})."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final metrics."),
+    encoder: bool = typer.Option(
+        False, "--encoder", help="Fine-tune the sentence encoder instead (LoRA adapter + head into encoder/ beside model.json; CPU, ~30 min)."
+    ),
+    sample: Optional[int] = typer.Option(
+        None, "--sample", min=1, help="With --encoder: at most N sentences per split, source and label (a quick run)."
+    ),
+    epochs: Optional[int] = typer.Option(None, "--epochs", min=1, help="With --encoder: training epochs (default 3)."),
+    leave_out: Optional[str] = typer.Option(
+        None, "--leave-out",
+        help="With --encoder: train without these MT systems or original sources (wmt22-en, bbc; comma-separated), to measure them held out."
+    ),
 ) -> None:
     """Fit the calibrated sentence and document classifiers (fixed seeds: reruns give the same file)."""
     import json
@@ -31,6 +42,11 @@ def train_command(
     from mtcheck.detect.train import train
     from mtcheck.errors import InputError
 
+    if encoder:
+        _train_encoder(out, data, quiet, sample, epochs, leave_out)
+        return
+    if sample is not None or epochs is not None or leave_out is not None:
+        raise InputError("--sample, --epochs and --leave-out go with --encoder")
     names = [s.strip() for s in signals.split(",") if s.strip()]
     if not names:
         raise InputError("--signals needs at least one signal name")
@@ -53,3 +69,19 @@ def train_command(
         typer.echo(f"weighted now: {', '.join(weighted)}")
     if still:
         typer.echo(f"still without a weight: {', '.join(still)}")
+
+
+def _train_encoder(out: Optional[Path], data: Optional[Path], quiet: bool, sample: Optional[int], epochs: Optional[int],
+                   leave_out: Optional[str]) -> None:
+    import json
+
+    from mtcheck.detect.classifier import default_model_path
+    from mtcheck.detect.encoder_model import encoder_dir
+    from mtcheck.detect.encoder_train import EPOCHS, train_encoder
+
+    target = encoder_dir(str((out or default_model_path().parent) / "model.json"))
+    progress = None if quiet else (lambda message: typer.echo(message, err=True))
+    held_out = tuple(s.strip() for s in (leave_out or "").split(",") if s.strip())
+    manifest = train_encoder(target, data=data, per_group=sample, epochs=epochs or EPOCHS, leave_out=held_out, progress=progress)
+    typer.echo(json.dumps(manifest["validation"], indent=1))
+    typer.echo(f"wrote {target} in {manifest['training']['seconds']} s of training")

@@ -10,6 +10,7 @@ from mtcheck.compare import Comparer, SentenceAlignment, check_english, document
 from mtcheck.compare.score import as_dict, sentence_scores
 from mtcheck.compare.terms import hints_for_pair, prime_hints
 from mtcheck.config import Settings
+from mtcheck.console import printable
 from mtcheck.types import Sentence
 
 if TYPE_CHECKING:
@@ -99,4 +100,5 @@ def render_text(result: Comparison) -> str:
     lines.append(f"aligned {scores['aligned']}, unaligned {scores['unaligned']}")
     for metric, value in scores.get("before", {}).items():
         lines.append(f"document {metric} {value['score']:.2f}  ({value['signature']})")
-    return "\n".join(lines) + "\n"
+    # Each line shown as it is: the article's control characters (and newlines in names) made visible.
+    return "\n".join(printable(line, keep="\t") for line in lines) + "\n"

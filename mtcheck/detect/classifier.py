@@ -343,18 +343,28 @@ def rules_without_weight(path: str | Path) -> list[str]:
         return []
 
 
+# A detector model is a JSON file of about 1.2 MB; a path to anything far larger (or to /dev/zero) is refused.
+MODEL_LIMIT = 100_000_000
+OWN_MODEL_FIX = "fix the detector model path given with [detect] model or --model, or remove it to use the packaged model"
+
+
 def default_model_path() -> Path:
     return Path(str(resources.files("mtcheck") / "resources" / "detector" / MODEL_FILE))
 
 
 def load_model(path: str | Path | None = None) -> DetectorModel:
     """The committed trained model; the provisional one when no model file has been trained yet."""
+    from mtcheck.fsutil import read_regular_file
+
     target = Path(path) if path else default_model_path()
+    # A path someone gave ([detect] model, --model) is theirs to fix; the packaged model is refitted.
+    fix = OWN_MODEL_FIX if path else "mtcheck train"
     if not target.exists():
         if path:
-            raise ModelError(f"detector model not found: {target}", fix="mtcheck train")
+            raise ModelError(f"detector model not found: {target}", fix=fix)
         return provisional_model()
+    raw = read_regular_file(target, limit=MODEL_LIMIT, what="detector model", error=ModelError, fix=fix)
     try:
-        return DetectorModel.from_dict(json.loads(target.read_text(encoding="utf-8")))
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise ModelError(f"detector model {target} is unreadable: {err}", fix="mtcheck train") from None
+        return DetectorModel.from_dict(json.loads(raw.decode("utf-8")))
+    except (ValueError, KeyError, TypeError, RecursionError) as err:  # (UnicodeDecodeError is a ValueError)
+        raise ModelError(f"detector model {target} is unreadable: {err}", fix=fix) from None

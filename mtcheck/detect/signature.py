@@ -33,7 +33,7 @@ def _digest(path: Path) -> str:
 
 
 # Which model role each signal runs on (the rest run no model).
-SIGNAL_MODEL_ROLES = {"fluency": "fluency", "embedding": "embedder"}
+SIGNAL_MODEL_ROLES = {"fluency": "fluency", "embedding": "embedder", "encoder": "embedder"}
 _LT_IDENTITY = ("mode", "url_override", "language", "mother_tongue", "picky", "disabled_rules")
 
 

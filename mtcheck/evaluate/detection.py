@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from mtcheck.services.factory import Services
 
 
-def read_labelled(path: Path, text_field: str, label_field: str, group_field: str | None) -> list[dict]:
+def read_labelled(path: Path, text_field: str, label_field: str, group_field: str | None, source_field: str | None = "source") -> list[dict]:
     from mtcheck.errors import InputError
     from mtcheck.jsonl import json_lines
 
@@ -25,7 +25,8 @@ def read_labelled(path: Path, text_field: str, label_field: str, group_field: st
             raise InputError(f"{path}:{number}: no field {missing[0]!r}", fix="pass --text-field/--label-field/--group-field")
         text = str(record[text_field]).strip()
         if text:
-            rows.append({"text": text, "label": str(record[label_field]), "group": str(record[group_field]) if group_field else None})
+            rows.append({"text": text, "label": str(record[label_field]), "group": str(record[group_field]) if group_field else None,
+                         "source": str(record[source_field]) if source_field and record.get(source_field) is not None else None})
     if not rows:
         raise InputError(f"{path}: no labelled rows")
     return rows
@@ -57,8 +58,17 @@ def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, 
     from mtcheck.config import Settings, load_settings
     from mtcheck.detect import Detector
     from mtcheck.detect.classifier import sigmoid
+    from mtcheck.segment import sentence_reason
     from mtcheck.types import Sentence
 
+    # What `mtcheck check` would not score (list entries, text left in Russian) is not scored here
+    # either, nor counted as context.
+    kept = [r for r in rows if sentence_reason(r["text"]) is None]
+    not_prose, rows = len(rows) - len(kept), kept
+    if not rows:
+        from mtcheck.errors import InputError
+
+        raise InputError("no row is prose to score (every one is a list entry or text left in Russian)")
     settings = load_settings()
     settings = Settings(**{**settings.__dict__, "cache": False})  # measure real work, not the cache
     services = _services(settings, languagetool)
@@ -86,6 +96,7 @@ def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, 
         "signals": list(full.signal_names),
         "sentences": {**binary_metrics(labels, [sigmoid(z) for z in logodds], threshold), "sentences_per_second": len(rows) / elapsed},
         "baselines": {},
+        "not_prose": not_prose,
     }
     for name, rows_features in per_signal.items():
         scores = [full.model.sentence_probability(f) for f in rows_features]
@@ -97,11 +108,18 @@ def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, 
         # Each group is one document, its rows in file order: the scores `mtcheck check` gives.
         in_context = full.model.in_context_probabilities(logodds, groups.values())
         result["sentences_in_context"] = binary_metrics(labels, in_context, threshold)
+        document_score = {key: full.model.document_probability([logodds[i] for i in idx]) for key, idx in groups.items()}
+        # The evidence per article, for choosing the gate's thresholds (benchmarks/calibrate_gate.py).
+        result["articles"] = [{"source": rows[idx[0]].get("source") or rows[idx[0]]["label"], "labels": [labels[i] for i in idx],
+                               "score": round(document_score[key], 6),
+                               "in_context": [round(in_context[i], 6) for i in idx], "alone_logodds": [round(logodds[i], 6) for i in idx]}
+                              for key, idx in groups.items()]
         pure = [idx for idx in groups.values() if len({labels[i] for i in idx}) == 1]
         if len(pure) == len(groups):
             doc_labels = [labels[idx[0]] for idx in pure]
-            doc_scores = [full.model.document_probability([logodds[i] for i in idx]) for idx in pure]
+            doc_scores = list(document_score.values())
             result["documents"] = binary_metrics(doc_labels, doc_scores, 0.5)
+            result["by_source"] = by_source(rows, labels, in_context, pure, doc_scores, threshold, settings.gate_config)
         else:
             # Mixed articles (translated sentences spliced into English-written ones): the
             # sentences around an inserted run are the negatives that matter.
@@ -112,6 +130,26 @@ def evaluate(rows: list[dict], positive: str, signals: list[str] | None = None, 
                 **binary_metrics([labels[i] for i in members], [in_context[i] for i in members], threshold),
             }
     return result
+
+
+def by_source(rows: list[dict], labels: list[bool], in_context: list[float], groups: list[list[int]], doc_scores: list[float],
+              threshold: float, policy: Any) -> dict[str, dict[str, Any]]:
+    """Per source (the rows' source field, else the label): sentences flagged in context and articles
+    failing the per-article gate (mtcheck/gate.py) with the configured policy: the false alarms a
+    desk sees on English-written copy and the misses on translated copy."""
+    from mtcheck.gate import article_decision
+
+    out: dict[str, dict[str, Any]] = {}
+    for idx, score in zip(groups, doc_scores):
+        first = rows[idx[0]]
+        source = first.get("source") or first["label"]
+        entry = out.setdefault(source, {"translated": labels[idx[0]], "sentences": 0, "flagged": 0, "articles": 0, "failing": 0})
+        flagged = sum(1 for i in idx if in_context[i] >= threshold)
+        entry["sentences"] += len(idx)
+        entry["flagged"] += flagged
+        entry["articles"] += 1
+        entry["failing"] += article_decision(flagged, len(idx), score, policy).fail
+    return dict(sorted(out.items()))
 
 
 def _services(settings, languagetool: bool) -> Services:
@@ -146,11 +184,22 @@ def render(result: dict) -> str:
         lines.append(row("documents", result["documents"]))
     if "mixed_articles" in result:
         lines.append(row("mixed, in context", result["mixed_articles"]))
+    if result.get("not_prose"):
+        lines.append(f"{result['not_prose']} rows are not prose (list entries, text left in Russian) and, as in `mtcheck check`, not scored")
     lines.append("alone: each sentence scored by itself (all signals; 'only X': one signal's features)")
     if "sentences_in_context" in result:
         lines.append("in context: each sentence scored with the other rows of its group as its article (what `mtcheck check` reports)")
     if "documents" in result:
         lines.append("documents: one score per group (threshold 0.5)")
+    if result.get("by_source"):
+        lines.append(f"{'per source':<38}{'articles':>9}{'sentences':>10}{'flagged':>9}{'failing the gate':>18}")
+        for source, entry in result["by_source"].items():
+            kind = "translated" if entry["translated"] else "English-written"
+            flagged = entry["flagged"] / entry["sentences"] if entry["sentences"] else 0.0
+            failing = entry["failing"] / entry["articles"] if entry["articles"] else 0.0
+            lines.append(f"  {source + ' (' + kind + ')':<36}{entry['articles']:>9}{entry['sentences']:>10}{flagged:>9.3f}"
+                         f"{entry['failing']:>10} ({failing:.1%})")
+        lines.append("per source: sentences flagged in context, and articles failing the default per-article gate ([gate] in the config)")
     if "mixed_articles" in result:
         lines.append(
             f"mixed: {result['mixed_articles']['articles']} English-written articles with translated sentences spliced in; "

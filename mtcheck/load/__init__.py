@@ -20,7 +20,7 @@ One module per job:
 from __future__ import annotations
 
 from mtcheck.load.decoding import decode_bytes
-from mtcheck.load.document import DEFAULT_MAX_BYTES, FORMATS, load_document, load_text
+from mtcheck.load.document import DEFAULT_MAX_BYTES, FORMATS, load_bytes, load_document, load_text
 from mtcheck.load.html_reader import MAX_HTML_DEPTH, PARSER_PLACEHOLDER, html_blocks, parser_text, unclosed_comment
 from mtcheck.load.markdown_reader import markdown_blocks
 from mtcheck.load.text_reader import line_blocks, text_blocks
@@ -33,6 +33,7 @@ __all__ = [
     "decode_bytes",
     "html_blocks",
     "line_blocks",
+    "load_bytes",
     "load_document",
     "load_text",
     "markdown_blocks",

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from mtcheck.errors import InputError
+from mtcheck.fsutil import name_is_text, shown_name
 from mtcheck.load.decoding import decode_bytes
 from mtcheck.load.html_reader import html_blocks
 from mtcheck.load.markdown_reader import markdown_blocks
@@ -33,8 +34,15 @@ def load_document(
 ) -> Document:
     """Read ``path`` ("-" for standard input, or ``stdin`` when given) into a Document."""
     fmt = _normalise_format(input_format)
-    name = "standard input" if path == "-" else path
     data = _read_stdin(stdin, max_bytes) if path == "-" else _read_file(path, max_bytes)
+    return load_bytes(data, path, fmt)
+
+
+def load_bytes(data: bytes, path: str, input_format: str = "auto") -> Document:
+    """A Document from an input's bytes already read (a file, standard input, a feed's article
+    encoded as UTF-8): one rule for every path in, so binary or empty text is refused alike."""
+    fmt = _normalise_format(input_format)
+    name = "standard input" if path == "-" else path
     text, encoding = decode_bytes(data, name)
     if not text.strip():
         what = "is empty" if not text else "contains only whitespace"
@@ -66,6 +74,8 @@ def _too_big(name: str, size: int | str, max_bytes: int) -> InputError:
 
 
 def _read_file(path: str, max_bytes: int) -> bytes:
+    if not name_is_text(path):  # it could be read, but never reported (JSON, CSV and terminals want text)
+        raise InputError(f"{shown_name(path)}: the file name is not valid UTF-8", fix="rename the file")
     target = Path(path)
     try:
         if target.is_dir():

@@ -44,6 +44,14 @@ holds their messages (empty for a complete fix); ``note`` (string) says why ther
 suggestion ("3 candidates rejected (numbers 2, content 1)"), "" when there is one. These three
 fields were added to version 1 without changing its number: readers that ignore unknown keys
 are unaffected.
+
+``rewrite.safe_fix`` (string or null) is the sentence with only the fixes of the rules declared
+``fix_safety="safe"`` applied, when verification accepted it. ``fixes`` (with ``rewrite``) lists
+what ``mtcheck fix`` can apply: ``[{"safety": "safe" | "unsafe", "text": the sentence after the fix,
+"replacements": [{"start", "end", "text"}]}]``, the replacements in offsets of the decoded file
+(line endings normalised, as every offset here), only the words that change. A document's
+``content_sha256`` is the hash a decisions file for it carries (``mtcheck.fix.decisions``). These
+fields were added to version 1 without changing its number.
 """
 
 from __future__ import annotations
@@ -53,7 +61,8 @@ import dataclasses
 from typing import Any, Iterable
 
 from mtcheck import __version__
-from mtcheck.types import FLAGGED_SEVERITIES, Alignment, Candidate, DocumentResult, Finding, Reason, Rewrite, Score, TranslatedShare
+from mtcheck.fix.decisions import content_hash
+from mtcheck.types import FLAGGED_SEVERITIES, Alignment, Candidate, Document, DocumentResult, Finding, Reason, Rewrite, Score, TranslatedShare
 
 
 def error_to_dict(result: DocumentResult) -> dict[str, Any]:
@@ -100,6 +109,7 @@ def rewrite_to_dict(rewrite: Rewrite) -> dict[str, Any]:
         "remaining": list(rewrite.remaining),
         "note": rewrite.note,
         "edits": [dataclasses.asdict(e) for e in rewrite.edits],
+        "safe_fix": rewrite.safe_fix,
         "candidates": [candidate_to_dict(c) for c in rewrite.candidates],
     }
 
@@ -121,7 +131,16 @@ def alignment_to_dict(alignment: Alignment) -> dict[str, Any]:
     }
 
 
-def finding_to_dict(finding: Finding) -> dict[str, Any]:
+def fixes_to_dict(document: Document, finding: Finding) -> list[dict[str, Any]]:
+    """The fixes ``mtcheck fix`` can apply to the sentence, each with its replacements in document offsets."""
+    from mtcheck.fix.select import finding_fixes
+
+    return [{"safety": fix.safety, "text": fix.text,
+             "replacements": [{"start": e.start, "end": e.end, "text": e.text} for e in fix.edits]}
+            for fix in finding_fixes(document, finding)]
+
+
+def finding_to_dict(finding: Finding, document: Document | None = None) -> dict[str, Any]:
     s = finding.sentence
     out: dict[str, Any] = {
         "index": s.index,
@@ -140,6 +159,8 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         out["boilerplate_reason"] = s.boilerplate_reason
     if finding.rewrite is not None:
         out["rewrite"] = rewrite_to_dict(finding.rewrite)
+        if document is not None:
+            out["fixes"] = fixes_to_dict(document, finding)
     if finding.alignment is not None:
         out["alignment"] = alignment_to_dict(finding.alignment)
     return out
@@ -174,8 +195,10 @@ def document_to_dict(result: DocumentResult, reference_path: str | None = None) 
         "flagged": bool(result.flagged),
         "counts": counts(result),
         "translated": translated_to_dict(result.translated),
+        "gate": {"fail": result.gate.fail, "why": result.gate.why} if result.gate is not None else None,
         "reference": {"path": reference_path, "scores": result.comparison} if reference_path else None,
-        "sentences": [finding_to_dict(f) for f in result.findings],
+        "content_sha256": content_hash(doc),
+        "sentences": [finding_to_dict(f, doc) for f in result.findings],
     }
 
 

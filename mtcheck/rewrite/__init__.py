@@ -20,6 +20,7 @@ from mtcheck.rewrite.generate import (
     problem_hints,
     reason_lt_candidate,
     rule_candidate,
+    safe_candidate,
     sentence_reasons,
 )
 from mtcheck.rewrite.prompt import PROMPT_VERSION, ChatPrompt, clean_output, editor_prompt, keep_ending, keep_serial_comma_style, repair_prompt
@@ -214,7 +215,9 @@ class Rewriter:
         else:
             matches, lt = None, reason_lt_candidate(s, finding.reasons, document_text)
         found = [rule_candidate(s, finding.reasons, document_text, self.rule_sources), lt,
-                 combined_candidate(s, finding.reasons, document_text, matches, self.rule_sources)]
+                 combined_candidate(s, finding.reasons, document_text, matches, self.rule_sources),
+                 safe_candidate(s, finding.reasons, document_text),
+                 safe_candidate(s, finding.reasons, document_text, settle=False)]
         return [c for c in found if c is not None]
 
     @staticmethod
@@ -336,6 +339,7 @@ class Rewriter:
         if not targets:
             return tuple(findings)
         ranked = self.rewrite_texts(document, sentences, targets, hints)
+        doc_text = document.text
         model = self._backend.model_id if self._backend is not None else ""
         by_index = {}
         for finding, measured in zip(targets, ranked):
@@ -344,10 +348,17 @@ class Rewriter:
             if top is None:
                 note = _note(measured, self.edit_decisions.get(finding.sentence.text, ())) if measured or sentence_reasons(self.editable(finding)) else (
                     "nothing in the sentence itself was flagged (it reads as translated with the article around it)")
+            # The safe rules' fix on its own, when verification accepted it (mtcheck fix applies it).
+            # Settled (overlapping fixes applied in turn) when accepted, else one pass of them.
+            # Verified whole (only the edit-level choice, not a check, kept it from being the suggestion).
+            accepted = {m.candidate.text for m in measured if set(m.candidate.rejected_by) <= {"edits"}}
+            safe = next((c for c in (safe_candidate(finding.sentence, self.editable(finding), doc_text, settle=settle)
+                                     for settle in (True, False)) if c is not None and c.text in accepted), None)
             by_index[finding.sentence.index] = Rewrite(
                 text=top.candidate.text if top else None, candidates=tuple(m.candidate for m in measured), model=model,
                 remaining=tuple(self.problem_messages(finding.sentence.text, top.remaining)) if top else (), note=note,
                 edits=self.edit_decisions.get(finding.sentence.text, ()),
+                safe_fix=safe.text if safe is not None and safe.text in accepted else None,
             )
         chosen = {id(f) for f in targets}
         return tuple(

@@ -21,10 +21,17 @@ def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
     return " ".join(text.split())
 
 
+# Signals whose reasons count from the sentence's start in the text a reader sees (the sentence's own
+# offsets plus ``Sentence.start``): in Markdown or HTML the document has markup in between, so their
+# span is found in the sentence, never by the document's characters at those offsets.
+SENTENCE_OFFSET_SOURCES = ("interference",)
+
+
 def _local_span(sentence: Sentence, reason: Reason, document_text: str | None) -> tuple[int, int] | None:
     start, end = reason.start - sentence.start, reason.end - sentence.start
     if 0 <= start < end <= len(sentence.text):
-        if document_text is None or document_text[reason.start:reason.end] == sentence.text[start:end]:
+        if (document_text is None or reason.source in SENTENCE_OFFSET_SOURCES
+                or document_text[reason.start:reason.end] == sentence.text[start:end]):
             return start, end
     # Markup or entities make document and sentence offsets differ: find the span's text instead.
     if document_text is not None and reason.end > reason.start:
@@ -39,6 +46,7 @@ def _local_span(sentence: Sentence, reason: Reason, document_text: str | None) -
 # suggestions ("add an article") are hints for the LLM, not fixes: applied blindly they
 # turned correct proverbs into "find the bread" on MLQE-PE dev.
 RULE_SOURCES = ("interference",)
+SAFE_GENERATOR = "rules-safe"
 
 
 # LanguageTool's spelling suggestions are not applied automatically. In translated news copy
@@ -86,6 +94,30 @@ def rule_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text:
                    sources: Sequence[str] = RULE_SOURCES, generator: str = "rules") -> Candidate | None:
     """The sentence with the first suggestion of each reason from ``sources`` applied at its span."""
     return _candidate(generator, sentence.text, rule_edits(sentence, reasons, document_text, sources))
+
+
+def safe_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text: str | None = None,
+                   settle: bool = True) -> Candidate | None:
+    """The sentence with only the fixes of rules declared ``fix_safety="safe"`` applied: what
+    ``mtcheck fix`` writes without ``--unsafe-fixes`` once verification accepts it."""
+    from mtcheck.detect.rules import find_matches, safe_fix
+
+    safe = [r for r in reasons if r.source in RULE_SOURCES and safe_fix(r.rule_id)]
+    found = rule_candidate(sentence, safe, document_text, generator=SAFE_GENERATOR)
+    if found is None or not settle:
+        return found
+    # Overlapping fixes apply one at a time ("said RIA “Novosti”" is inverted, then unquoted): the
+    # same rules run again on the fixed text until nothing is left, so a second `mtcheck fix` has
+    # nothing to do. (``settle=False``: one pass, the fallback when the settled text fails a check.)
+    ids, text = {r.rule_id for r in safe}, found.text
+    for _ in range(3):
+        edits = [(m.start, m.end, m.suggestion) for rule, m in find_matches(text)
+                 if rule.id in ids and m.suggestion is not None]
+        fixed = _apply(text, edits) if edits else text
+        if fixed == text:
+            break
+        text = fixed
+    return Candidate(SAFE_GENERATOR, text)
 
 
 def reason_lt_candidate(sentence: Sentence, reasons: Sequence[Reason], document_text: str | None = None) -> Candidate | None:

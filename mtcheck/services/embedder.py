@@ -97,7 +97,10 @@ def load_embedder(location: str) -> Any:
         # A plain transformers directory loads too: sentence-transformers adds mean pooling.
         return SentenceTransformer(location, device="cpu")
     except Exception as err:
-        raise ModelError(f"cannot load the embedder from {location}: {type(err).__name__}: {err}", fix=FIX) from None
+        from mtcheck.services.modelstore.store import fix_for_model
+
+        raise ModelError(f"cannot load the embedder from {location}: {type(err).__name__}: {err}",
+                         fix=fix_for_model(location, FIX)) from None
 
 
 @contextmanager

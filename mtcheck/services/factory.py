@@ -13,6 +13,7 @@ not ask again about paragraphs and sentences the detect stage has already checke
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any, Callable
 
 from mtcheck.config import Settings
@@ -27,24 +28,31 @@ Progress = Callable[[str], None]
 
 class CheckedLanguageTool:
     """A LanguageTool service whose answers are remembered by text: detection and rewriting ask
-    about the same sentences, and the answer for a text never changes within a run."""
+    about the same sentences, and the answer for a text never changes within a run. A long-lived
+    process (``mtcheck serve``) gives a ``limit``: the least recently used answers go first."""
 
-    def __init__(self, service: Any):
+    def __init__(self, service: Any, limit: int | None = None):
         self.service = service
-        self._answers: dict[str, list[LTMatch]] = {}
+        self.limit = limit
+        self._answers: OrderedDict[str, list[LTMatch]] = OrderedDict()
         self._lock = threading.Lock()
         self.requests = 0  # texts actually sent to the server (the tests count them)
 
     def check_paragraphs(self, texts: list[str]) -> list[list[LTMatch]]:
         with self._lock:
-            todo = [t for t in dict.fromkeys(texts) if t not in self._answers]
+            known = {t: self._answers[t] for t in texts if t in self._answers}
+            for t in known:
+                self._answers.move_to_end(t)
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
         if todo:
             answers = self.service.check_paragraphs(todo)
+            known.update(zip(todo, answers))
             with self._lock:
                 self.requests += len(todo)
                 self._answers.update(zip(todo, answers))
-        with self._lock:
-            return [self._answers[t] for t in texts]
+                while self.limit is not None and len(self._answers) > self.limit:
+                    self._answers.popitem(last=False)
+        return [known[t] for t in texts]
 
     def __getattr__(self, name: str) -> Any:  # url, version, signature(), ... of the real service
         return getattr(self.service, name)
@@ -55,8 +63,9 @@ class Services:
 
     def __init__(self, settings: Settings | None = None, *, languagetool: bool = True,
                  languagetool_url: str | None = None, backend: str | None = None,
-                 progress: Progress | None = None):
+                 progress: Progress | None = None, languagetool_memo: int | None = None):
         self.settings = settings or Settings()
+        self.languagetool_memo = languagetool_memo  # answers kept at most (None: all, for one run)
         self.languagetool_enabled = languagetool
         self.languagetool_url = languagetool_url
         self.backend_name = backend
@@ -98,7 +107,7 @@ class Services:
                 self.progress("starting LanguageTool")
                 service = LanguageToolService(self.settings, url=self.languagetool_url)
                 service.ensure_running()
-                self._languagetool = CheckedLanguageTool(service)
+                self._languagetool = CheckedLanguageTool(service, limit=self.languagetool_memo)
             return self._languagetool
 
     @property

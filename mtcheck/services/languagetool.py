@@ -37,6 +37,7 @@ from typing import Any
 
 from mtcheck.config import Settings
 from mtcheck.errors import ConfigError, LanguageToolError
+from mtcheck.services import egress
 from mtcheck.services.languagetool_install import (
     INSTALL_FIX,
     LT_VERSION,
@@ -67,6 +68,7 @@ __all__ = [
     "CREATE_TIME_TOLERANCE",
     "DEFAULT_HEAP",
     "DEFAULT_PORT",
+    "DEFAULT_REQUEST_TIMEOUT",
     "DEFAULT_START_TIMEOUT",
     "INSTALL_FIX",
     "LT_VERSION",
@@ -91,6 +93,12 @@ __all__ = [
 DEFAULT_PORT = 8081
 DEFAULT_HEAP = "768m"
 DEFAULT_START_TIMEOUT = 90.0  # seconds; ~10 s on an idle machine, far more when cores are busy
+# Seconds one check request may go without an answer. A paragraph of news takes well under a
+# second; language_tool_python's own default (300 s, tried twice) let a stalled server hold a run
+# for ten minutes. A request that times out is not retried: the run stops with exit 3. The first
+# request a client sends may take start_timeout instead: the server loads a language's rules on
+# the first check it gets, which on busy cores took over 30 s.
+DEFAULT_REQUEST_TIMEOUT = 30.0
 MODES = ("managed", "url", "download")
 RULE_PACK_CLASSPATH = RESOURCES / "classpath"
 RULE_PACK_FILE = RULE_PACK_CLASSPATH / "org" / "languagetool" / "rules" / "en" / "grammar_custom.xml"
@@ -138,8 +146,11 @@ class LanguageToolService:
         state_dir: Path | None = None,
         start_timeout: float | None = None,
     ):
-        config = (settings or Settings()).languagetool_config
+        settings = settings or Settings()
+        config = settings.languagetool_config
         self.url_override = url or config.url
+        # Where the server address came from, for the hint when it does not answer.
+        self.url_origin = "--languagetool-url" if url else f"[languagetool] url in {settings.config_path or 'the config'}"
         self.mode = mode or ("url" if self.url_override else (config.mode or "managed"))
         if self.mode not in MODES:
             raise ConfigError(f"[tool.mtcheck.languagetool] mode must be one of {', '.join(MODES)}, not {self.mode!r}")
@@ -150,6 +161,7 @@ class LanguageToolService:
         except (TypeError, ValueError) as err:  # the environment variable; the config is checked already
             raise ConfigError(f"invalid MTCHECK_LT_PORT: {err}") from None
         self.start_timeout = float(start_timeout or config.start_timeout)
+        self.request_timeout = float(config.request_timeout)
         self.heap = str(heap or config.heap)
         self.language = config.language
         # Russian as the writer's mother tongue switches on LanguageTool's ru->en false-friend rules.
@@ -199,7 +211,7 @@ class LanguageToolService:
         if self.mode == "url":
             if not _health(self.url, timeout=5.0):
                 raise LanguageToolError(f"no LanguageTool server answers at {self.url}",
-                                        fix="start it, or drop --languagetool-url to use the managed server")
+                                        fix=f"start it, or drop {self.url_origin} to use the managed server")
             return self.url
         if self.mode == "download":
             return self._ensure_downloaded()
@@ -407,6 +419,12 @@ class LanguageToolService:
 
     def _configure(self, tool: Any) -> None:
         tool.picky = self.picky
+        # language_tool_python waits 300 s for an answer and asks twice (a class constant and a
+        # keyword default): one request per paragraph gets request_timeout seconds, once (the
+        # first, while the server loads its rules, start_timeout if that is longer).
+        tool._TIMEOUT = max(self.request_timeout, self.start_timeout)
+        query = tool._query_server
+        tool._query_server = lambda url, params=None, num_tries=1, method="get": query(url, params, num_tries=1, method=method)
         if self.disabled_rules:
             tool.disabled_rules = set(self.disabled_rules)
 
@@ -425,13 +443,18 @@ class LanguageToolService:
             self._tool = tool
         return self._tool
 
-    def _unreachable(self, err: Exception) -> LanguageToolError:
+    def _unreachable(self, err: Exception, waited: float | None = None) -> LanguageToolError:
         if self.mode == "managed":
             state = self._read_state()
             if state is not None and self._server_process(state) is None:
                 return LanguageToolError(f"the LanguageTool server (pid {state.pid}) died: {_last_log_line(self.log_file)}",
                                          fix="mtcheck languagetool start")
         detail = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
+        if "timed out" in str(err).lower():
+            waited = self.request_timeout if waited is None else waited
+            return LanguageToolError(f"LanguageTool at {self.url} did not answer a check within {waited:g} s: {detail}",
+                                     fix="raise [languagetool] request_timeout (start_timeout for the first check), "
+                                         "or see mtcheck languagetool status")
         return LanguageToolError(f"LanguageTool at {self.url} stopped answering: {detail}",
                                  fix="mtcheck languagetool status")
 
@@ -439,17 +462,21 @@ class LanguageToolService:
         """Check each paragraph with one request; offsets are relative to each text."""
         results: list[list[LTMatch]] = []
         tool = self._client() if any(t.strip() for t in texts) else None
+        if tool is not None and self.mode == "url" and not egress.is_loopback(self.url):
+            egress.announce(egress.LANGUAGETOOL_SERVER, self.url)
         for text in texts:
             if not text.strip():
                 results.append([])
                 continue
             assert tool is not None  # built above, since this text is not blank
+            waited = getattr(tool, "_TIMEOUT", None)
             try:
                 with self._lock:
                     found = [_to_ltmatch(m) for m in tool.check(text)]
+                    tool._TIMEOUT = self.request_timeout  # the rules are loaded: a paragraph from now on
             except Exception as err:  # requests and language_tool_python errors alike
                 self._tool = None
-                raise self._unreachable(err) from None
+                raise self._unreachable(err, waited) from None
             results.append(found)
         return results
 

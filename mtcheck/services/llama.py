@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mtcheck.errors import ModelError
+from mtcheck.services.modelstore.store import fix_for_model
 
 _models: dict[tuple[str, int, bool, int], Any] = {}
 _load_lock = threading.Lock()
@@ -42,7 +43,7 @@ def load_llama(path: str, n_ctx: int = 2048, n_threads: int = 2, logits_all: boo
     with _load_lock:
         if key not in _models:
             if not Path(path).is_file():
-                raise ModelError(f"GGUF model not found: {path}", fix="mtcheck models pull")
+                raise ModelError(f"GGUF model not found: {path}", fix=fix_for_model(path))
             try:
                 from llama_cpp import Llama
             except ImportError:
@@ -60,7 +61,7 @@ def load_llama(path: str, n_ctx: int = 2048, n_threads: int = 2, logits_all: boo
                     logits_all=logits_all or draft is not None, seed=0, verbose=False, draft_model=draft,
                 )
             except Exception as err:  # a corrupt or truncated file: llama.cpp says only "failed to load"
-                raise ModelError(f"cannot load GGUF model {path}: {err}", fix="mtcheck models pull") from None
+                raise ModelError(f"cannot load GGUF model {path}: {err}", fix=fix_for_model(path)) from None
             if draft is not None and not logits_all:
                 _last_logits_for_prompts(_models[key], prompt_lookup + 1)
         return _models[key]

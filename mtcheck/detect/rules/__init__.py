@@ -71,6 +71,10 @@ class Rule:
     languagetool: tuple[str, ...] = ()  # ids of the rule-pack rules that find the same pattern
     about_names: bool = False  # the match is a name: an allow-listed name that overlaps it silences it
     rewrite: bool = True  # False: the editor checks it, a rewrite must keep the words (names, script)
+    # "safe": the suggestion is a mechanical rewrite of the same words (a figure, a date, word order,
+    # typography) that ``mtcheck fix`` applies by default once verified; "unsafe": it may change what
+    # the sentence says ("in connection with" -> "because of") and waits for --unsafe-fixes or an editor.
+    fix_safety: str = "unsafe"
 
     @property
     def feature(self) -> str:
@@ -81,6 +85,7 @@ class Rule:
         return [dataclasses.replace(m, rule=self.id, message=m.message or self.message) for m in self.check(text)]
 
 
+FIX_SAFETIES = ("safe", "unsafe")
 RULES: list[Rule] = []  # in registration order: the order matches at the same span are reported in
 _ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
@@ -89,6 +94,8 @@ def register(new: Rule) -> Rule:
     """Add a rule (the decorator does this; a test or a plug-in may add one at run time)."""
     if not _ID.fullmatch(new.id):
         raise ValueError(f"interference rule id {new.id!r} must be lower-case words joined by hyphens")
+    if new.fix_safety not in FIX_SAFETIES:
+        raise ValueError(f"interference rule {new.id!r}: fix_safety must be one of {', '.join(FIX_SAFETIES)}")
     if any(r.id == new.id for r in RULES):
         raise ValueError(f"interference rule {new.id!r} registered twice")
     taken = {pack: r.id for r in RULES for pack in r.languagetool}
@@ -105,13 +112,14 @@ def unregister(rule_id: str) -> None:
 
 def rule(rule_id: str, *, category: str, weight: float, message: str, fix: str,
          examples: Sequence[tuple[str, str, str | None, str]] = (), languagetool: Sequence[str] = (),
-         about_names: bool = False, rewrite: bool = True) -> Callable[[Callable[[str], Iterable[Match]]], Callable[[str], Iterable[Match]]]:
+         about_names: bool = False, rewrite: bool = True,
+         fix_safety: str = "unsafe") -> Callable[[Callable[[str], Iterable[Match]]], Callable[[str], Iterable[Match]]]:
     """Declare the decorated function as interference rule ``rule_id``; ``examples`` are
     ``(machine-translated text, the words it marks, its suggestion or None, a clean version)``."""
 
     def decorate(fn: Callable[[str], Iterable[Match]]) -> Callable[[str], Iterable[Match]]:
         register(Rule(rule_id, fn, category, float(weight), message, fix, tuple(Example(*e) for e in examples),
-                      tuple(languagetool), about_names, rewrite))
+                      tuple(languagetool), about_names, rewrite, fix_safety))
         return fn
 
     return decorate
@@ -119,6 +127,12 @@ def rule(rule_id: str, *, category: str, weight: float, message: str, fix: str,
 
 def get(rule_id: str) -> Rule | None:
     return next((r for r in RULES if r.id == rule_id), None)
+
+
+def safe_fix(rule_id: str) -> bool:
+    """Whether ``rule_id`` names an interference rule (or a rule-pack twin of one) declared ``fix_safety="safe"``."""
+    found = get(rule_id) or get(languagetool_twins().get(rule_id, ""))
+    return found is not None and found.fix_safety == "safe"
 
 
 def rule_ids() -> list[str]:
@@ -214,4 +228,4 @@ def _discover() -> None:
 _discover()
 
 __all__ = ["Example", "Match", "RULES", "Rule", "aliases", "expand_aliases", "feature_names", "find_matches", "get",
-           "languagetool_twins", "register", "rule", "rule_ids", "unregister", "unweighted", "weights"]
+           "languagetool_twins", "register", "rule", "rule_ids", "safe_fix", "unregister", "unweighted", "weights"]

@@ -10,7 +10,7 @@ from mtcheck.detect.rules import Match, rule
 _MONTHS = ("January February March April May June July August September October November December").split()
 
 
-@rule("numeric-date", category="dates", weight=2.5,
+@rule("numeric-date", category="dates", weight=2.5, fix_safety="safe",
       message="“12.12.2016” is a Russian-style date (day.month.year).",
       fix="Spell out the month: “December 12, 2016”.",
       languagetool=("MTCHECK_RU_DOTTED_DATE",),
@@ -30,7 +30,7 @@ def numeric_date(text: str) -> Iterator[Match]:
         )
 
 
-@rule("year-calque", category="dates", weight=2.0,
+@rule("year-calque", category="dates", weight=2.0, fix_safety="safe",
       message="“in 2016 year” translates Russian “году” word for word.",
       fix="Write just the year.",
       examples=[("The plant opened in 2016 year.", "2016 year", "2016", "The plant opened in 2016.")])

@@ -25,7 +25,7 @@ def transliteration(text: str) -> Iterator[Match]:
 _TITLE_WORDS = r"foreign|defence|defense|interior|finance|economy|economic|health|justice|emergencies|energy|education|deputy|prime|vice"
 
 
-@rule("capitalisation", category="style", weight=1.5,
+@rule("capitalisation", category="style", weight=1.5, fix_safety="safe",
       message="A capital in the wrong word (“Russian foreign Minister”, “according to the Agency”).",
       fix="Capitalise the whole title (“Foreign Minister”), and a common noun not at all (“the agency”).",
       languagetool=("MTCHECK_RU_MINISTER_CASE",),

@@ -12,7 +12,7 @@ def _format_number(value: float) -> str:
     return f"{int(round(value)):,}" if abs(value - round(value)) < 1e-9 else f"{value:,.1f}"
 
 
-@rule("thousand-count", category="numbers", weight=2.5,
+@rule("thousand-count", category="numbers", weight=2.5, fix_safety="safe",
       message="“1.3 thousand” is a Russian way of writing numbers (тысяч).",
       fix="Write the figure in full: “1,300”.",
       languagetool=("MTCHECK_RU_THOUSAND_DECIMAL",),
@@ -45,7 +45,7 @@ def thousand_count(text: str) -> Iterator[Match]:
         )
 
 
-@rule("decimal-comma", category="numbers", weight=2.0,
+@rule("decimal-comma", category="numbers", weight=2.0, fix_safety="safe",
       message="A decimal comma (“2,5 percent”), as in Russian.",
       fix="Use a decimal point: “2.5 percent”.",
       examples=[

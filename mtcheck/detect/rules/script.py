@@ -18,7 +18,7 @@ def cyrillic(text: str) -> Iterator[Match]:
         yield Match(m.start(), m.end(), f"Cyrillic letters (“{m.group(0)}”) are left in the English text.")
 
 
-@rule("guillemets", category="punctuation", weight=2.0,
+@rule("guillemets", category="punctuation", weight=2.0, fix_safety="safe",
       message="Russian quotation marks «» are left in the text.",
       fix="Use English quotation marks “ ”.",
       examples=[("The party «United Russia» won.", "«United Russia»", "“United Russia”", "The party United Russia won.")])

@@ -41,7 +41,7 @@ def media_law_disclaimer(text: str) -> Iterator[Match]:
             )
 
 
-@rule("russian-agency-quoted", category="source", weight=2.5, about_names=True,
+@rule("russian-agency-quoted", category="source", weight=2.5, about_names=True, fix_safety="safe",
       message="An outlet's name in quotation marks (“RIA «Novosti»”) follows Russian typography.",
       fix="Write the name without quotes: RIA Novosti.",
       languagetool=("MTCHECK_RU_QUOTED_NAME",),

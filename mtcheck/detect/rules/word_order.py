@@ -26,7 +26,7 @@ _INSTITUTIONS = (
 )
 
 
-@rule("reporting-inversion", category="word order", weight=2.5,
+@rule("reporting-inversion", category="word order", weight=2.5, fix_safety="safe",
       message="A reporting verb before its subject (“As reports Reuters”) follows Russian word order.",
       fix="Put the source first: “As Reuters reports”.",
       languagetool=("MTCHECK_RU_AS_REPORTS",),
@@ -50,7 +50,7 @@ def reporting_inversion(text: str) -> Iterator[Match]:
         )
 
 
-@rule("reporting-inversion-end", category="word order", weight=1.6,
+@rule("reporting-inversion-end", category="word order", weight=1.6, fix_safety="safe",
       message="The source comes after its verb (“…, reported the ministry.”), as in Russian.",
       fix="Put the source before the verb: “…, the ministry reported.”",
       languagetool=("MTCHECK_RU_TRAILING_SOURCE",),
@@ -91,7 +91,7 @@ _COUNTRY_ADJECTIVES = {
 }
 
 
-@rule("country-title", category="word order", weight=1.2,
+@rule("country-title", category="word order", weight=1.2, fix_safety="safe",
       message="“President of Russia Vladimir Putin” follows Russian title order.",
       fix="Put the country's adjective and the title before the name: “Russian President Vladimir Putin”.",
       examples=[

@@ -6,6 +6,7 @@ An input that could not be checked is a file-level ``::error`` annotation titled
 
 from __future__ import annotations
 
+from mtcheck.console import printable
 from mtcheck.registry import formats
 from mtcheck.report.view import explanation_lines, position, primary_reason, reported, rule_id
 from mtcheck.types import DocumentResult, Finding
@@ -14,7 +15,8 @@ LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # A CI log shows the rest on a terminal-like page: other control characters are made visible.
+    return printable(value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"), keep="\t")
 
 
 def escape_property(value: str) -> str:

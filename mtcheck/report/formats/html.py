@@ -21,6 +21,10 @@ from importlib import resources
 from typing import Any
 
 from mtcheck.config import SEVERITY_BANDS
+from mtcheck.fix.decisions import SCHEMA as DECISIONS_SCHEMA
+from mtcheck.fix.decisions import VERSION as DECISIONS_VERSION
+from mtcheck.fix.decisions import content_hash
+from mtcheck.fix.edits import UnmappableSentence, char_spans, encode_spans
 from mtcheck.gate import BASELINE_FILENAME, BASELINE_VERSION
 from mtcheck.registry import formats
 from mtcheck.report.view import (
@@ -44,6 +48,9 @@ from mtcheck.report.view import (
 from mtcheck.types import DocumentResult, Finding
 
 NO_REASON_SIGNAL = "classifier"
+# Inputs whose edited text the report itself can download; an HTML article's decisions go to `mtcheck fix --decisions`.
+EDITABLE_FORMATS = ("text", "markdown", "lines")
+DECISIONS_FILENAME = "mtcheck-decisions.json"
 CHART_BINS = 10
 
 
@@ -103,6 +110,7 @@ class Card:
     references: list[dict[str, Any]]
     scores: list[dict[str, Any]]
     hints: list[dict[str, str]]
+    edit: dict[str, Any] | None = None  # what the script needs to apply the editor's choice (None: not editable)
 
 
 @dataclass
@@ -128,7 +136,18 @@ def _pieces(result: DocumentResult, finding: Finding) -> list[Piece]:
     return pieces
 
 
-def _card(result: DocumentResult, finding: Finding, card_id: str) -> Card:
+def _edit(result: DocumentResult, finding: Finding, doc_number: int, candidates: list[str]) -> dict[str, Any] | None:
+    """The sentence's place in the article, for the script's edits (the algorithm of mtcheck.fix.edits)."""
+    try:
+        spans = encode_spans(*char_spans(result.document, finding.sentence))
+    except UnmappableSentence:
+        return None
+    s = finding.sentence
+    return {"doc": doc_number, "sentence": s.index, "start": s.start, "end": s.end,
+            "suggestion": rewrite_text(finding), "candidates": candidates, "spans": spans}
+
+
+def _card(result: DocumentResult, finding: Finding, card_id: str, doc_number: int = 0) -> Card:
     sentence_words = " ".join(finding.sentence.text.split())
     reasons = []
     for r in sorted(finding.reasons, key=lambda r: -r.weight):
@@ -170,6 +189,7 @@ def _card(result: DocumentResult, finding: Finding, card_id: str) -> Card:
         references=references,
         scores=scores,
         hints=hints,
+        edit=None if finding.sentence.kind != "prose" else _edit(result, finding, doc_number, [c["text"] for c in rejected]),
     )
 
 
@@ -183,7 +203,7 @@ def _paragraphs(result: DocumentResult, doc_number: int) -> tuple[list[Paragraph
             current_block = finding.sentence.block
         card = None
         if finding.flagged:
-            card = _card(result, finding, f"f{doc_number}-{finding.sentence.index}")
+            card = _card(result, finding, f"f{doc_number}-{finding.sentence.index}", doc_number)
             paragraphs[-1].cards.append(card)
             cards.append(card)
         text: Any = finding.sentence.text
@@ -248,8 +268,10 @@ def _document_view(result: DocumentResult, number: int, options) -> dict[str, An
         "flagged": len(flagged),
         "suppressed": sum(1 for f in result.findings if f.flagged and f.suppressed),
         "translated": result.translated,
+        "gate": result.gate,
         "by_severity": {level: sum(1 for f in flagged if f.severity == level) for level in SEVERITIES},
         "paragraphs": paragraphs,
+        "editable": result.document.format in EDITABLE_FORMATS,
         "cards": cards,
         "chart": _chart(result, threshold, bands),
         "comparison": comparison_rows(result.comparison),
@@ -290,6 +312,14 @@ def render(results: list[DocumentResult], options) -> str:
     signals = sorted({s for card in cards for s in card.signals})
     data = {
         "baseline": {"version": BASELINE_VERSION, "filename": BASELINE_FILENAME},
+        "decisions": {"schema": DECISIONS_SCHEMA, "version": DECISIONS_VERSION, "filename": DECISIONS_FILENAME},
+        # The article itself travels only where the script can write it back (text and Markdown);
+        # an HTML article's edits go through `mtcheck fix --decisions`.
+        "documents": [
+            {"path": r.document.path, "format": r.document.format, "sha256": content_hash(r.document),
+             "text": r.document.text if r.document.format in EDITABLE_FORMATS else None}
+            for r in results
+        ],
         "findings": {
             card.id: {
                 "fingerprint": card.fingerprint,
@@ -297,6 +327,7 @@ def render(results: list[DocumentResult], options) -> str:
                 "text": card.finding.sentence.text,
                 "severity": card.finding.severity,
                 "suppressed": card.finding.suppressed,
+                "edit": card.edit,
             }
             for doc in documents
             for card in doc["cards"]

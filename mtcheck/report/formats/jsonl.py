@@ -23,7 +23,7 @@ def render(results: list[DocumentResult], options) -> str:
             lines.append(json.dumps({"path": entry["path"], "kind": "error", "message": entry["message"]}, ensure_ascii=False))
             continue
         for finding in reported(result, include_suppressed=True):
-            record = {"path": result.document.path, **finding_to_dict(finding)}
+            record = {"path": result.document.path, **finding_to_dict(finding, result.document)}
             record["fingerprint"] = fingerprint_of(result, finding)
             lines.append(json.dumps(record, ensure_ascii=False))
     return "".join(line + "\n" for line in lines)

@@ -1,7 +1,8 @@
 """``--format junit``: JUnit XML for CI test dashboards.
 
-A test suite per document and a test case per prose sentence; a flagged sentence at or
-above ``fail_on`` is a failure, a suppressed one is skipped, everything else passes. An input
+A test suite per document: first a test case ``article gate`` holding the article's decision
+(a failure when the article fails, with why), then a test case per prose sentence; a flagged
+sentence at or above ``fail_on`` is a failure, a suppressed one is skipped, everything else passes. An input
 that could not be checked is a test suite with one test case ``not checked`` holding an
 ``<error type="InputError">`` with the one-line message.
 """
@@ -53,6 +54,16 @@ def render(results: list[DocumentResult], options) -> str:
                 totals[key] += value
             continue
         counts = {"tests": 0, "failures": 0, "skipped": 0}
+        if result.gate is not None:
+            counts["tests"] += 1
+            case = ET.SubElement(suite, "testcase", name="article gate", classname=_clean(path))
+            if result.gate.fail and fail_on != "none":
+                counts["failures"] += 1
+                failure = ET.SubElement(case, "failure", message=_clean(f"the article reads as translated: {result.gate.why}"),
+                                        type="article")
+                failure.text = _clean(result.gate.why)
+            else:
+                ET.SubElement(case, "system-out").text = _clean(result.gate.why)
         for finding in result.findings:
             if finding.sentence.kind != "prose":
                 continue

@@ -1,12 +1,18 @@
 """``--format sarif``: SARIF 2.1.0 for code-scanning tools (GitHub code scanning, IDE viewers).
 
 One result per flagged sentence. Its rule is the sentence's strongest reason; the other
-reasons are related locations. A verified rewrite is a ``fix``; a partial one (it leaves some
+reasons are related locations. Its ``fixes`` are what ``mtcheck fix`` applies: the safe fix (the
+rules declared ``fix_safety="safe"``, verified) and the verified rewrite (unsafe), each as
+replacements of only the words that change (``properties.safety`` says which). A partial rewrite (it leaves some
 flagged problems in place) is still offered, and its message, fix description and
 ``properties.partial``/``properties.remaining`` say so; without a fix, ``properties.rewriteNote``
 says why. Suppressed findings stay in the log with a ``suppressions``
 entry, which is how SARIF consumers expect accepted alerts to look. Columns count Unicode
 code points (``columnKind``), the same unit as mtcheck's offsets.
+
+An article that fails the per-article gate (mtcheck/gate.py) is one more result, rule
+``mtcheck/article-gate`` at level ``error`` on the whole file, its message the decision's why; every
+artifact carries its decision in ``properties.gate``.
 
 An input that could not be checked is a ``toolExecutionNotification`` of level ``error`` in the
 run's invocation (descriptor ``mtcheck/input-error``, the file as its location, the one-line
@@ -21,6 +27,7 @@ from pathlib import PurePath
 from typing import Any
 from urllib.parse import quote
 
+from mtcheck.fix.select import SAFE, Fix, finding_fixes
 from mtcheck.registry import formats
 from mtcheck.report.serialize import alignment_to_dict, error_to_dict
 from mtcheck.report.view import (
@@ -36,7 +43,6 @@ from mtcheck.report.view import (
     remaining_problems,
     reported,
     rewrite_status,
-    rewrite_text,
     rule_id,
 )
 from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK, Document, DocumentResult, Finding
@@ -45,6 +51,7 @@ SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas
 LEVELS = {"error": "error", "warning": "warning", "info": "note", "none": "none"}
 LEVEL_RANK = {LEVELS[level]: SEVERITY_RANK[level] for level in SEVERITY_ORDER}  # SARIF levels in mtcheck's order
 INPUT_ERROR = "mtcheck/input-error"
+ARTICLE_GATE = "mtcheck/article-gate"
 
 
 def artifact_uri(path: str) -> tuple[str, str | None]:
@@ -97,6 +104,27 @@ def _fix_description(finding: Finding) -> str:
     return f"{text}. {status}" if status else text
 
 
+def _fix(document: Document, finding: Finding, fix: Fix) -> dict[str, Any]:
+    """One SARIF fix: only the words that change, each a replacement of its region."""
+    if fix.safety == SAFE:
+        description = "Safe fix (mtcheck fix applies it): the rules' mechanical fixes, verified"
+    else:
+        description = _fix_description(finding)  # unsafe: `mtcheck fix --unsafe-fixes` applies it
+    return {
+        "description": {"text": description},
+        "artifactChanges": [
+            {
+                "artifactLocation": _artifact_location(document),
+                "replacements": [
+                    {"deletedRegion": region(document.text, e.start, e.end), "insertedContent": {"text": e.text}}
+                    for e in fix.edits
+                ],
+            }
+        ],
+        "properties": {"safety": fix.safety, "sentence": fix.text},
+    }
+
+
 def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
     document = result.document
     sentence = finding.sentence
@@ -134,21 +162,9 @@ def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]
             )
     if related:
         out["relatedLocations"] = related
-    suggestion = rewrite_text(finding)
-    if suggestion:
-        out["fixes"] = [
-            {
-                "description": {"text": _fix_description(finding)},
-                "artifactChanges": [
-                    {
-                        "artifactLocation": _artifact_location(document),
-                        "replacements": [
-                            {"deletedRegion": region(document.text, sentence.start, sentence.end), "insertedContent": {"text": suggestion}}
-                        ],
-                    }
-                ],
-            }
-        ]
+    fixes = [_fix(document, finding, fix) for fix in finding_fixes(document, finding)]
+    if fixes:
+        out["fixes"] = fixes
     if finding.suppressed:
         out["suppressions"] = [
             {
@@ -195,6 +211,23 @@ def _notification(result: DocumentResult) -> dict[str, Any]:
     }
 
 
+def _gate_rule() -> dict[str, Any]:
+    text = "The article as a whole reads as machine-translated (the share of its prose, or its document score)."
+    return {"id": ARTICLE_GATE, "name": "ArticleGate", "shortDescription": {"text": text}, "fullDescription": {"text": text},
+            "defaultConfiguration": {"level": "error"}, "properties": {"signal": "gate", "tags": ["translationese", "gate"]}}
+
+
+def _gate_result(result: DocumentResult, index: int) -> dict[str, Any]:
+    assert result.gate is not None
+    return {
+        "ruleId": ARTICLE_GATE,
+        "ruleIndex": index,
+        "level": "error",
+        "message": {"text": f"The article reads as machine-translated: {result.gate.why}."},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact_location(result.document), "region": {"startLine": 1}}}],
+    }
+
+
 @formats.register("sarif")
 def render(results: list[DocumentResult], options) -> str:
     errors = failed(results)
@@ -203,9 +236,16 @@ def render(results: list[DocumentResult], options) -> str:
     sarif_results = [
         _result(result, finding, rule_index) for result in results for finding in reported(result, include_suppressed=True)
     ]
+    failing = [r for r in results if r.gate is not None and r.gate.fail]
+    if failing:
+        rules.append(_gate_rule())
+        sarif_results += [_gate_result(r, len(rules) - 1) for r in failing]
     artifacts = []
     for result in results:
-        artifacts.append({"location": _artifact_location(result.document), "encoding": result.document.encoding or "utf-8"})
+        artifact: dict[str, Any] = {"location": _artifact_location(result.document), "encoding": result.document.encoding or "utf-8"}
+        if result.gate is not None:
+            artifact["properties"] = {"gate": {"fail": result.gate.fail, "why": result.gate.why}}
+        artifacts.append(artifact)
     run: dict[str, Any] = {
         "tool": {
             "driver": {

@@ -11,6 +11,7 @@ import os
 import shutil
 import sys
 
+from mtcheck.console import printable
 from mtcheck.registry import formats
 from mtcheck.report.view import (
     FALLBACK_MESSAGE,
@@ -42,10 +43,23 @@ def _use_colour(options) -> bool:
     return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
+def _name(result: DocumentResult) -> str:
+    """The file name on one line: a newline or an escape sequence in it is shown, not obeyed."""
+    return printable(result.document.path)
+
+
+def _shown(block):
+    """A block with the control characters of the article, its reasons and suggestions made visible;
+    the layout's own newlines stay. One character for one, so the styles still fit."""
+    block.plain = printable(block.plain, keep="\n")
+    return block
+
+
 def _sentence_line(result: DocumentResult, finding: Finding):
     from rich.text import Text
 
-    line = Text(finding.sentence.text)
+    # Shown one character for one before rich sees it (rich drops BEL, BS, CR... and the spans would slip).
+    line = Text(printable(finding.sentence.text, keep="\n"))
     for reason in finding.reasons:
         span = span_in_sentence(result.document, finding, reason) if points_at_words(finding, reason) else None
         if span:
@@ -58,7 +72,7 @@ def _finding_block(result: DocumentResult, finding: Finding):
 
     where = position(result.document.text, finding.sentence.start)
     block = Text()
-    block.append(f"{result.document.path}:{where.line}:{where.column}  ", style="bold")
+    block.append(f"{_name(result)}:{where.line}:{where.column}  ", style="bold")
     block.append(f"{finding.severity} {finding.score:.2f}", style=STYLES.get(finding.severity, ""))
     if finding.suppressed:
         block.append(f"  (suppressed: {finding.suppressed})", style="dim")
@@ -103,7 +117,7 @@ def _untranslated_block(result: DocumentResult, finding: Finding):
 
     where = position(result.document.text, finding.sentence.start)
     block = Text()
-    block.append(f"{result.document.path}:{where.line}:{where.column}  ", style="bold")
+    block.append(f"{_name(result)}:{where.line}:{where.column}  ", style="bold")
     block.append(f"{UNTRANSLATED} (not checked)", style="magenta")
     block.append("\n  ")
     block.append(finding.sentence.text)
@@ -114,7 +128,7 @@ def _error_block(result: DocumentResult):
     from rich.text import Text
 
     block = Text()
-    block.append(result.document.path, style="bold underline")
+    block.append(_name(result), style="bold underline")
     block.append("  not checked", style="bold red")
     block.append("\n  error: ", style="bold red")
     block.append(" ".join(str(result.error).split()).removeprefix(f"{result.document.path}: "))
@@ -132,6 +146,9 @@ def summary_line(results: list[DocumentResult], options) -> str:
     line = f"mtcheck: {documents}, {sentences} sentences, {len(flagged)} flagged ({by_level})"
     if suppressed:
         line += f", {suppressed} suppressed"
+    failing = sum(1 for r in results if r.gate is not None and r.gate.fail)
+    if any(r.gate is not None for r in results):
+        line += f", {failing} of {len(results)} failing the gate"
     if errors:
         line += f", {errors} file{'s' if errors != 1 else ''} not checked (error)"
     exit_code = getattr(options, "exit_code", None)
@@ -161,23 +178,28 @@ def render(results: list[DocumentResult], options) -> str:
     )
     for result in results:
         if getattr(result, "error", None):
-            console.print(_error_block(result))
+            console.print(_shown(_error_block(result)))
             console.print()
             continue
         shown = reported(result, include_suppressed=True)
         prose = sum(1 for f in result.findings if f.sentence.kind == "prose")
         head = Text()
-        head.append(result.document.path, style="bold underline")
+        head.append(_name(result), style="bold underline")
         head.append(f"  score {result.score:.2f}  {len(result.flagged)} of {prose} prose sentences flagged")
         share = result.translated
         if share.sentences:
             head.append(f"  reads as translated: {share.share:.0%} (95% CI {share.low:.0%}-{share.high:.0%})")
-        console.print(head)
+        console.print(_shown(head))
+        if result.gate is not None:
+            decision = Text("  gate: ")
+            decision.append("FAIL" if result.gate.fail else "pass", style="bold red" if result.gate.fail else "green")
+            decision.append(f" ({result.gate.why})")
+            console.print(_shown(decision))
         for name, value in comparison_rows(result.comparison):
-            console.print(Text(f"  reference {name}: {value}", style="dim"))
+            console.print(_shown(Text(f"  reference {name}: {value}", style="dim")))
         items = [(f, False) for f in shown] + [(f, True) for f in untranslated(result) if not f.flagged]
         for finding, left_in_russian in sorted(items, key=lambda item: item[0].sentence.start):
-            console.print(_untranslated_block(result, finding) if left_in_russian else _finding_block(result, finding))
+            console.print(_shown(_untranslated_block(result, finding) if left_in_russian else _finding_block(result, finding)))
         console.print()
     console.print(Text(summary_line(results, options), style="bold"))
     return buffer.getvalue()

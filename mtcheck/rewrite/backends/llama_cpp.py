@@ -13,6 +13,7 @@ from mtcheck.registry import backends
 from mtcheck.rewrite.backends.base import file_fingerprint, resolve_rewriter_model
 from mtcheck.rewrite.prompt import ChatPrompt
 from mtcheck.services.llama import load_llama
+from mtcheck.services.modelstore.store import fix_for_model
 
 # The folder beside the models where `mtcheck models prepare` keeps the evaluated system prompt.
 PROMPT_STATE_DIR = "prompt-state"
@@ -25,7 +26,7 @@ class LlamaCppBackend:
         options = settings.rewrite_config
         self.path = resolve_rewriter_model(settings, model)
         if not Path(self.path).is_file():
-            raise ModelError(f"the llama_cpp backend needs a .gguf file, got {self.path}", fix="mtcheck models pull")
+            raise ModelError(f"the llama_cpp backend needs a .gguf file, got {self.path}", fix=fix_for_model(self.path))
         self.n_ctx = options.n_ctx
         self.n_threads = options.n_threads
         self.prompt_lookup = options.prompt_lookup

@@ -13,6 +13,7 @@ from mtcheck.config import Settings
 from mtcheck.errors import ComponentError, InputError
 from mtcheck.registry import backends
 from mtcheck.rewrite.prompt import ChatPrompt
+from mtcheck.services import egress
 
 
 @backends.register("openai")
@@ -34,6 +35,7 @@ class OpenAIBackend:
     def _complete(self, prompt: ChatPrompt, n: int, temperature: float, max_tokens: int, seed: int) -> list[str]:
         import requests
 
+        egress.announce(egress.REWRITE_SERVER, self.base_url)
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"

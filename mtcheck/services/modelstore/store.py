@@ -27,6 +27,18 @@ from mtcheck.services.modelstore.stamps import drop_stamp, stamp_valid, write_st
 
 PULL_FIX = "run `mtcheck models pull`"
 REPULL_FIX = "mtcheck models pull --force"
+OVERRIDE_FIX = "fix the model path given with --model, [models] or [rewrite] model in the config"
+
+
+def fix_for_model(path: str | Path, store_fix: str = "mtcheck models pull") -> str:
+    """The fix to name when the model file at ``path`` is missing or broken: pulling again for a
+    model of the store, correcting the path for one the user pointed at."""
+    try:
+        root = os.path.abspath(ModelStore.default().root)  # not resolved: the store may hold links
+        inside = Path(os.path.abspath(path)).is_relative_to(root)
+    except (OSError, ValueError):
+        inside = False
+    return store_fix if inside else OVERRIDE_FIX
 
 Status = Literal["verified", "present", "missing"]
 
