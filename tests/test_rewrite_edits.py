@@ -12,7 +12,7 @@ import pytest
 
 from mtcheck.rewrite.edits import Edit
 from mtcheck.rewrite.evidence import EditJudge
-from mtcheck.rewrite.problems import find_problems
+from mtcheck.rewrite.problems import Problem, find_problems
 from mtcheck.types import Candidate
 
 SEED = ("As reports Reuters, citing an unnamed representative of the opposition, the rebels will be able to "
@@ -25,7 +25,7 @@ class FakeExtractor:
     def __init__(self, types: dict[str, str] | None = None):
         self.types = types or {}
 
-    def edits(self, original, candidate):
+    def edits(self, original, candidate, units=()):
         a, b = original.split(), candidate.split()
         out = []
         for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
@@ -138,6 +138,52 @@ def test_edits_clash_by_span_and_insertions_by_position():
     assert Edit(0, 0, "", ",", "M:PUNCT").kind == "form" and Edit(0, 2, "a b", "b a", "R:WO").kind == "form"
 
 
+def test_a_model_insertion_that_hides_a_flagged_phrase_does_not_fix_it():
+    # "the" breaks the on-the-eve pattern without fixing the calque: only a rule's insertion counts
+    # as a fix; the model's needs fluency or votes like its other edits.
+    original = "On the eve of Russian reconciliation centre reported that 93% of Aleppo is under control."
+    hidden = original.replace("of Russian", "of the Russian")
+    admitted, rejected = judge({"the": "M:DET"}).judge(original, [Candidate("llm", hidden)])
+    assert admitted == [] and "no flagged problem" in rejected[0].reason
+    (by_rule,), _ = judge({"the": "M:DET"}).judge(original, [Candidate("rules", hidden)])
+    assert by_rule.evidence.startswith("resolves on-the-eve")
+
+
+def test_one_fix_per_flagged_problem_and_the_rule_fix_first():
+    original = "Earlier, Russian foreign Minister Sergei Lavrov said it."
+    rule, model = original.replace("foreign", "Foreign"), original.replace("Minister", "minister")
+    admitted, rejected = judge({"Foreign": "R:ORTH", "minister": "R:ORTH"}).judge(
+        original, [Candidate("llm", model), Candidate("llm-sample", model), Candidate("rules", rule)])
+    assert [p.edit.replacement for p in admitted] == ["Foreign"]
+    assert "overlaps the better supported edit" in by_replacement(rejected)["minister"].reason
+
+
+class InteractingVerifier(FakeVerifier):
+    """"the rest who want" is flagged; "anyone else who want" and "the rest who wants" read worse."""
+
+    def surprisal(self, texts):
+        return [1.0 + 0.5 * ("rest who wants" in t) + 0.5 * ("else who want " in t) - 0.3 * ("anyone else" in t)
+                for t in texts]
+
+    def problems(self, text):
+        at = text.find("the rest who")
+        return [Problem("the-rest-who", "the rest", "a calque", at, at + 8, "anyone else")] if at >= 0 else []
+
+
+def test_a_form_edit_refused_alone_is_admitted_when_it_reads_better_with_the_admitted_ones():
+    original = "For the rest who want to leave the city, no restrictions."
+    rule = original.replace("the rest", "anyone else")
+    agreement = original.replace("want", "wants")
+    j = EditJudge(InteractingVerifier(), FakeExtractor({"wants": "R:VERB:SVA"}))
+    admitted, rejected = j.judge(original, [Candidate("rules", rule), Candidate("llm", agreement)])
+    assert [p.edit.replacement for p in admitted] == ["anyone else"]
+    assert by_replacement(rejected)["wants"].reason.startswith("reads worse")
+    (later,) = j.on_top(original, admitted, rejected)
+    assert later.edit.replacement == "wants" and later.evidence.startswith("reads more fluently with the admitted edits")
+    assert j.extractor.apply(original, [admitted[0].edit, later.edit]) == \
+        "For anyone else who wants to leave the city, no restrictions."
+
+
 # -- ERRANT on the real spaCy model ----------------------------------------------------------
 @pytest.fixture(scope="module")
 def extractor():
@@ -157,6 +203,17 @@ def test_errant_types_the_edits_and_applies_a_subset(extractor):
     assert extractor.apply(SEED, prep) == SEED.replace("the city the corridors", "the city through the corridors")
     assert extractor.apply(SEED, edits) == fixed
     assert extractor.apply(SEED, []) == SEED
+
+
+@pytest.mark.integration
+def test_a_rule_fix_inside_its_flagged_span_is_one_edit(extractor):
+    original = "The countdown was not specified, said RIA “Novosti”."
+    moved = "The countdown was not specified, RIA “Novosti” said."
+    span = (original.index("said"), original.index("”.") + 1)
+    assert len(extractor.edits(original, moved)) > 1  # ERRANT alone: an insertion and a deletion
+    (edit,) = extractor.edits(original, moved, [span])
+    assert edit.type == "R:WO" and edit.kind == "form"
+    assert extractor.apply(original, [edit]) == moved
 
 
 @pytest.mark.integration

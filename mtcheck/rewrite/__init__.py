@@ -275,6 +275,9 @@ class Rewriter:
         The flag says whether some model edit was refused only for want of agreeing candidates."""
         admitted, rejected = self.judge.judge(original, proposed)
         wants_votes = any(p.needs_votes for p in rejected)
+        later = self.judge.on_top(original, admitted, rejected)
+        admitted = sorted(admitted + later, key=lambda p: p.edit.start)
+        rejected = [p for p in rejected if p not in later]
         kept, top = list(admitted), None
         while kept:
             text = self.judge.extractor.apply(original, [p.edit for p in kept])

@@ -91,20 +91,55 @@ class EditExtractor:
             doc = self._docs[text] = self.annotator.parse(text, tokenise=True)
         return doc
 
-    def edits(self, original: str, candidate: str) -> list[Edit]:
-        """The candidate's edits against the original, in the original's order."""
+    def edits(self, original: str, candidate: str, units: Sequence[tuple[int, int]] = ()) -> list[Edit]:
+        """The candidate's edits against the original, in the original's order. The edits inside
+        one of ``units`` (character spans of the original, such as a rule's match) become one
+        edit: a rule's fix is one move ("said RIA Novosti" -> "RIA Novosti said" is not an
+        insertion and a deletion that could be taken apart)."""
         if original == candidate:
             return []
         orig, cor = self.parse(original), self.parse(candidate)
+        found = sorted(self.annotator.annotate(orig, cor), key=lambda e: (e.o_start, e.o_end))
         out = []
-        for e in self.annotator.annotate(orig, cor):
-            replacement = "".join(t.text_with_ws for t in cor[e.c_start:e.c_end]).strip()
-            out.append(Edit(e.o_start, e.o_end, e.o_str, replacement, e.type))
-        return sorted(out, key=lambda e: (e.start, e.end))
+        for group in _grouped(found, orig, units):
+            first, last = group[0], group[-1]
+            start, end = first.o_start, max(e.o_end for e in group)
+            c_start, c_end = first.c_start, max(e.c_end for e in group)
+            replacement = "".join(t.text_with_ws for t in cor[c_start:c_end]).strip()
+            if len(group) == 1:
+                out.append(Edit(start, end, first.o_str, replacement, first.type))
+                continue
+            before = "".join(t.text_with_ws for t in orig[start:end]).strip()
+            moved = sorted(t.lower_ for t in orig[start:end]) == sorted(t.lower_ for t in cor[c_start:c_end])
+            out.append(Edit(start, end, before, replacement, "R:WO" if moved else "R:OTHER"))
+        return out
 
     def apply(self, original: str, edits: Sequence[Edit]) -> str:
         """The original with ``edits`` (non-overlapping) applied; its spacing kept elsewhere."""
         return apply_edits(self.parse(original), edits)
+
+
+def _grouped(found: Sequence[Any], doc: Any, units: Sequence[tuple[int, int]]) -> list[list[Any]]:
+    """ERRANT's edits, those falling in one unit (a character span of ``doc``) merged into a group."""
+
+    def unit_of(e: Any) -> int | None:
+        begin = doc[e.o_start].idx if e.o_start < len(doc) else len(doc.text)
+        finish = doc[e.o_end - 1].idx + len(doc[e.o_end - 1].text) if e.o_end > e.o_start else begin
+        for i, (start, end) in enumerate(units):
+            if start <= begin and finish <= end:
+                return i
+        return None
+
+    groups: list[list[Any]] = []
+    last: int | None = None
+    for e in found:
+        unit = unit_of(e)
+        if unit is not None and unit == last and groups:
+            groups[-1].append(e)
+        else:
+            groups.append([e])
+        last = unit
+    return groups
 
 
 def apply_edits(doc: Any, edits: Sequence[Edit]) -> str:

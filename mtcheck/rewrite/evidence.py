@@ -10,8 +10,11 @@ with several sources. Each proposal is tried alone on the original and admitted 
   resolves;
 - a content edit (a noun, verb, adjective, adverb or phrase replaced, inserted or deleted) needs
   meaning evidence: a rule's own fix for a flagged problem, the same edit proposed independently
-  by at least ``min_support`` of the model's candidates, or, for an edit that resolves a flagged
-  problem, a sentence embedding (MiniLM) that finds the edited sentence equivalent to the original;
+  by at least ``min_support`` of the model's candidates, or, for a replacement or deletion that
+  resolves a flagged problem, a sentence embedding (MiniLM) that finds the edited sentence
+  equivalent to the original (never for an insertion: an embedding does not see added words);
+- a rule's or LanguageTool's fix of one flagged span is one edit, however ERRANT splits it; a
+  model's insertion resolves nothing by itself (it may only hide the phrase from the pattern);
 - whatever its type, an edit alone may not change a fact (numbers, dates, names, quotations,
   negation, hedges, attribution: mtcheck/rewrite/facts/), add a flagged problem, or read clearly
   worse.
@@ -66,19 +69,26 @@ class Proposal:
                             "" if accepted else self.reason, tuple(dict.fromkeys(self.sources)))
 
 
-def proposals(extractor: EditExtractor, original: str, candidates: Sequence[Candidate]) -> list[Proposal]:
+def proposals(extractor: EditExtractor, original: str, candidates: Sequence[Candidate],
+              units: Sequence[tuple[int, int]] = ()) -> list[Proposal]:
     """Every distinct edit of every candidate, with the generators that proposed it (a candidate
-    given twice, as two samples that agree, is two votes)."""
+    given twice, as two samples that agree, is two votes). A rule's or LanguageTool's fix of one
+    flagged span (``units``) is one edit."""
     found: dict[tuple, Proposal] = {}
     edits: dict[str, list[Edit]] = {}
     for cand in candidates:
         if not cand.text.strip():
             continue
         if cand.text not in edits:
-            edits[cand.text] = list({e.key: e for e in extractor.edits(original, cand.text)}.values())
+            spans = () if _from_model(cand.generator) else units
+            edits[cand.text] = list({e.key: e for e in extractor.edits(original, cand.text, spans)}.values())
         for edit in edits[cand.text]:
             found.setdefault(edit.key, Proposal(edit)).sources.append(cand.generator)
     return sorted(found.values(), key=lambda p: (p.edit.start, p.edit.end))
+
+
+def _from_model(generator: str) -> bool:
+    return generator.startswith("llm")
 
 
 def _touching(edits: Sequence[Edit], edit: Edit) -> list[Edit]:
@@ -114,17 +124,18 @@ class EditJudge:
 
     def judge(self, original: str, candidates: Sequence[Candidate]) -> tuple[list[Proposal], list[Proposal]]:
         """(admitted, rejected) proposals: each alone on the original, then clashes settled."""
-        found = proposals(self.extractor, original, candidates)
+        v = self.verifier
+        before = v.problems(original)
+        found = proposals(self.extractor, original, candidates, [(q.start, q.end) for q in before])
         if not found:
             return [], []
         for p in found:
             p.text = self.extractor.apply(original, [p.edit])
-        v = self.verifier
         texts = list(dict.fromkeys([original] + [p.text for p in found]))
         surprisal = dict(zip(texts, v.surprisal(texts))) if v.use_models else {}
         matches = v.languagetool_matches(texts)
         problems = {t: v.problems(t) for t in texts}
-        before = problems[original]
+        problems[original] = before
         model_candidates = sum(1 for c in candidates if c.generator.startswith("llm"))
         need = self.support_needed(model_candidates)
         content = [p for p in found if p.edit.kind == "content"]
@@ -141,8 +152,14 @@ class EditJudge:
             (admitted if p.evidence else rejected).append(p)
         admitted, rejected = self._with_neighbours(admitted, rejected, candidates, original)
         kept = []
-        for p in sorted(admitted, key=lambda p: (-len(p.resolved), -len(p.sources), -p.gain)):
-            clash = next((k for k in kept if k.edit.overlaps(p.edit)), None)
+        # A rule's fix first: it is the most specific evidence there is for its own problem.
+        for p in sorted(admitted, key=lambda p: (all(_from_model(s) for s in p.sources), -len(p.resolved),
+                                                 -len(p.sources), -p.gain)):
+            # One fix per flagged problem: "foreign Minister" fixed by "Foreign" and by "minister"
+            # at once is "Foreign minister". (An edit admitted on other evidence, fluency or votes,
+            # is not a fix of the problem it happens to hide.)
+            fixes = set(p.resolved) if p.evidence.startswith(("resolves", "a rule's own fix")) else set()
+            clash = next((k for k in kept if k.edit.overlaps(p.edit) or set(k.resolved) & fixes), None)
             if clash is None:
                 kept.append(p)
             else:
@@ -150,13 +167,41 @@ class EditJudge:
                 rejected.append(p)
         return sorted(kept, key=lambda p: p.edit.start), rejected
 
+    def on_top(self, original: str, kept: Sequence[Proposal], rejected: Sequence[Proposal]) -> list[Proposal]:
+        """Form edits refused alone that read better once the admitted edits are in: edits interact
+        ("the rest who want" -> "anyone else who want" needs "wants", which alone read worse). Each
+        is measured against the original with the admitted edits, for fluency and facts."""
+        v = self.verifier
+        if not kept or not v.use_models:
+            return []
+        base = self.extractor.apply(original, [k.edit for k in kept])
+        tried = [p for p in rejected if p.edit.kind == "form" and not p.needs_votes
+                 and not any(k.edit.overlaps(p.edit) for k in kept)
+                 and (p.reason.startswith("reads worse") or " no fluency gain " in p.reason)]
+        if not tried:
+            return []
+        texts = [self.extractor.apply(original, [k.edit for k in kept] + [p.edit]) for p in tried]
+        before, *after = v.surprisal([base] + texts)
+        added = []
+        for p, text, cost in zip(tried, texts, after):
+            gain = before - cost
+            if any(a.edit.overlaps(p.edit) for a in added):
+                continue
+            if gain >= self.fluency_gain and all(c.passed for c in fact_checks(original, text, v.nlp)):
+                p.gain, p.reason = gain, ""
+                p.evidence = f"reads more fluently with the admitted edits (surprisal down {gain:.2f})"
+                added.append(p)
+        return added
+
     def _with_neighbours(self, admitted: list[Proposal], rejected: list[Proposal], candidates: Sequence[Candidate],
                          original: str) -> tuple[list[Proposal], list[Proposal]]:
         """Edits of one candidate that touch (at most one unchanged token between them) stand or fall
         together: "an agreement" -> "a deal" split into a DET and a NOUN edit must not become "an
         deal". An admitted edit stays while some candidate proposing it has all its touching edits
         admitted too; dropping one may drop its neighbours in turn."""
-        by_text = {c.text: [e for e in self.extractor.edits(original, c.text)] for c in candidates if c.text.strip()}
+        units = [(q.start, q.end) for q in self.verifier.problems(original)]
+        by_text = {c.text: self.extractor.edits(original, c.text, () if _from_model(c.generator) else units)
+                   for c in candidates if c.text.strip()}
         while True:
             keys = {p.edit.key for p in admitted}
             alone = []
@@ -191,14 +236,20 @@ class EditJudge:
         return ""
 
     def _evidence(self, p: Proposal, need: int, model_candidates: int, similarity: float | None) -> tuple[str, str]:
-        resolves = f"resolves {', '.join(p.resolved)}" if p.resolved else ""
+        by_rule = any(not _from_model(s) for s in p.sources)
+        inserted = not p.edit.original
+        # An insertion leaves every word of the flagged phrase in place: it can hide the phrase from
+        # the pattern that found it without fixing it ("On the eve of the Russian centre reported"),
+        # so it resolves a problem only when a rule proposes it. The model's insertions need fluency
+        # (form) or agreeing answers (content) like its other edits.
+        resolves = f"resolves {', '.join(p.resolved)}" if p.resolved and (by_rule or not inserted) else ""
         if p.edit.kind == "form":
             if resolves:
                 return resolves, ""
             if p.gain >= self.fluency_gain:
                 return f"reads more fluently (surprisal down {p.gain:.2f})", ""
             return "", f"a {p.edit.type} edit with no fluency gain (surprisal {-p.gain:+.2f}) and no flagged problem"
-        if resolves and any(not s.startswith("llm") for s in p.sources):
+        if resolves and by_rule:
             return f"a rule's own fix: {resolves}", ""
         if (not p.edit.replacement or p.edit.drops >= DROP_WORDS) and not resolves:
             # Dropping content loses information: only a flagged problem on those words says they
