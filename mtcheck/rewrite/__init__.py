@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.rewrite.cache import GenerationCache
@@ -57,9 +57,10 @@ class Job:
     before: str = ""
     after: str = ""
     hints: tuple[str, ...] = ()  # one line per problem: words, what is wrong, the known fix
+    source: str = ""  # the Russian sentence it was translated from, when the desk has it
 
     def prompt(self) -> ChatPrompt:
-        return editor_prompt(self.sentence, self.before, self.after, self.hints)
+        return editor_prompt(self.sentence, self.before, self.after, self.hints, self.source)
 
 
 # What a failed check tells the model on its second try.
@@ -188,9 +189,11 @@ class Rewriter:
         return tuple(r for r in finding.reasons if r.rule_id not in self.keep_rules)
 
     def jobs_for(self, sentences: Sequence[Sentence], targets: Sequence[Finding],
-                 hints: dict[int, list[TermHint]] | None = None, document_text: str | None = None) -> list[Job]:
-        """The prompt material for each target: the sentence, its problems and, with ``context``, the
-        previous sentence of the same block."""
+                 hints: dict[int, list[TermHint]] | None = None, document_text: str | None = None,
+                 sources: Mapping[int, str] | None = None) -> list[Job]:
+        """The prompt material for each target: the sentence, its problems, its Russian source when
+        known (``sources``, by sentence index) and, with ``context``, the previous sentence of the
+        same block."""
         prose = [s for s in sentences if s.kind == "prose"]
         position = {s.index: i for i, s in enumerate(prose)}
         jobs = []
@@ -203,7 +206,8 @@ class Rewriter:
             terms = tuple((hints or {}).get(s.index, ()))
             # The problems as found in the sentence itself (the same finders verification runs), so a
             # rule the detector model has no weight for yet still reaches the editor's prompt.
-            jobs.append(Job(s.text, _clip(before, tail=True), "", problem_hints(self.verifier.problems(s.text), terms)))
+            jobs.append(Job(s.text, _clip(before, tail=True), "", problem_hints(self.verifier.problems(s.text), terms),
+                            (sources or {}).get(s.index, "")))
         return jobs
 
     def fixed_candidates(self, finding: Finding, document_text: str | None) -> list[Candidate]:
@@ -264,7 +268,7 @@ class Rewriter:
         faults = _faults(attempt)
         if not remaining and not faults:
             return []
-        prompt = repair_prompt(job.sentence, attempt.candidate.text, remaining, faults, job.before, job.after)
+        prompt = repair_prompt(job.sentence, attempt.candidate.text, remaining, faults, job.before, job.after, job.source)
         return [Candidate("llm-repair", t) for t in self.generate(prompt, kind="repair")]
 
     def compose(self, original: str, measured: Sequence[Measured], proposed: Sequence[Candidate]
@@ -330,18 +334,20 @@ class Rewriter:
 
     # -- the stage -------------------------------------------------------------------------
     def rewrite_texts(self, document: Document | None, sentences: Sequence[Sentence], targets: Sequence[Finding],
-                      hints: dict[int, list[TermHint]] | None = None) -> list[list[Measured]]:
+                      hints: dict[int, list[TermHint]] | None = None,
+                      sources: Mapping[int, str] | None = None) -> list[list[Measured]]:
         targets = [dataclasses.replace(f, reasons=self.editable(f)) for f in targets] if self.keep_rules else list(targets)
         doc_text = document.text if document is not None else None
-        jobs = self.jobs_for(sentences, targets, hints, doc_text)
+        jobs = self.jobs_for(sentences, targets, hints, doc_text, sources)
         return [self.rewrite_one(f, job, doc_text) for f, job in zip(targets, jobs)]
 
     def rewrite(self, document: Document, sentences: Sequence[Sentence], findings: Sequence[Finding],
-                hints: dict[int, list[TermHint]] | None = None) -> tuple[Finding, ...]:
+                hints: dict[int, list[TermHint]] | None = None,
+                sources: Mapping[int, str] | None = None) -> tuple[Finding, ...]:
         targets = [f for f in findings if f.flagged and not f.suppressed and f.sentence.kind == "prose"]
         if not targets:
             return tuple(findings)
-        ranked = self.rewrite_texts(document, sentences, targets, hints)
+        ranked = self.rewrite_texts(document, sentences, targets, hints, sources)
         doc_text = document.text
         model = self._backend.model_id if self._backend is not None else ""
         by_index = {}
