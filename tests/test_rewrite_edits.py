@@ -149,6 +149,15 @@ def test_a_model_insertion_that_hides_a_flagged_phrase_does_not_fix_it():
     assert by_rule.evidence.startswith("resolves on-the-eve")
 
 
+def test_an_insertion_that_repeats_words_the_sentence_still_has_is_half_a_move_and_refused():
+    original = "It will create written residences, the newspaper in Moscow reported."
+    moved = "The newspaper in Moscow will create written residences, reported."
+    admitted, rejected = judge().judge(original, [Candidate("llm", moved), Candidate("llm-sample", moved)])
+    assert admitted == []
+    assert any(p.reason.startswith("repeats “") and p.reason.endswith("”, which is already in the sentence")
+               for p in rejected)
+
+
 def test_one_fix_per_flagged_problem_and_the_rule_fix_first():
     original = "Earlier, Russian foreign Minister Sergei Lavrov said it."
     rule, model = original.replace("foreign", "Foreign"), original.replace("Minister", "minister")

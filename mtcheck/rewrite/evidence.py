@@ -27,6 +27,8 @@ fluency, similarity); if the whole fails, edits are dropped one at a time until 
 from __future__ import annotations
 
 import math
+import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -85,6 +87,21 @@ def proposals(extractor: EditExtractor, original: str, candidates: Sequence[Cand
         for edit in edits[cand.text]:
             found.setdefault(edit.key, Proposal(edit)).sources.append(cand.generator)
     return sorted(found.values(), key=lambda p: (p.edit.start, p.edit.end))
+
+
+def _trigrams(text: str) -> Counter:
+    words = re.findall(r"[\w’']+", text.lower())
+    return Counter(zip(words, words[1:], words[2:]))
+
+
+def repeats(original: str, text: str) -> str:
+    """A three-word phrase ``text`` has more often than ``original`` while ``original`` already has
+    it ("" when none): an edit that copies words the sentence still has."""
+    had, has = _trigrams(original), _trigrams(text)
+    for gram, count in has.items():
+        if count > had[gram] and had[gram] > 0:
+            return " ".join(gram)
+    return ""
 
 
 def _from_model(generator: str) -> bool:
@@ -222,6 +239,11 @@ class EditJudge:
         failed = [c for c in fact_checks(original, p.text, self.verifier.nlp) if not c.passed]
         if failed:
             return "; ".join(f"{c.name}: {c.detail}" if c.detail else c.name for c in failed)
+        repeated = repeats(original, p.text)
+        if repeated:
+            # Half of a move: the words are put in elsewhere while their deletion is judged apart
+            # ("It will create X, the newspaper reported" -> "The newspaper will create X, ...").
+            return f"repeats “{repeated}”, which is already in the sentence"
         added = introduced(before, after)
         if added:
             return "adds " + ", ".join(added)
