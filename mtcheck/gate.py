@@ -34,6 +34,7 @@ BASELINE_VERSION = 1
 BASELINE_FILENAME = ".mtcheck-baseline.json"
 BASELINE_LIMIT = 50_000_000  # bytes: about 250,000 accepted findings; --baseline /dev/zero is refused
 DECISIONS = ("accepted", "dismissed")
+_BASELINE_START = re.compile(r'\s*\{\s*"version"\s*:\s*\d+\s*,\s*"findings"\s*:\s*\[\s*(?:\]|\{\s*"fingerprint")')
 
 _SPACES = re.compile(r"\s+")
 # Typographic variants an editor's tools swap freely must not change a fingerprint.
@@ -92,6 +93,11 @@ def load_baseline(path: str | Path) -> set[str]:
             raise InputError(f"baseline {where}: finding {number} has decision {decision!r} (expected accepted or dismissed)")
         found.add(entry["fingerprint"])
     return found
+
+
+def looks_like_baseline(head: str) -> bool:
+    """Whether a file's opening text is a baseline (:func:`baseline_document`'s shape), whatever its name."""
+    return bool(_BASELINE_START.match(head))
 
 
 def baseline_document(entries: Iterable[tuple[str, str, str, str]]) -> dict:

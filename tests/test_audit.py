@@ -28,7 +28,8 @@ from mtcheck.audit.summary import errors_csv, summarise, summary_csv, summary_ht
 from mtcheck.audit.worker import AuditWorker, WorkerConfig
 from mtcheck.config import Settings
 from mtcheck.errors import ComponentError, InputError
-from mtcheck.pipeline import CheckOptions, mtcheck_output
+from mtcheck.inputs import mtcheck_output
+from mtcheck.pipeline import CheckOptions
 from test_audit_helpers import FAKE, FakePipeline, fake_score, write_jsonl, write_tree
 
 OPTIONS = CheckOptions(rewrite=False, languagetool=False, keep_going=True)
@@ -247,7 +248,7 @@ def test_the_html_summary_is_self_contained_and_escaped(tmp_path):
     path = tmp_path / "summary.html"
     files = write_summary(summary, {"source": {}, "selection": {}}, tmp_path)
     assert {f.name for f in files} == {"summary.csv", "top.csv", "errors.csv", "summary.html"}
-    assert mtcheck_output(path) == "HTML report"  # a tree audited again skips it
+    assert mtcheck_output(path) == "html"  # a tree audited again skips it
 
 
 # --------------------------------------------------------------------------- the worker and the engines

@@ -22,7 +22,8 @@ from mtcheck.audit.summary import summarise, write_parquet, write_summary
 from mtcheck.audit.worker import ABORT, WorkerConfig, build_pipeline, default_workers, peak_rss_mb, raise_abort, signature
 from mtcheck.config import Settings
 from mtcheck.errors import ComponentError, InputError
-from mtcheck.pipeline import CheckOptions, skipped_links_message
+from mtcheck.inputs import skipped_links_message
+from mtcheck.pipeline import CheckOptions
 from mtcheck.services import egress
 
 ENGINES = ("local", "ray")

@@ -190,7 +190,8 @@ def check(
     from mtcheck import gate
     from mtcheck.config import load_settings
     from mtcheck.fsutil import atomic_write_all
-    from mtcheck.pipeline import CheckOptions, Pipeline, expand_paths, skipped_links_message
+    from mtcheck.inputs import expand_paths, skipped_links_message
+    from mtcheck.pipeline import CheckOptions, Pipeline
     from mtcheck.report import ReportOptions, render
 
     formats.check(output_format, "--format")

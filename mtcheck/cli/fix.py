@@ -57,7 +57,7 @@ def fix(
     if languagetool_url is not None:
         check_languagetool_url(languagetool_url)
 
-    from mtcheck.pipeline import expand_paths
+    from mtcheck.inputs import expand_paths
 
     files = expand_paths(paths, exclude=exclude)
     out = str(output) if output is not None else None

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -299,7 +300,16 @@ def _errors_html(errors: list[DocumentResult]) -> str:
     )
 
 
-@formats.register("html")
+_PAGE_START = re.compile(r"\A\s*(?:<!doctype html[^>]*>\s*)?<html\b", re.I)
+_GENERATOR = re.compile(r"<meta\s+name=[\"']generator[\"']\s+content=[\"']mtcheck\b", re.I)
+
+
+def recognise(head: str) -> bool:
+    """An HTML page whose head carries ``<meta name="generator" content="mtcheck ...">``."""
+    return bool(_PAGE_START.match(head)) and bool(_GENERATOR.search(head.split("</head>", 1)[0][:8192]))
+
+
+@formats.register("html", recognise=recognise)
 def render(results: list[DocumentResult], options) -> str:
     errors = failed(results)
     results = checked(results)

@@ -228,7 +228,15 @@ def _gate_result(result: DocumentResult, index: int) -> dict[str, Any]:
     }
 
 
-@formats.register("sarif")
+_OUR_RUN = re.compile(r'"runs"\s*:\s*\[\s*\{\s*"tool"\s*:\s*\{\s*"driver"\s*:\s*\{\s*"name"\s*:\s*"mtcheck"')
+
+
+def recognise(head: str) -> bool:
+    """A JSON object whose first run's tool is mtcheck."""
+    return head.lstrip().startswith("{") and bool(_OUR_RUN.search(head))
+
+
+@formats.register("sarif", recognise=recognise)
 def render(results: list[DocumentResult], options) -> str:
     errors = failed(results)
     results = checked(results)
