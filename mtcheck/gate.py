@@ -58,8 +58,11 @@ def fingerprint(path: str, sentence_text: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def finding_fingerprint(result: DocumentResult, finding: Finding) -> str:
-    return finding.fingerprint or fingerprint(result.document.path, finding.sentence.text)
+def finding_fingerprint(path: str, finding: Finding) -> str:
+    """The fingerprint of ``finding`` in the document at ``path``: every report, the baseline and
+    the HTML report's decisions read it here. The pipeline stores it on the finding
+    (``Finding.fingerprint``); a finding built without one gets the same value computed."""
+    return finding.fingerprint or fingerprint(path, finding.sentence.text)
 
 
 # --- baseline ---------------------------------------------------------------------------
@@ -116,7 +119,7 @@ def apply_baseline(results: list[DocumentResult], fingerprints: set[str]) -> lis
     for result in results:
         findings = tuple(
             replace(f, suppressed="baseline")
-            if f.flagged and not f.suppressed and finding_fingerprint(result, f) in fingerprints
+            if f.flagged and not f.suppressed and finding_fingerprint(result.document.path, f) in fingerprints
             else f
             for f in result.findings
         )

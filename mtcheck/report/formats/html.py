@@ -26,7 +26,7 @@ from mtcheck.fix.decisions import SCHEMA as DECISIONS_SCHEMA
 from mtcheck.fix.decisions import VERSION as DECISIONS_VERSION
 from mtcheck.fix.decisions import content_hash
 from mtcheck.fix.edits import UnmappableSentence, char_spans, encode_spans
-from mtcheck.gate import BASELINE_FILENAME, BASELINE_VERSION
+from mtcheck.gate import BASELINE_FILENAME, BASELINE_VERSION, finding_fingerprint
 from mtcheck.registry import formats
 from mtcheck.report.view import (
     FALLBACK_MESSAGE,
@@ -35,7 +35,6 @@ from mtcheck.report.view import (
     checked,
     comparison_rows,
     failed,
-    fingerprint_of,
     no_suggestion_reason,
     points_at_words,
     quoted,
@@ -175,7 +174,7 @@ def _card(result: DocumentResult, finding: Finding, card_id: str, doc_number: in
     return Card(
         id=card_id,
         finding=finding,
-        fingerprint=fingerprint_of(result, finding),
+        fingerprint=finding_fingerprint(result.document.path, finding),
         signals=signals,
         pieces=_pieces(result, finding),
         reasons=reasons,

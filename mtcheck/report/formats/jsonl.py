@@ -10,7 +10,7 @@ import json
 
 from mtcheck.registry import formats
 from mtcheck.report.serialize import error_to_dict, finding_to_dict
-from mtcheck.report.view import fingerprint_of, reported
+from mtcheck.report.view import reported
 from mtcheck.types import DocumentResult
 
 FINDING_KEYS = {"path", "index", "start", "end", "text", "kind", "score", "flagged", "severity", "fingerprint"}
@@ -39,6 +39,5 @@ def render(results: list[DocumentResult], options) -> str:
             continue
         for finding in reported(result, include_suppressed=True):
             record = {"path": result.document.path, **finding_to_dict(finding, result.document)}
-            record["fingerprint"] = fingerprint_of(result, finding)
             lines.append(json.dumps(record, ensure_ascii=False))
     return "".join(line + "\n" for line in lines)

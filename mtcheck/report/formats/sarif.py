@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mtcheck.fix.select import SAFE, Fix, finding_fixes
+from mtcheck.gate import finding_fingerprint
 from mtcheck.registry import formats
 from mtcheck.report.serialize import alignment_to_dict, error_to_dict
 from mtcheck.report.view import (
@@ -36,7 +37,6 @@ from mtcheck.report.view import (
     checked,
     explanation_lines,
     failed,
-    fingerprint_of,
     no_suggestion_reason,
     position,
     primary_reason,
@@ -137,7 +137,7 @@ def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]
         "level": LEVELS.get(finding.severity, "note"),
         "message": {"text": _message(finding)},
         "locations": [location],
-        "partialFingerprints": {"mtcheckSentence/v1": fingerprint_of(result, finding)},
+        "partialFingerprints": {"mtcheckSentence/v1": finding_fingerprint(result.document.path, finding)},
         "properties": {"score": round(finding.score, 4), "severity": finding.severity, "sentenceIndex": sentence.index},
     }
     if finding.rewrite is not None:
