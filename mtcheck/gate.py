@@ -23,12 +23,15 @@ import subprocess
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
-from typing import Iterable, cast
+from typing import TYPE_CHECKING, Any, Iterable, cast
 
 from mtcheck.config_tables import GateConfig
 from mtcheck.errors import EXIT_INPUT, InputError
 from mtcheck.fsutil import read_regular_file
 from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK, DocumentResult, Finding, GateDecision, Severity, translated_share
+
+if TYPE_CHECKING:
+    from mtcheck.config import Settings
 
 BASELINE_VERSION = 1
 BASELINE_FILENAME = ".mtcheck-baseline.json"
@@ -270,6 +273,11 @@ class FinishOptions:
     policy: GateConfig = GateConfig()
     baseline: frozenset[str] | None = None  # fingerprints accepted or dismissed in a baseline file
     changed_ref: str | None = None  # --changed-only: keep sentences on lines changed since this git ref
+
+    @classmethod
+    def from_settings(cls, settings: "Settings", **changes: Any) -> "FinishOptions":
+        """The run's outcome as the settings decide it (``fail_on``, ``max_flagged_ratio``, ``[gate]``)."""
+        return cls(fail_on=settings.fail_on, max_flagged_ratio=settings.max_flagged_ratio, policy=settings.gate_config, **changes)
 
 
 def finish(results: list[DocumentResult], options: FinishOptions) -> tuple[list[DocumentResult], int]:

@@ -266,6 +266,18 @@ def test_the_worker_turns_bad_articles_into_error_records(tmp_path):
     assert out["ok"]["worker"]["pid"] > 0 and out["ok"]["worker"]["peak_rss_mb"] > 0
 
 
+def test_the_worker_finishes_an_article_as_check_does(tmp_path):
+    # gate.finish, as in `check`: the article passes the gate (3 of 12 sentences flagged), so its
+    # flagged sentences are reported at info; a sentence under an inline directive is suppressed.
+    text = " ".join(f"Sentence number {i} of the article." for i in range(12))
+    source = write_jsonl([{"id": "a", "text": text}, {"id": "b", "text": "<!-- mtcheck-disable -->\n" + text}], tmp_path / "feed.jsonl")
+    worker = AuditWorker(WorkerConfig(Settings(), OPTIONS, factory=FAKE), warm_up=False)
+    out = {r["id"]: r for _, r in worker.check(scan_source(source).refs)}
+    assert out["a"]["flagged_sentences"] == 3 and out["a"]["severity"] == {"info": 3, "warning": 0, "error": 0}
+    assert [f["suppressed"] for f in out["a"]["findings"]] == [None] * 3
+    assert [f["suppressed"] for f in out["b"]["findings"]] == ["inline"] * 3
+
+
 def test_a_failing_component_aborts_with_its_message(tmp_path):
     source = write_jsonl([{"id": "x", "text": "FAIL-COMPONENT here."}], tmp_path / "feed.jsonl")
     worker = AuditWorker(WorkerConfig(Settings(), OPTIONS, factory=FAKE), warm_up=False)

@@ -250,9 +250,8 @@ def check(
         if progress is not None:
             progress.stop()
 
-    results, code = gate.finish(results, gate.FinishOptions(
-        fail_on=settings.fail_on, max_flagged_ratio=settings.max_flagged_ratio, policy=settings.gate_config,
-        baseline=frozenset(accepted) if accepted is not None else None, changed_ref=git_ref if changed_only else None))
+    results, code = gate.finish(results, gate.FinishOptions.from_settings(
+        settings, baseline=frozenset(accepted) if accepted is not None else None, changed_ref=git_ref if changed_only else None))
     errors = [r.error for r in results if r.error]
 
     # A file gets plain text even when stdout is a terminal.
