@@ -245,7 +245,7 @@ def test_settings_and_environment(monkeypatch):
     assert (service.port, service.heap, service.picky, service.mode) == (9123, "1g", True, "managed")
     monkeypatch.delenv("MTCHECK_LT_PORT")
     assert LanguageToolService(Settings(tables={"languagetool": {"port": 9200}})).port == 9200
-    assert LanguageToolService(Settings()).port == lt.DEFAULT_PORT
+    assert LanguageToolService(Settings()).port == 8081  # the default, [languagetool] port
     with pytest.raises(ConfigError):
         LanguageToolService(Settings(tables={"languagetool": {"mode": "cloud"}}))
     with pytest.raises(ConfigError):
