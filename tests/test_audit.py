@@ -3,6 +3,7 @@ local engine with a stand-in pipeline, and the command's one-line errors."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import socket
 import sys
@@ -412,6 +413,20 @@ def test_bad_input_is_one_line_and_an_exit_code(tmp_path, monkeypatch, capsys, a
     got, out, err = run_main(monkeypatch, capsys, "audit", *args, "--no-languagetool")
     assert got == code
     assert message in error_line(err)
+
+
+@pytest.mark.parametrize("option,module", [(["--engine", "ray"], "ray"), (["--parquet"], "pyarrow")])
+def test_without_the_scale_extra_ray_and_parquet_say_how_to_install_it(tmp_path, monkeypatch, capsys, option, module):
+    monkeypatch.chdir(tmp_path)
+    write_jsonl(rows(2), tmp_path / "good.jsonl")
+    monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed: importing it fails
+    with pytest.raises(ImportError):
+        importlib.import_module(module)
+    got, out, err = run_main(monkeypatch, capsys, "audit", "good.jsonl", "--out", "o", *option, "--no-languagetool")
+    assert got == 2 and out == ""
+    assert error_line(err) == (f"mtcheck: error: {' '.join(option)} needs {module}, which is not installed "
+                               "(install it with: pip install 'mtcheck[scale]')")
+    assert not (tmp_path / "o").exists()  # refused before any work
 
 
 def test_the_command_refuses_to_resume_another_audit(tmp_path, monkeypatch, capsys):

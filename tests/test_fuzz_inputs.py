@@ -37,7 +37,7 @@ import pytest
 import mtcheck.pipeline as pipeline_module
 from conftest import SEED_MT, SEED_REF, ReutersFlaggingPipeline, run_main
 from mtcheck.errors import InputError
-from mtcheck.load import FORMATS, load_document
+from mtcheck.load import INPUT_FORMATS, load_document
 from mtcheck.segment import MAX_SENTENCE_CHARS, segment
 from mtcheck.types import Document
 
@@ -165,7 +165,7 @@ def fuzz_inputs(seed: int = SEED, per_kind: int = PER_KIND) -> list[tuple[str, b
     out = []
     for kind in KINDS:
         for _ in range(per_kind):
-            out.append((kind.__name__, kind(rng), rng.choice(FORMATS)))
+            out.append((kind.__name__, kind(rng), rng.choice(INPUT_FORMATS)))
     return out
 
 
