@@ -240,6 +240,8 @@ def mtcheck_output(path: str | Path) -> str | None:
         return None  # loading the file reports the problem
     text = head.decode("utf-8", "replace").lstrip("\ufeff")
     if tail:
+        if b"\n" in tail[:-1]:
+            tail = tail[tail.index(b"\n") + 1 :]  # whole lines only: a recogniser may check each line
         text += "\n" + tail.decode("utf-8", "replace")
     if looks_like_baseline(text):
         return "baseline"

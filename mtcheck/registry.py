@@ -117,8 +117,8 @@ class FormatRegistry(Registry[Callable[..., str]]):
 
     ``recognise(head) -> bool`` says whether a file's text is this format's output: ``head`` is
     the file's text from its start (up to 16 KB, byte-order mark removed); for a longer file a
-    line break and the file's last 4 KB follow, so a format whose marker is its last line
-    (``--format text``) finds it there. mtcheck.inputs asks every format, so a folder run never
+    line break and the whole lines of its last 4 KB follow, so a format whose marker is its last
+    line (``--format text``) finds it there. mtcheck.inputs asks every format, so a folder run never
     reads a report back as an article; it must not claim ordinary articles.
 
     A format that declares no ``recognise`` gets :func:`mtcheck.report.header_recogniser`: its

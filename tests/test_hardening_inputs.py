@@ -105,6 +105,19 @@ def test_every_output_format_is_recognised_by_its_content(tmp_path, fmt):
     assert mtcheck_output(target) == fmt
 
 
+@pytest.mark.parametrize("fmt", formats.names())
+def test_a_long_report_is_recognised_too(tmp_path, fmt):
+    # Past the 16 KB a recogniser sees from the start: the text report's summary is its last line.
+    from test_report_helpers import build_result
+
+    results = [build_result(f"news/story-{n}.md") for n in range(40)]
+    text = render(results, fmt, ReportOptions(exit_code=1, color=False))
+    assert len(text.encode()) > 40_000
+    target = tmp_path / "out.txt"
+    target.write_text(text, encoding="utf-8")
+    assert mtcheck_output(target) == fmt
+
+
 def test_articles_are_not_mistaken_for_reports(tmp_path):
     for source in (SEED_MT, SEED_REF, Path(__file__).parent / "data" / "load_article.html", Path(__file__).parent / "data" / "load_article.md"):
         assert mtcheck_output(source) is None, source
