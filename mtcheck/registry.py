@@ -123,8 +123,10 @@ class FormatRegistry(Registry[Callable[..., str]]):
 
     A format that declares no ``recognise`` gets :func:`mtcheck.report.header_recogniser`: its
     output is recognised by the first line it writes for no documents (a CSV header, say), when
-    that line is distinctive enough; a format with no such line is never recognised, so its
-    reports are read as articles (the safe side: no article is ever skipped by mistake).
+    that line is distinctive enough (an article would have to open with that very line to be
+    taken for one); a format with no such line is never recognised, so its reports are read as
+    articles: the safe side, since a report read back costs false findings while an article
+    skipped would go unchecked.
     """
 
     def __init__(self, kind: str, package: str, default: str | None = None):
