@@ -10,9 +10,9 @@ Type rules: an integer is accepted where a number is expected (and becomes a flo
 strings also takes one string, as a list of one; ``bool`` is never an integer or a number. A nested
 table (``[models.local]``) is typed ``dict[str, X]`` and checked value by value.
 
-Some defaults are also constants of the modules that read them (``DEFAULT_PORT`` in
-services/languagetool.py, ``DEFAULT_SIMILARITY`` in rewrite/verify.py, ``AlignParams``...);
-tests/test_config_typed.py checks that the two agree.
+Some defaults are also constants of the modules that read them (``DEFAULT_SIMILARITY`` in
+rewrite/verify.py, ``AlignParams``...); tests/test_config_typed.py checks that the two agree. The
+LanguageTool service has no defaults of its own: it reads :class:`LanguageToolConfig`.
 """
 
 from __future__ import annotations
@@ -47,8 +47,13 @@ class LanguageToolConfig:
     url: str | None = None  # a LanguageTool server of your own
     port: int = 8081  # the managed server's port (MTCHECK_LT_PORT wins)
     heap: str = "768m"  # the managed server's Java heap
-    start_timeout: float = 90.0  # seconds the managed server may take to start
-    request_timeout: float = 30.0  # seconds one check request (one paragraph) may take; a stalled server fails the run
+    start_timeout: float = 90.0  # seconds the managed server may take to start; ~10 s on an idle machine, far more on busy cores
+    # Seconds one check request (one paragraph) may go without an answer; a stalled server fails the
+    # run (exit 3, not retried). A paragraph of news takes well under a second; language_tool_python's
+    # own default (300 s, tried twice) let a stalled server hold a run for ten minutes. The first
+    # request a client sends may take start_timeout instead: the server loads a language's rules on
+    # the first check it gets, which on busy cores took over 30 s.
+    request_timeout: float = 30.0
     language: str = "en-US"
     mother_tongue: str = "ru"  # switches on LanguageTool's ru->en false-friend rules; "" turns them off
     picky: bool = False

@@ -8,6 +8,10 @@ be listed by hand, and nothing is imported at start-up (``mtcheck --help`` stays
 The registries are the only lists of these names: options are checked with
 :meth:`Registry.check` and their help text comes from :meth:`Registry.listing`, which reads the
 names from the plug-in files without importing them.
+
+An output format also says how to tell its own output from an article
+(``@formats.register("name", recognise=...)``, see :class:`FormatRegistry`), so a folder run never
+reads a report back as an article.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from mtcheck.errors import InputError
 T = TypeVar("T")
 
 # ``@backends.register("openai")`` at the start of a line: how a plug-in file names itself.
-_DECLARATION = re.compile(r"""^\s*@\s*[\w.]+\.register\(\s*(["'])([^"'\n]+)\1\s*\)""", re.M)
+_DECLARATION = re.compile(r"""^\s*@\s*[\w.]+\.register\(\s*(["'])([^"'\n]+)\1\s*[,)]""", re.M)
 
 
 class Registry(Generic[T]):
@@ -104,6 +108,50 @@ class Registry(Generic[T]):
         return name
 
 
+Recogniser = Callable[[str], bool]
+
+
+class FormatRegistry(Registry[Callable[..., str]]):
+    """Output formats: ``render(results, options) -> str``, registered with
+    ``@formats.register("name", recognise=...)``.
+
+    ``recognise(head) -> bool`` says whether a file's text is this format's output: ``head`` is
+    the file's text from its start (up to 16 KB, byte-order mark removed); for a longer file a
+    line break and the whole lines of its last 4 KB follow, so a format whose marker is its last
+    line (``--format text``) finds it there. mtcheck.inputs asks every format, so a folder run never
+    reads a report back as an article; it must not claim ordinary articles.
+
+    A format that declares no ``recognise`` gets :func:`mtcheck.report.header_recogniser`: its
+    output is recognised by the first line it writes for no documents (a CSV header, say), when
+    that line is distinctive enough (an article would have to open with that very line to be
+    taken for one); a format with no such line is never recognised, so its reports are read as
+    articles: the safe side, since a report read back costs false findings while an article
+    skipped would go unchecked.
+    """
+
+    def __init__(self, kind: str, package: str, default: str | None = None):
+        super().__init__(kind, package, default)
+        self._recognisers: dict[str, Recogniser] = {}
+
+    def register(self, name: str, recognise: Recogniser | None = None) -> Callable[[Callable[..., str]], Callable[..., str]]:
+        add = super().register(name)
+
+        def decorate(render: Callable[..., str]) -> Callable[..., str]:
+            add(render)
+            if recognise is not None:
+                self._recognisers[name] = recognise
+            else:
+                self._recognisers.pop(name, None)
+            return render
+
+        return decorate
+
+    def recogniser(self, name: str) -> Recogniser | None:
+        """The ``recognise`` the format ``name`` declared, or None."""
+        self.get(name)
+        return self._recognisers.get(name)
+
+
 signals: Registry = Registry("signal", "mtcheck.detect.signals")
 backends: Registry = Registry("backend", "mtcheck.rewrite.backends", default="llama_cpp")
-formats: Registry = Registry("format", "mtcheck.report.formats", default="text")
+formats: FormatRegistry = FormatRegistry("format", "mtcheck.report.formats", default="text")

@@ -291,9 +291,9 @@ def test_an_input_over_the_default_limit_is_one_line_and_exit_2(tmp_path, monkey
 
 
 def test_no_progress_in_pipes_and_json_stays_clean(tmp_path, monkeypatch, capsys):
-    from mtcheck.cli.check import _progress_printer
+    from mtcheck.cli.check import progress_printer
 
-    assert _progress_printer(quiet=False) is None  # stderr is not a terminal under pytest
+    assert progress_printer(quiet=False) is None  # stderr is not a terminal under pytest
     monkeypatch.setattr(pipeline_module, "Pipeline", RecordingPipeline)
     code, stdout, err = run_main(monkeypatch, capsys, "check", str(SEED_MT), *LIGHT, "-f", "json")
     assert code == 0 and err == ""
