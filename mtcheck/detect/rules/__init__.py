@@ -35,6 +35,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
+from mtcheck.config_tables import suggestion
 from mtcheck.detect.allowlist import allowed_spans, inside, overlaps
 
 FEATURE_PREFIX = "interference."
@@ -88,6 +89,22 @@ class Rule:
 
 
 FIX_SAFETIES = ("safe", "unsafe")
+# The allowed values of a rule's ``category``: what kind of Russian trace it finds. Reports show it
+# beside each reason, and a client of ``mtcheck serve`` may switch a category off. Documented in
+# CONTRIBUTING.md and in the phrase files' header (mtcheck/resources/rules/); a rule declared with
+# any other category is refused when it registers.
+CATEGORIES: dict[str, str] = {
+    "calque": "a Russian word or set phrase translated word for word (“within the framework of”)",
+    "dates": "a date written the Russian way (“12.12.2016”, “in 2016 year”)",
+    "numbers": "a figure written the Russian way (“2,5 percent”, “1.3 thousand”)",
+    "names": "a name spelled letter by letter from Cyrillic (“Dmitriy”)",
+    "script": "Cyrillic letters left in the English text",
+    "punctuation": "Russian punctuation or quotation marks («»)",
+    "style": "capitals or other house style that follow Russian usage (“foreign Minister”)",
+    "word order": "Russian word order (“As reports Reuters”, “President of Russia Vladimir Putin”)",
+    "source": "a Russian outlet as the source, or its name quoted the Russian way (RIA «Novosti»)",
+    "disclaimer": "a note that Russian media law requires (“banned in Russia”)",
+}
 RULES: list[Rule] = []  # in registration order: the order matches at the same span are reported in
 _ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
@@ -96,6 +113,8 @@ def register(new: Rule) -> Rule:
     """Add a rule (the decorator does this; a test or a plug-in may add one at run time)."""
     if not _ID.fullmatch(new.id):
         raise ValueError(f"interference rule id {new.id!r} must be lower-case words joined by hyphens")
+    if new.category not in CATEGORIES:
+        raise ValueError(f"interference rule {new.id!r}: unknown category {new.category!r}{suggestion(new.category, CATEGORIES)}")
     if new.fix_safety not in FIX_SAFETIES:
         raise ValueError(f"interference rule {new.id!r}: fix_safety must be one of {', '.join(FIX_SAFETIES)}")
     if any(r.id == new.id for r in RULES):
@@ -199,11 +218,16 @@ def find_matches(text: str, allow: Sequence[str] = ()) -> list[tuple[Rule, Match
 
 
 def source_files() -> list[str]:
-    """The files the rules are defined in (a cache of their results is keyed on them)."""
+    """The files the rules are defined in, Python modules and phrase files (a cache of their
+    results is keyed on them)."""
     import inspect
 
     files = {__file__}
     for r in RULES:
+        declared_in = getattr(r.check, "source_file", None)  # a phrase rule: its data file
+        if declared_in:
+            files.add(str(declared_in))
+            continue
         try:
             files.add(inspect.getfile(r.check))
         except TypeError:
@@ -219,5 +243,5 @@ def _discover() -> None:
 
 _discover()
 
-__all__ = ["Example", "Match", "RULES", "Rule", "aliases", "expand_aliases", "feature_names", "find_matches", "get",
+__all__ = ["CATEGORIES", "Example", "Match", "RULES", "Rule", "aliases", "expand_aliases", "feature_names", "find_matches", "get",
            "languagetool_twins", "register", "rule", "rule_ids", "safe_fix", "unregister", "unweighted", "weights"]
