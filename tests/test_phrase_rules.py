@@ -149,7 +149,10 @@ BAD_FILES = [
     (DESK_RULE.replace('id = "desk-in-the-amount-of"', 'id = "calque"'),
      "rule 'calque': mtcheck already has a rule with this id; give it an id of its own"),
     (DESK_RULE.split("[[rule.examples]]")[0], "rule 'desk-in-the-amount-of' has no 'examples'"),
-    (DESK_RULE.replace("[[rule.phrases]]", 'pattern = "x"\n[[rule.phrases]]'), "needs either a pattern or [[rule.phrases]], not both"),
+    (DESK_RULE.replace("[[rule.phrases]]", 'pattern = "x"\n[[rule.phrases]]'), "needs a pattern or [[rule.phrases]]: one or the other"),
+    (DESK_RULE.replace("weight = 1.2", "weight = nan"), "weight must be above 0 (the log-odds a match adds), not nan"),
+    (DESK_RULE.replace("'in the amount of (", "'(?i)in the amount of ("), "cannot be wrapped as whole words (global flags not at the start"),
+    (DESK_RULE.replace("“{0}”:", "“{0}” }:"), "message ““{0}” }: say “of {1} {2}”.”: Single '}' encountered in format string (write {{ and }}"),
 ]
 
 

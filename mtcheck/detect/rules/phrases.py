@@ -17,6 +17,7 @@ naming the file and the rule; nothing of that file is registered.
 
 from __future__ import annotations
 
+import math
 import re
 import string
 import typing
@@ -154,10 +155,10 @@ def _checked(cls: type, table: Any, where: str, origin: str) -> Any:
 
 def _rule(table: RuleTable, where: str, origin: str) -> Rule:
     if (table.pattern is None) == (not table.phrases):
-        raise ConfigError(f"{origin}: {where} needs either a pattern or [[rule.phrases]], not both")
+        raise ConfigError(f"{origin}: {where} needs a pattern or [[rule.phrases]]: one or the other")
     if table.replacement is not None and table.pattern is None:
         raise ConfigError(f"{origin}: {where}: a replacement goes with its pattern (in [[rule.phrases]], beside each)")
-    if table.weight <= 0:
+    if not (math.isfinite(table.weight) and table.weight > 0):
         raise ConfigError(f"{origin}: {where}: weight must be above 0 (the log-odds a match adds), not {table.weight}")
     if table.pattern is not None:
         specs = [PhraseTable(table.pattern, None, table.replacement)]
@@ -178,14 +179,22 @@ def _phrase(spec: PhraseTable, flags: int, whole_words: bool, where: str, origin
         re.compile(spec.pattern, flags)  # as written, so that an error's position is the writer's
     except re.error as err:
         raise ConfigError(f"{origin}: {where}: the pattern “{spec.pattern}” is not a regular expression ({err})") from None
-    pattern = re.compile(rf"\b(?:{spec.pattern})\b" if whole_words else spec.pattern, flags)
+    try:
+        pattern = re.compile(rf"\b(?:{spec.pattern})\b" if whole_words else spec.pattern, flags)
+    except re.error as err:  # an inline flag such as (?i) must open the whole expression
+        raise ConfigError(f"{origin}: {where}: the pattern “{spec.pattern}” cannot be wrapped as whole words ({err}); "
+                          "use ignore_case = true for (?i), or whole_words = false") from None
     if spec.replacement is not None:
         try:
             pattern.sub(spec.replacement, "")  # parses the template: \3 of a pattern with two groups fails here
         except (re.error, IndexError) as err:
             raise ConfigError(f"{origin}: {where}: the replacement “{spec.replacement}”: {err}") from None
     message = spec.message or ""
-    for _, name, spec_text, conversion in string.Formatter().parse(message):
+    try:
+        fields_named = list(string.Formatter().parse(message))
+    except ValueError as err:  # a lone { or }
+        raise ConfigError(f"{origin}: {where}: message “{message}”: {err} (write {{{{ and }}}} for braces)") from None
+    for _, name, spec_text, conversion in fields_named:
         if name is None:
             continue
         if not name.isdigit() or int(name) > pattern.groups or spec_text or conversion:
