@@ -19,6 +19,7 @@ from mtcheck.detect.classifier import DetectorModel, LinearModel, load_model, pr
 from mtcheck.detect.rules import RULES, Match, expand_aliases, feature_names, find_matches, languagetool_twins
 from mtcheck.detect.signature import RULE_PACK
 from mtcheck.types import Document, Sentence
+from test_rule_helpers import interference_model_file
 
 EXAMPLES = [(r.id, e) for r in RULES for e in r.examples]
 
@@ -252,23 +253,11 @@ def test_a_rule_the_model_weighs_is_shown_normally(new_rule):
     assert UNWEIGHTED_NOTE not in reason.message and reason.weight == 2.0
 
 
-def _model_file(path, without: str | None = None):
-    """A trained-looking interference-only model file: the declared weights, ``without`` one feature."""
-    data = json.loads(dataclasses.replace(provisional_model(), name="trained").to_json())
-    sentence = data["sentence"]
-    keep = [i for i, name in enumerate(sentence["features"]) if name != without]
-    for key in ("features", "coef", "mean", "scale"):
-        if sentence.get(key):
-            sentence[key] = [sentence[key][i] for i in keep]
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
-
-
 def test_mtcheck_check_shows_an_unweighted_rule_and_exits_normally(new_rule, tmp_path, monkeypatch, capsys):
     article = tmp_path / "article.txt"
     article.write_text(TEXT + "\n", encoding="utf-8")
-    without = _model_file(tmp_path / "without.json", without=new_rule.feature)
-    weighed = _model_file(tmp_path / "with.json")
+    without = interference_model_file(tmp_path / "without.json", without=new_rule.feature)
+    weighed = interference_model_file(tmp_path / "with.json")
     for model, marked in ((without, True), (weighed, False)):
         config = tmp_path / "mtcheck.toml"
         config.write_text(f'[detect]\nmodel = "{model}"\n', encoding="utf-8")
@@ -286,10 +275,10 @@ def test_mtcheck_train_names_the_rules_it_weighs(new_rule, tmp_path, monkeypatch
 
     out = tmp_path / "detector"
     out.mkdir()
-    _model_file(out / "model.json", without=new_rule.feature)
+    interference_model_file(out / "model.json", without=new_rule.feature)
 
     def fake_train(target, data=None, signals=(), progress=None, **_):
-        _model_file(target / "model.json")  # training gives every declared rule its weight
+        interference_model_file(target / "model.json")  # training gives every declared rule its weight
         (target / "provenance.json").write_text("{}")
         return {"metrics": {"auc": 1.0}}
 
