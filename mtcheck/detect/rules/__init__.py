@@ -23,7 +23,10 @@ of the election", "2.5 million") is either left out or weighted low, because a f
 an editor's trust.
 
 Every module of this package (except ``_private`` ones) is imported when the package is, so
-adding a rule is adding a function here, or a file with one.
+adding a rule is adding a function here, or a file with one. A rule that is only a pattern, a
+message and a replacement is data instead: a table in a phrase-rule file
+(``mtcheck/resources/rules/*.toml``, or a desk's own named by ``[rules] files``), read by
+:mod:`mtcheck.detect.rules.phrases`. A rule's ``category`` is one of :data:`CATEGORIES`.
 """
 
 from __future__ import annotations
@@ -224,9 +227,9 @@ def source_files() -> list[str]:
 
     files = {__file__}
     for r in RULES:
-        declared_in = getattr(r.check, "source_file", None)  # a phrase rule: its data file
-        if declared_in:
-            files.add(str(declared_in))
+        declared_in = getattr(r.check, "source_file", None)
+        if declared_in:  # a phrase rule: its data file, and the code that reads it
+            files.update((str(declared_in), inspect.getfile(type(r.check))))
             continue
         try:
             files.add(inspect.getfile(r.check))
