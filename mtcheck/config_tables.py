@@ -147,6 +147,14 @@ class GateConfig:
     isolated_severity: str = "info"
 
 
+@dataclass(frozen=True)
+class RulesConfig:
+    """``[rules]``: a desk's own phrase-rule files (mtcheck/detect/rules/phrases.py), in the format of
+    mtcheck/resources/rules/*.toml; a path is relative to the config file."""
+
+    files: tuple[str, ...] = ()  # their rules are registered beside mtcheck's when the detector starts
+
+
 # Table name -> its dataclass. mtcheck.config.CONFIG_KEYS lists these as the "table" keys.
 TABLES: dict[str, type] = {
     "detect": DetectConfig,
@@ -155,6 +163,7 @@ TABLES: dict[str, type] = {
     "rewrite": RewriteConfig,
     "compare": CompareConfig,
     "gate": GateConfig,
+    "rules": RulesConfig,
 }
 
 _NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}

@@ -15,11 +15,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence, cast
 
 from mtcheck.config import Settings, cache_dir, severity_for
+from mtcheck.detect.allowlist import allowed_spans, overlaps
 from mtcheck.detect.signature import code_version, detector_signature, public_signature
 from mtcheck.services.factory import Services
 from mtcheck.types import Block, Document, Finding, Reason, Sentence, Severity, TranslatedShare, share_of, translated_share
@@ -67,10 +67,7 @@ def effective_threshold(settings: Settings, model_default: float) -> float:
 
 def _mask_allowed(text: str, allow: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
     """Replace allow-listed names by a neutral name of the same length, so no signal sees them."""
-    spans: list[tuple[int, int]] = []
-    for name in allow:
-        if name.strip():
-            spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(name), text, re.I))
+    spans = allowed_spans(text, allow)
     if not spans:
         return text, spans
     chars = list(text)
@@ -235,11 +232,11 @@ class Detector:
         if cached is not None:
             return cached
         masked = []
-        allowed_spans = []
+        allowed = []
         for s in sentences:
             text, spans = _mask_allowed(s.text, self.settings.allow)
             masked.append(dataclasses.replace(s, text=text) if spans else s)
-            allowed_spans.append([(s.start + a, s.start + b) for a, b in spans])
+            allowed.append([(s.start + a, s.start + b) for a, b in spans])
         context = SignalContext(settings=self.settings, document=document, services=self.services)
         out: list[tuple[dict[str, float], list[Reason]]] = [({}, []) for _ in sentences]
         # A signal that waits on a server runs beside the in-process ones; results merge in order.
@@ -250,7 +247,7 @@ class Detector:
             for i, result in enumerate(results):
                 out[i][0].update(result.features)
                 for reason in result.reasons:
-                    if not any(reason.start < e and s < reason.end for s, e in allowed_spans[i]):
+                    if not overlaps(reason.start, reason.end, allowed[i]):
                         out[i][1].append(reason)
         self._cache_put(sentences, out)
         return out
