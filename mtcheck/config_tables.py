@@ -34,6 +34,8 @@ class DetectConfig:
     """``[detect]``: mtcheck/detect/__init__.py and ``mtcheck eval detect``."""
 
     model: str | None = None  # a trained detector model (joblib); default: the packaged one
+    # Adjusts the signals that run (the --signals syntax): "+name" adds, "-name" removes, plain names replace.
+    signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

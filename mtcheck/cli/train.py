@@ -8,7 +8,6 @@ from typing import Optional
 import typer
 
 from mtcheck.cli import app
-from mtcheck.detect.train import DEFAULT_SIGNALS
 from mtcheck.paths import data_help
 from mtcheck.registry import signals as signal_registry
 
@@ -19,8 +18,9 @@ def train_command(
         None, "--out", help="Write model.json and provenance.json here (default: the packaged mtcheck/resources/detector/)."
     ),
     data: Optional[Path] = typer.Option(None, "--data", help=data_help()),
-    signals: str = typer.Option(
-        ",".join(DEFAULT_SIGNALS), "--signals", help=f"Comma-separated signals the classifier uses (from: {signal_registry.listing()})."
+    signals: Optional[str] = typer.Option(
+        None, "--signals", help=f"Comma-separated signals the classifier uses (from: {signal_registry.listing()}; "
+        "default: those whose contract says train_by_default, see `mtcheck plugins`)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final metrics."),
     encoder: bool = typer.Option(
@@ -47,7 +47,9 @@ def train_command(
         return
     if sample is not None or epochs is not None or leave_out is not None:
         raise InputError("--sample, --epochs and --leave-out go with --encoder")
-    names = [s.strip() for s in signals.split(",") if s.strip()]
+    from mtcheck.detect.base import default_training_signals
+
+    names = list(default_training_signals()) if signals is None else [s.strip() for s in signals.split(",") if s.strip()]
     if not names:
         raise InputError("--signals needs at least one signal name")
     for name in names:  # before any data is read: a typo should not cost a long feature pass
