@@ -117,10 +117,20 @@ class Detector:
         self.signal_names = tuple(signals)
         self.threshold = effective_threshold(settings, self.model.threshold)
         self._signals = [registry.get(name)(settings) for name in self.signal_names]
-        self._weigher = ReasonWeigher(self.model, self._signals)
+        self.model = self._model  # the reasons are weighed with the model and the signals' contracts
         # A broken model override fails here, whether or not the text is in the cache.
         signature = detector_signature(settings, self.services, self.signal_names, code_version(self._signals))
         self._cache = FeatureCache(signature, enabled=settings.cache)
+
+    @property
+    def model(self):
+        return self._model
+
+    @model.setter
+    def model(self, model) -> None:
+        """The detector model; replacing it (a test, a caller's own model) re-weighs the reasons with it."""
+        self._model = model
+        self._weigher = ReasonWeigher(model, getattr(self, "_signals", ()))
 
     # -- public API --------------------------------------------------------------------------
     def public_signature(self) -> str:

@@ -33,7 +33,11 @@ class ReasonWeigher:
         # In the order the model lists its signals, then the others: with several weak summaries the
         # first one earns the place (see weigh), so the order is the model's, stable across runs.
         order = [n for n in model.signals if n in self.contracts] + [n for n in self.contracts if n not in model.signals]
-        self.summaries = {name: self.contracts[name].summary_reason for name in order if self.contracts[name].summary_reason is not None}
+        self.summaries: dict[str, tuple[str, str]] = {}
+        for name in order:
+            summary = self.contracts[name].summary_reason
+            if summary is not None:
+                self.summaries[name] = summary
 
     def explained(self, sentence: Sentence, features: dict[str, float], shares: dict[str, float]) -> list[Reason]:
         """Reasons a sub-model's own evidence earns: the n-grams that raised its score (style, syntax), with spans."""
