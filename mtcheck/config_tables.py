@@ -98,7 +98,7 @@ class RewriteConfig:
     resolved_surprisal_tolerance: float = 0.5
     model_checks: bool = True  # the spaCy, MiniLM and SmolLM2 checks (false: rules only)
     # Backends.
-    backend: str | None = None  # llama_cpp | transformers | openai; default: MTCHECK_BACKEND, else llama_cpp
+    backend: str | None = None  # a backend plug-in's name (`mtcheck plugins`); default: MTCHECK_BACKEND, else the registry's default
     model: str | None = None  # the rewriter weights (default: MTCHECK_REWRITE_MODEL, else the model store)
     n_ctx: int = 2048  # llama_cpp
     n_threads: int = 2  # llama_cpp
