@@ -31,7 +31,7 @@ from mtcheck.errors import ConfigError
 
 @dataclass(frozen=True)
 class DetectConfig:
-    """``[detect]``: mtcheck/detect/__init__.py and ``mtcheck eval detect``."""
+    """``[detect]``: mtcheck/detect/detector.py and ``mtcheck eval detect``."""
 
     model: str | None = None  # a trained detector model (joblib); default: the packaged one
     # Adjusts the signals that run (the --signals syntax): "+name" adds, "-name" removes, plain names replace.
