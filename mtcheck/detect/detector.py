@@ -108,16 +108,16 @@ class Detector:
         self.settings = settings
         self.services = services if services is not None else Services.offline(settings)
         self.model_path = model_path or settings.detect_config.model
-        self.model = load_model(self.model_path)
+        model = load_model(self.model_path)
         known = contracts()
         if signals is None:
-            signals = choose_signals(self.model.signals, known, self.services, settings.detect_config.signals)
+            signals = choose_signals(model.signals, known, self.services, settings.detect_config.signals)
         else:
-            choose_signals((), known, None, signals)  # checks the names
+            choose_signals((), known, None, signals)  # only checks the names: the caller chose
         self.signal_names = tuple(signals)
-        self.threshold = effective_threshold(settings, self.model.threshold)
+        self.threshold = effective_threshold(settings, model.threshold)
         self._signals = [registry.get(name)(settings) for name in self.signal_names]
-        self.model = self._model  # the reasons are weighed with the model and the signals' contracts
+        self.model = model  # the reasons are weighed with the model and the signals' contracts
         # A broken model override fails here, whether or not the text is in the cache.
         signature = detector_signature(settings, self.services, self.signal_names, code_version(self._signals))
         self._cache = FeatureCache(signature, enabled=settings.cache)
@@ -130,7 +130,7 @@ class Detector:
     def model(self, model) -> None:
         """The detector model; replacing it (a test, a caller's own model) re-weighs the reasons with it."""
         self._model = model
-        self._weigher = ReasonWeigher(model, getattr(self, "_signals", ()))
+        self._weigher = ReasonWeigher(model, self._signals)
 
     # -- public API --------------------------------------------------------------------------
     def public_signature(self) -> str:
