@@ -15,12 +15,12 @@ through the feature cache (``detect.cache``) whose key is built in ``detect.sign
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence, cast
 
 from mtcheck.config import Settings, severity_for
 from mtcheck.detect import batching
+from mtcheck.detect.allow import mask_allowed
 from mtcheck.detect.base import Contract, SignalContext, contract_of, contracts
 from mtcheck.detect.cache import FeatureCache, Signals
 from mtcheck.detect.signature import code_version, detector_signature, public_signature
@@ -51,21 +51,6 @@ class _Scored:
 def effective_threshold(settings: Settings, model_default: float) -> float:
     """The configured threshold (config file or --threshold), else the model's default (chosen on the training documents, see provenance.json)."""
     return model_default if settings.threshold is None else float(settings.threshold)
-
-
-def _mask_allowed(text: str, allow: Sequence[str]) -> tuple[str, list[tuple[int, int]]]:
-    """Replace allow-listed names by a neutral name of the same length, so no signal sees them."""
-    spans: list[tuple[int, int]] = []
-    for name in allow:
-        if name.strip():
-            spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(name), text, re.I))
-    if not spans:
-        return text, spans
-    chars = list(text)
-    for start, end in spans:
-        filler = ("Smith" if end - start >= 5 else "Lee"[: end - start]).ljust(end - start)
-        chars[start:end] = filler
-    return "".join(chars), spans
 
 
 def choose_signals(model_signals: Sequence[str], known: Mapping[str, Contract], services: Services | None = None,
@@ -260,7 +245,7 @@ class Detector:
         masked = []
         allowed_spans = []
         for s in sentences:
-            text, spans = _mask_allowed(s.text, self.settings.allow)
+            text, spans = mask_allowed(s.text, self.settings.allow)
             masked.append(dataclasses.replace(s, text=text) if spans else s)
             allowed_spans.append([(s.start + a, s.start + b) for a, b in spans])
         context = SignalContext(settings=self.settings, document=document, services=self.services)

@@ -35,6 +35,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
+from mtcheck.detect.allow import allowed_spans
+
 FEATURE_PREFIX = "interference."
 TOTAL_FEATURE = "interference.total"
 
@@ -183,17 +185,9 @@ def expand_aliases(ids: Iterable[str]) -> frozenset[str]:
 
 
 # -- matching ----------------------------------------------------------------------------------------
-def _allowed_spans(text: str, allow: Sequence[str]) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    for name in allow:
-        if name:
-            spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(name), text, re.I))
-    return spans
-
-
 def find_matches(text: str, allow: Sequence[str] = ()) -> list[tuple[Rule, Match]]:
     """All rule matches in ``text`` except those an allow-listed name accounts for."""
-    allowed = _allowed_spans(text, allow)
+    allowed = allowed_spans(text, allow)
     found = []
     for r in list(RULES):
         for match in r.matches(text):
