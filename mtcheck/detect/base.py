@@ -71,7 +71,8 @@ class Contract:
     model_role: str | None = None  # the model-store role it runs on (part of the cache key)
     # (rule id, message) of the one reason naming the signal's whole-sentence evidence when it matters.
     summary_reason: tuple[str, str] | None = None
-    # Derived features (sub-model outputs) whose own n-grams the signal's ``explain`` names as reasons.
+    # Derived features (sub-model outputs) whose own n-grams the signal names as reasons: the class
+    # then has ``explain(sentence, shares, total) -> list[Reason]`` (shares: the sub-model's per-feature log-odds).
     explains: tuple[str, ...] = ()
     # Untrained, its reasons keep the weights the signal gave them (instead of 0 and marked): an
     # advisory checker the model is not meant to weigh (LanguageTool).

@@ -115,7 +115,7 @@ class Detector:
     def model(self, model) -> None:
         """The detector model; replacing it (a test, a caller's own model) re-weighs the reasons with it."""
         self._model = model
-        self._weigher = ReasonWeigher(model, self._signals)
+        self._weigher = ReasonWeigher(model, dict(zip(self.signal_names, self._signals)))
 
     # -- public API --------------------------------------------------------------------------
     def public_signature(self) -> str:

@@ -11,7 +11,7 @@ weight 0 and marked with ``UNWEIGHTED_NOTE``, unless its signal's contract keeps
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from mtcheck.detect.base import contract_of
 from mtcheck.types import Reason, Sentence
@@ -24,12 +24,13 @@ UNWEIGHTED_NOTE = "[not yet weighted by the model, so it adds nothing to the sco
 
 
 class ReasonWeigher:
-    """Weighs a sentence's reasons for ``model`` (a ``DetectorModel``) given the running ``signals`` (instances)."""
+    """Weighs a sentence's reasons for ``model`` (a ``DetectorModel``) given the running ``signals``
+    (registry name -> instance)."""
 
-    def __init__(self, model: Any, signals: Sequence[Any]):
+    def __init__(self, model: Any, signals: Mapping[str, Any]):
         self.model = model
-        self.signals = list(signals)
-        self.contracts = {signal.name: contract_of(signal) for signal in self.signals}
+        self.signals = dict(signals)
+        self.contracts = {name: contract_of(signal) for name, signal in self.signals.items()}
         # In the order the model lists its signals, then the others: with several weak summaries the
         # first one earns the place (see weigh), so the order is the model's, stable across runs.
         order = [n for n in model.signals if n in self.contracts] + [n for n in self.contracts if n not in model.signals]
@@ -42,8 +43,8 @@ class ReasonWeigher:
     def explained(self, sentence: Sentence, features: dict[str, float], shares: dict[str, float]) -> list[Reason]:
         """Reasons a sub-model's own evidence earns: the n-grams that raised its score (style, syntax), with spans."""
         out: list[Reason] = []
-        for signal in self.signals:
-            for feature in self.contracts[signal.name].explains:
+        for name, signal in self.signals.items():
+            for feature in self.contracts[name].explains:
                 share = shares.get(feature, 0.0)
                 sub = self.model.submodels.get(feature)
                 if share <= 0 or sub is None:
