@@ -116,9 +116,11 @@ def contracts(names: Sequence[str] | None = None) -> dict[str, Contract]:
     return {name: contract_of(cls) for name, cls in items if names is None or name in names}
 
 
-def default_training_signals() -> tuple[str, ...]:
-    """``mtcheck train``'s default --signals: those whose contract says ``train_by_default``."""
-    return tuple(name for name, contract in contracts().items() if contract.train_by_default)
+def default_training_signals(current: Sequence[str] = ()) -> tuple[str, ...]:
+    """``mtcheck train``'s default --signals: those whose contract says ``train_by_default``; the
+    ``current`` model's first, in its order (a retrain writes the same model), then the others."""
+    wanted = [name for name, contract in contracts().items() if contract.train_by_default]
+    return tuple([n for n in current if n in wanted] + [n for n in wanted if n not in current])
 
 
 def submodels(names: Sequence[str] | None = None) -> dict[str, Submodel]:
