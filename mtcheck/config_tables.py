@@ -31,9 +31,11 @@ from mtcheck.errors import ConfigError
 
 @dataclass(frozen=True)
 class DetectConfig:
-    """``[detect]``: mtcheck/detect/__init__.py and ``mtcheck eval detect``."""
+    """``[detect]``: mtcheck/detect/detector.py and ``mtcheck eval detect``."""
 
     model: str | None = None  # a trained detector model (joblib); default: the packaged one
+    # Adjusts the signals that run (the --signals syntax): "+name" adds, "-name" removes, plain names replace.
+    signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ class RewriteConfig:
     resolved_surprisal_tolerance: float = 0.5
     model_checks: bool = True  # the spaCy, MiniLM and SmolLM2 checks (false: rules only)
     # Backends.
-    backend: str | None = None  # llama_cpp | transformers | openai; default: MTCHECK_BACKEND, else llama_cpp
+    backend: str | None = None  # a backend plug-in's name (`mtcheck plugins`); default: MTCHECK_BACKEND, else the registry's default
     model: str | None = None  # the rewriter weights (default: MTCHECK_REWRITE_MODEL, else the model store)
     n_ctx: int = 2048  # llama_cpp
     n_threads: int = 2  # llama_cpp

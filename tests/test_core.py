@@ -73,9 +73,10 @@ def test_registry_checks_option_values_and_lists_the_default_first():
     assert formats.check("json", "--format") == "json"
     with pytest.raises(InputError, match=rf"^unknown --format 'yaml' \(choose from {re.escape(', '.join(formats.names()))}\)$"):
         formats.check("yaml", "--format")
-    assert backends.listing() == "llama_cpp (default), openai, transformers"
-    others = sorted(name for name in formats.declared() if name != "text")
-    assert formats.listing(mark_default=False) == ", ".join(["text", *others])
+    others = sorted(name for name in backends.declared() if name != backends.default)
+    assert backends.listing() == ", ".join([f"{backends.default} (default)", *others]) and others
+    other_formats = sorted(name for name in formats.declared() if name != "text")
+    assert formats.listing(mark_default=False) == ", ".join(["text", *other_formats]) and other_formats
 
 
 def test_severity_order_is_defined_once_and_everything_follows_it():

@@ -17,6 +17,7 @@ from mtcheck.detect import UNWEIGHTED_NOTE, rules
 from mtcheck.detect.rules import CATEGORIES, find_matches, source_files
 from mtcheck.detect.rules.phrases import PhraseCheck, packaged_files, read_phrase_file, use_desk_files
 from mtcheck.errors import ConfigError
+from mtcheck.types import Sentence
 from test_rule_helpers import interference_model_file
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,6 +123,23 @@ def test_a_desk_file_named_in_the_config_is_registered_beside_mtchecks_rules_and
     assert match.suggestion == "Of 300 roubles" and match.message == "“In the amount of 300 roubles”: say “of 300 roubles”."
     use_desk_files(Settings())  # a configuration without the file: its rules are gone
     assert rules.rule_ids() == before
+
+
+def test_the_detector_registers_the_desk_file_when_it_starts_and_keys_its_cache_on_it(desk):
+    from mtcheck.config import load_settings
+    from mtcheck.detect import Detector
+    from mtcheck.detect.rules import phrases
+
+    settings = load_settings(desk / "mtcheck.toml")
+    detector = Detector(settings)  # the signals its contract chooses: the interference rules run by default
+    assert "interference" in detector.signal_names and rules.get("desk-in-the-amount-of") is not None
+    assert {str(desk / "desk-rules.toml"), phrases.__file__} <= set(source_files())  # the data and the code reading it
+    text = "A fine in the amount of 300 roubles."
+    sentences = [Sentence(index=0, start=0, end=len(text), text=text)]
+    key = detector._cache_key(sentences)
+    assert Detector(settings)._cache_key(sentences) == key
+    (desk / "desk-rules.toml").write_text(DESK_RULE.replace("weight = 1.2", "weight = 1.3"), encoding="utf-8")
+    assert Detector(settings)._cache_key(sentences) != key  # an edited desk file invalidates the cached features
 
 
 def test_mtcheck_check_runs_a_desk_rule_at_once(desk, monkeypatch, capsys):

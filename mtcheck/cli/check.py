@@ -13,7 +13,7 @@ from mtcheck.cli import app
 from mtcheck.config_tables import GateConfig
 from mtcheck.errors import InputError
 from mtcheck.load import DEFAULT_MAX_BYTES, INPUT_FORMATS
-from mtcheck.registry import backends, formats
+from mtcheck.registry import backends, formats, signals
 from mtcheck.types import SEVERITY_ORDER
 
 if TYPE_CHECKING:
@@ -30,6 +30,11 @@ MAX_BYTES_HELP = (
 
 FOLLOW_LINKS_HELP = ("In a folder, also read files that symbolic links lead to outside it (by default such links are "
                      "skipped with a warning: a folder's contents must not pull other files into a report).")
+
+SIGNALS_HELP = ("Adjust the detection signals (comma-separated): +NAME adds one (e.g. +fluency), -NAME removes one "
+                "(write --signals=-NAME), plain names replace the default set (the signals the model weighs, and the cheap ones "
+                "it does not yet weigh, shown at weight 0). "
+                f"From: {signals.listing()}; see `mtcheck plugins`.")
 
 # Seconds before the progress line appears: a run that ends sooner prints nothing.
 PROGRESS_DELAY = 2.0
@@ -145,6 +150,18 @@ def check_destinations(
     return out_path, html_path
 
 
+def check_signal_choice(value: str) -> tuple[str, ...]:
+    """``--signals`` parsed, every name checked against the registry before any work."""
+    from mtcheck.detect.detector import parse_signal_choice
+
+    choice = parse_signal_choice(value)
+    if not choice:
+        raise InputError("--signals needs at least one signal name (+NAME adds, -NAME removes)")
+    for entry in choice:
+        signals.check(entry.lstrip("+-"), "--signals")
+    return choice
+
+
 def parse_model_flags(values: list[str]) -> dict[str, str]:
     from mtcheck.services.modelstore import parse_model_override
 
@@ -178,6 +195,7 @@ def check(
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help=MAX_BYTES_HELP),
     model: list[str] = typer.Option([], "--model", help="Point a model role at another model: ROLE=PATH|DIR|hub:ORG/NAME (repeatable)."),
     backend: Optional[str] = typer.Option(None, "--backend", help=f"Rewrite backend: {backends.listing()}."),
+    signal_choice: Optional[str] = typer.Option(None, "--signals", help=SIGNALS_HELP),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Accepted findings (.mtcheck-baseline.json) that must not fail the run."),
     changed_only: bool = typer.Option(False, "--changed-only", help="Only report sentences on lines changed against --git-ref."),
     git_ref: str = typer.Option("HEAD", "--git-ref", help="The git ref for --changed-only."),
@@ -201,7 +219,8 @@ def check(
     from mtcheck.pipeline import CheckOptions
 
     _check_values(output_format, input_format, fail_on, backend, threshold, max_flagged_ratio, languagetool_url, gate_mode)
-    settings = _settings(config, threshold, fail_on, max_flagged_ratio, gate_mode)
+    signal_names = check_signal_choice(signal_choice) if signal_choice is not None else None
+    settings = _settings(config, threshold, fail_on, max_flagged_ratio, gate_mode, signal_names)
     skipped: list[str] = []
     files = expand_paths(paths, exclude=exclude, follow_links=follow_links, skipped=skipped)
     if skipped:
@@ -263,12 +282,14 @@ def _check_values(output_format: str, input_format: str, fail_on: str | None, ba
 
 
 def _settings(config: Path | None, threshold: float | None, fail_on: str | None, max_flagged_ratio: float | None,
-              gate_mode: str | None) -> Settings:
+              gate_mode: str | None, signal_names: tuple[str, ...] | None = None) -> Settings:
     from mtcheck.config import load_settings
 
     settings = load_settings(config).with_overrides(threshold=threshold, fail_on=fail_on, max_flagged_ratio=max_flagged_ratio)
     if gate_mode is not None:
         settings = settings.with_table_values("gate", {"mode": gate_mode})
+    if signal_names is not None:  # --signals replaces [detect] signals
+        settings = settings.with_table_values("detect", {"signals": signal_names})
     return settings
 
 

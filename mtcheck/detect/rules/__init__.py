@@ -238,13 +238,41 @@ def source_files() -> list[str]:
     return sorted(files)
 
 
+# Rule id -> the distribution ("name version") of a rule another package adds through the
+# ``mtcheck.rules`` entry point; the rules of this package are built in.
+ORIGINS: dict[str, str] = {}
+
+
 def _discover() -> None:
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_"):
             importlib.import_module(f"{__name__}.{info.name}")
 
 
+def _load_plugins() -> None:
+    """Rules from other distributions: an ``mtcheck.rules`` entry point names a module of ``@rule``
+    functions (or one of them), or a :class:`Rule`. A broken one is one warning line; the rest work."""
+    from mtcheck.registry import broken, entry_points, load_entry_point, origin
+
+    for ep in entry_points("mtcheck.rules"):
+        before = {r.id for r in RULES}
+        item = load_entry_point("rule", ep)
+        if item is None:
+            continue
+        if isinstance(item, Rule) and item.id not in before:
+            try:
+                register(item)
+            except ValueError as err:
+                broken("rule", ep, str(err))
+                continue
+        added = {r.id for r in RULES} - before
+        if not added:
+            broken("rule", ep, f"{ep.value} declares no new rule (name a module of @rule functions, one of them, or a Rule)")
+        ORIGINS.update((rule_id, origin(ep)) for rule_id in added)
+
+
 _discover()
+_load_plugins()
 
 __all__ = ["CATEGORIES", "Example", "Match", "RULES", "Rule", "aliases", "expand_aliases", "feature_names", "find_matches", "get",
            "languagetool_twins", "register", "rule", "rule_ids", "safe_fix", "unregister", "unweighted", "weights"]

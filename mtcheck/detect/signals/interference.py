@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from mtcheck.config import Settings
-from mtcheck.detect.base import SignalContext, SignalResult
+from mtcheck.detect.base import Contract, SignalContext, SignalResult
 from mtcheck.detect.rules import (  # noqa: F401  (re-exported: the rules' old home)
     RULES,
     Match,
@@ -30,6 +30,7 @@ from mtcheck.types import Reason, Sentence
 @signals.register("interference")
 class InterferenceSignal:
     name = "interference"
+    contract = Contract(train_by_default=True)
 
     def __init__(self, settings: Settings):
         self.settings = settings
