@@ -13,7 +13,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK = 1
 SEED     := seeds/000_57608c29d3a128ea.txt
 SEED_REF := seeds/002_81b0083cd9f1a0ed.txt
 
-.PHONY: setup system python models languagetool demo test unit lint bench bench-sizes clean
+.PHONY: setup system python scale models languagetool demo test unit lint bench bench-sizes clean
 
 setup: system python models languagetool
 
@@ -30,6 +30,13 @@ $(VENV)/.deps-stamp: pyproject.toml | $(BIN)/python
 	@touch $@
 
 python: $(VENV)/.deps-stamp
+
+# Ray and pyarrow (the `scale` extra: `audit --engine ray` and `--parquet`), for the tests; the demo needs neither.
+$(VENV)/.scale-stamp: pyproject.toml $(VENV)/.deps-stamp
+	$(BIN)/pip install -q -e '.[scale]'
+	@touch $@
+
+scale: $(VENV)/.scale-stamp
 
 # Developer tools (ruff, mypy: the `dev` extra), only for `make lint`; test and demo never install them.
 $(VENV)/.dev-stamp: pyproject.toml $(VENV)/.deps-stamp
@@ -55,11 +62,11 @@ demo: setup
 	$(MTCHECK) check $(SEED) --reference $(SEED_REF) --fail-on none --html reports/seed-000.html
 	@echo "HTML report: reports/seed-000.html"
 
-test: setup
+test: setup scale
 	$(BIN)/python -m pytest --durations=15
 
 # The unit tests only: no LanguageTool server, model or browser (tests marked `integration` are left out).
-unit: python
+unit: python scale
 	$(BIN)/python -m pytest -m "not integration"
 
 # Settings in pyproject.toml ([tool.ruff], [tool.mypy]).

@@ -31,6 +31,7 @@ from mtcheck.config_tables import (
     LanguageToolConfig,
     ModelsConfig,
     RewriteConfig,
+    RulesConfig,
     build,
     check_table,
     check_value,
@@ -100,6 +101,8 @@ class Settings:
     def table(self, name: Literal["compare"]) -> CompareConfig: ...
     @overload
     def table(self, name: Literal["gate"]) -> GateConfig: ...
+    @overload
+    def table(self, name: Literal["rules"]) -> RulesConfig: ...
 
     def table(self, name: str) -> Any:
         """A stage's table as its dataclass: every key, the defaults filled in."""
@@ -249,14 +252,17 @@ def _read_config_bytes(path: Path) -> bytes:
     return read_regular_file(path, limit=CONFIG_LIMIT, what="config file", error=ConfigError)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    raw = _read_config_bytes(path)
+def read_toml(path: Path, what: str = "config file") -> dict[str, Any]:
+    """A settings-like TOML file (the configuration, a desk's phrase-rule file) as a table; a missing,
+    oversized or unreadable file, text that is not UTF-8 or not TOML is a ConfigError of one line
+    naming the file (and the line)."""
+    raw = read_regular_file(path, limit=CONFIG_LIMIT, what=what, error=ConfigError)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise ConfigError(f"{path}: line {line}: not UTF-8 text (byte {raw[err.start]:#04x})",
-                          fix="save the config file as UTF-8") from None
+                          fix=f"save the {what} as UTF-8") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -269,7 +275,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     config_path = Path(path) if path else find_config()
     if config_path is None:
         return Settings()
-    data = _read_toml(config_path)
+    data = read_toml(config_path)
     if config_path.name == "pyproject.toml":
         tool = data.get("tool", {})
         data = tool.get("mtcheck", {}) if isinstance(tool, dict) else {}

@@ -10,9 +10,9 @@ Type rules: an integer is accepted where a number is expected (and becomes a flo
 strings also takes one string, as a list of one; ``bool`` is never an integer or a number. A nested
 table (``[models.local]``) is typed ``dict[str, X]`` and checked value by value.
 
-Some defaults are also constants of the modules that read them (``DEFAULT_PORT`` in
-services/languagetool.py, ``DEFAULT_SIMILARITY`` in rewrite/verify.py, ``AlignParams``...);
-tests/test_config_typed.py checks that the two agree.
+Some defaults are also constants of the modules that read them (``DEFAULT_SIMILARITY`` in
+rewrite/verify.py, ``AlignParams``...); tests/test_config_typed.py checks that the two agree. The
+LanguageTool service has no defaults of its own: it reads :class:`LanguageToolConfig`.
 """
 
 from __future__ import annotations
@@ -31,9 +31,11 @@ from mtcheck.errors import ConfigError
 
 @dataclass(frozen=True)
 class DetectConfig:
-    """``[detect]``: mtcheck/detect/__init__.py and ``mtcheck eval detect``."""
+    """``[detect]``: mtcheck/detect/detector.py and ``mtcheck eval detect``."""
 
     model: str | None = None  # a trained detector model (joblib); default: the packaged one
+    # Adjusts the signals that run (the --signals syntax): "+name" adds, "-name" removes, plain names replace.
+    signals: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,13 @@ class LanguageToolConfig:
     url: str | None = None  # a LanguageTool server of your own
     port: int = 8081  # the managed server's port (MTCHECK_LT_PORT wins)
     heap: str = "768m"  # the managed server's Java heap
-    start_timeout: float = 90.0  # seconds the managed server may take to start
-    request_timeout: float = 30.0  # seconds one check request (one paragraph) may take; a stalled server fails the run
+    start_timeout: float = 90.0  # seconds the managed server may take to start; ~10 s on an idle machine, far more on busy cores
+    # Seconds one check request (one paragraph) may go without an answer; a stalled server fails the
+    # run (exit 3, not retried). A paragraph of news takes well under a second; language_tool_python's
+    # own default (300 s, tried twice) let a stalled server hold a run for ten minutes. The first
+    # request a client sends may take start_timeout instead: the server loads a language's rules on
+    # the first check it gets, which on busy cores took over 30 s.
+    request_timeout: float = 30.0
     language: str = "en-US"
     mother_tongue: str = "ru"  # switches on LanguageTool's ru->en false-friend rules; "" turns them off
     picky: bool = False
@@ -95,7 +102,7 @@ class RewriteConfig:
     resolved_surprisal_tolerance: float = 0.5
     model_checks: bool = True  # the spaCy, MiniLM and SmolLM2 checks (false: rules only)
     # Backends.
-    backend: str | None = None  # llama_cpp | transformers | openai; default: MTCHECK_BACKEND, else llama_cpp
+    backend: str | None = None  # a backend plug-in's name (`mtcheck plugins`); default: MTCHECK_BACKEND, else the registry's default
     model: str | None = None  # the rewriter weights (default: MTCHECK_REWRITE_MODEL, else the model store)
     n_ctx: int = 2048  # llama_cpp
     n_threads: int = 2  # llama_cpp
@@ -142,6 +149,14 @@ class GateConfig:
     isolated_severity: str = "info"
 
 
+@dataclass(frozen=True)
+class RulesConfig:
+    """``[rules]``: a desk's own phrase-rule files (mtcheck/detect/rules/phrases.py), in the format of
+    mtcheck/resources/rules/*.toml; a path is relative to the config file."""
+
+    files: tuple[str, ...] = ()  # their rules are registered beside mtcheck's when the detector starts
+
+
 # Table name -> its dataclass. mtcheck.config.CONFIG_KEYS lists these as the "table" keys.
 TABLES: dict[str, type] = {
     "detect": DetectConfig,
@@ -150,6 +165,7 @@ TABLES: dict[str, type] = {
     "rewrite": RewriteConfig,
     "compare": CompareConfig,
     "gate": GateConfig,
+    "rules": RulesConfig,
 }
 
 _NAMES = {bool: "true or false", int: "an integer", float: "a number", str: "a string"}

@@ -23,17 +23,21 @@ import subprocess
 import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
-from typing import Iterable, cast
+from typing import TYPE_CHECKING, Any, Iterable, cast
 
 from mtcheck.config_tables import GateConfig
 from mtcheck.errors import EXIT_INPUT, InputError
 from mtcheck.fsutil import read_regular_file
 from mtcheck.types import SEVERITY_ORDER, SEVERITY_RANK, DocumentResult, Finding, GateDecision, Severity, translated_share
 
+if TYPE_CHECKING:
+    from mtcheck.config import Settings
+
 BASELINE_VERSION = 1
 BASELINE_FILENAME = ".mtcheck-baseline.json"
 BASELINE_LIMIT = 50_000_000  # bytes: about 250,000 accepted findings; --baseline /dev/zero is refused
 DECISIONS = ("accepted", "dismissed")
+_BASELINE_START = re.compile(r'\s*\{\s*"version"\s*:\s*\d+\s*,\s*"findings"\s*:\s*\[\s*(?:\]|\{\s*"fingerprint")')
 
 _SPACES = re.compile(r"\s+")
 # Typographic variants an editor's tools swap freely must not change a fingerprint.
@@ -57,8 +61,11 @@ def fingerprint(path: str, sentence_text: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def finding_fingerprint(result: DocumentResult, finding: Finding) -> str:
-    return finding.fingerprint or fingerprint(result.document.path, finding.sentence.text)
+def finding_fingerprint(path: str, finding: Finding) -> str:
+    """The fingerprint of ``finding`` in the document at ``path``: every report, the baseline and
+    the HTML report's decisions read it here. The pipeline stores it on the finding
+    (``Finding.fingerprint``); a finding built without one gets the same value computed."""
+    return finding.fingerprint or fingerprint(path, finding.sentence.text)
 
 
 # --- baseline ---------------------------------------------------------------------------
@@ -94,6 +101,11 @@ def load_baseline(path: str | Path) -> set[str]:
     return found
 
 
+def looks_like_baseline(head: str) -> bool:
+    """Whether a file's opening text is a baseline (:func:`baseline_document`'s shape), whatever its name."""
+    return bool(_BASELINE_START.match(head))
+
+
 def baseline_document(entries: Iterable[tuple[str, str, str, str]]) -> dict:
     """The baseline file for (fingerprint, path, text, decision) entries; the HTML report builds the same shape."""
     return {
@@ -110,7 +122,7 @@ def apply_baseline(results: list[DocumentResult], fingerprints: set[str]) -> lis
     for result in results:
         findings = tuple(
             replace(f, suppressed="baseline")
-            if f.flagged and not f.suppressed and finding_fingerprint(result, f) in fingerprints
+            if f.flagged and not f.suppressed and finding_fingerprint(result.document.path, f) in fingerprints
             else f
             for f in result.findings
         )
@@ -261,6 +273,11 @@ class FinishOptions:
     policy: GateConfig = GateConfig()
     baseline: frozenset[str] | None = None  # fingerprints accepted or dismissed in a baseline file
     changed_ref: str | None = None  # --changed-only: keep sentences on lines changed since this git ref
+
+    @classmethod
+    def from_settings(cls, settings: "Settings", **changes: Any) -> "FinishOptions":
+        """The run's outcome as the settings decide it (``fail_on``, ``max_flagged_ratio``, ``[gate]``)."""
+        return cls(fail_on=settings.fail_on, max_flagged_ratio=settings.max_flagged_ratio, policy=settings.gate_config, **changes)
 
 
 def finish(results: list[DocumentResult], options: FinishOptions) -> tuple[list[DocumentResult], int]:

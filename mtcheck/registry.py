@@ -5,9 +5,24 @@ A plug-in is a module in the registry's package that decorates its entry point w
 every module of its package the first time it is asked for a name, so nothing has to
 be listed by hand, and nothing is imported at start-up (``mtcheck --help`` stays fast).
 
+A plug-in can also come from another distribution, through the registry's entry-point group
+(``mtcheck.signals``, ``mtcheck.backends``, ``mtcheck.formats``; interference rules: ``mtcheck.rules``,
+loaded by ``mtcheck.detect.rules``), as spaCy and pytest do. The entry point's name is the plug-in's
+name and its object the plug-in itself (a signal class, a backend factory, a render function), or a
+module that registers itself with the decorator. One that cannot be imported or is of the wrong type
+costs one warning line naming it (:func:`broken`); the rest work. ``mtcheck plugins`` lists them all.
+
 The registries are the only lists of these names: options are checked with
 :meth:`Registry.check` and their help text comes from :meth:`Registry.listing`, which reads the
-names from the plug-in files without importing them.
+names from the plug-in files without importing them (plug-ins from other distributions are
+accepted by the options and listed by ``mtcheck plugins``, not in ``--help``: reading the installed
+packages' metadata would slow every start-up).
+
+An output format also says how to tell its own output from an article
+(``@formats.register("name", recognise=...)``, see :class:`FormatRegistry`), so a folder run never
+reads a report back as an article. An outside format does the same: its ``mtcheck.formats`` entry
+point names either a module that registers itself with that decorator, or the render function
+itself carrying its recogniser as a ``recognise`` attribute (``render.recognise = recognise``).
 """
 
 from __future__ import annotations
@@ -16,23 +31,72 @@ import importlib
 import importlib.util
 import pkgutil
 import re
+from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Generic, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Generic, NamedTuple, TypeVar
 
 from mtcheck.errors import InputError
 
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
 T = TypeVar("T")
+BUILT_IN = "built-in"
+
+
+class Plugin(NamedTuple):
+    """One line of ``mtcheck plugins``."""
+
+    kind: str
+    name: str
+    origin: str  # BUILT_IN, or the distribution's "name version"
+
+
+@lru_cache(maxsize=None)
+def entry_points(group: str) -> tuple["EntryPoint", ...]:
+    """The installed distributions' entry points in ``group``, by name (read once per process)."""
+    from importlib.metadata import entry_points as installed
+
+    return tuple(sorted(installed(group=group), key=lambda ep: ep.name))
+
+
+def origin(ep: "EntryPoint") -> str:
+    """Where an entry point comes from: its distribution's name and version."""
+    dist = getattr(ep, "dist", None)
+    return f"{dist.name} {dist.version}" if dist is not None else ep.value
+
+
+def broken(kind: str, ep: "EntryPoint", why: str) -> None:
+    """One warning line naming the broken plug-in; never a traceback, and the run goes on."""
+    from mtcheck import console
+
+    console.warn_once(f"plugin:{ep.group}:{ep.name}", f"{kind} plug-in {ep.name!r} ({ep.value}, from {origin(ep)}) is skipped: {why}")
+
+
+def load_entry_point(kind: str, ep: "EntryPoint") -> Any | None:
+    """The entry point's object, or None (and a :func:`broken` line) when it cannot be imported."""
+    try:
+        return ep.load()
+    except Exception as err:  # a plug-in's own bug (any import error) must not stop mtcheck
+        broken(kind, ep, f"cannot be loaded ({type(err).__name__}: {err})")
+        return None
 
 # ``@backends.register("openai")`` at the start of a line: how a plug-in file names itself.
-_DECLARATION = re.compile(r"""^\s*@\s*[\w.]+\.register\(\s*(["'])([^"'\n]+)\1\s*\)""", re.M)
+_DECLARATION = re.compile(r"""^\s*@\s*[\w.]+\.register\(\s*(["'])([^"'\n]+)\1\s*[,)]""", re.M)
 
 
 class Registry(Generic[T]):
-    def __init__(self, kind: str, package: str, default: str | None = None):
+    def __init__(self, kind: str, package: str, default: str | None = None, group: str | None = None,
+                 accepts: Callable[[Any], bool] = callable, expected: str = "a callable"):
         self.kind = kind
         self.package = package
         self.default = default  # the name used when none is chosen, if the registry has one
+        self.group = group  # the entry-point group outside distributions add plug-ins through
+        self.accepts = accepts  # whether an entry point's object is a plug-in of this kind
+        self.expected = expected  # what it should be, for the warning when it is not
         self._items: dict[str, T] = {}
+        self._origins: dict[str, str] = {}
         self._discovered = False
 
     def register(self, name: str) -> Callable[[T], T]:
@@ -52,6 +116,32 @@ class Registry(Generic[T]):
         for info in pkgutil.iter_modules(pkg.__path__):
             if not info.name.startswith("_"):
                 importlib.import_module(f"{self.package}.{info.name}")
+        if self.group is not None:
+            for ep in entry_points(self.group):
+                self._add_entry_point(ep)
+
+    def _add_entry_point(self, ep: "EntryPoint") -> None:
+        before = set(self._items)
+        item = load_entry_point(self.kind, ep)
+        if item is None:
+            return
+        if not isinstance(item, ModuleType):  # the plug-in itself, named by its entry point
+            if not self.accepts(item):
+                broken(self.kind, ep, f"{ep.value} is not {self.expected}")
+                return
+            if self._items.get(ep.name, item) is not item:
+                broken(self.kind, ep, f"the name {ep.name!r} is taken")
+                return
+            self._items[ep.name] = item
+        elif ep.name not in self._items:  # a module that should have registered itself
+            broken(self.kind, ep, f"module {ep.value} registers no {self.kind} named {ep.name!r}")
+            return
+        for name in set(self._items) - before | {ep.name}:
+            self._origins[name] = origin(ep)
+
+    def plugins(self) -> list[Plugin]:
+        """Every plug-in of this registry and where it comes from (built in, or a distribution)."""
+        return [Plugin(self.kind, name, self._origins.get(name, BUILT_IN)) for name in self.names()]
 
     def get(self, name: str) -> T:
         self._discover()
@@ -104,6 +194,75 @@ class Registry(Generic[T]):
         return name
 
 
-signals: Registry = Registry("signal", "mtcheck.detect.signals")
-backends: Registry = Registry("backend", "mtcheck.rewrite.backends", default="llama_cpp")
-formats: Registry = Registry("format", "mtcheck.report.formats", default="text")
+Recogniser = Callable[[str], bool]
+
+
+class FormatRegistry(Registry[Callable[..., str]]):
+    """Output formats: ``render(results, options) -> str``, registered with
+    ``@formats.register("name", recognise=...)``.
+
+    ``recognise(head) -> bool`` says whether a file's text is this format's output: ``head`` is
+    the file's text from its start (up to 16 KB, byte-order mark removed); for a longer file a
+    line break and the whole lines of its last 4 KB follow, so a format whose marker is its last
+    line (``--format text``) finds it there. mtcheck.inputs asks every format, so a folder run never
+    reads a report back as an article; it must not claim ordinary articles.
+
+    A format that declares no ``recognise`` gets :func:`mtcheck.report.header_recogniser`: its
+    output is recognised by the first line it writes for no documents (a CSV header, say), when
+    that line is distinctive enough (an article would have to open with that very line to be
+    taken for one); a format with no such line is never recognised, so its reports are read as
+    articles: the safe side, since a report read back costs false findings while an article
+    skipped would go unchecked.
+    """
+
+    def __init__(self, kind: str, package: str, default: str | None = None, group: str | None = None):
+        super().__init__(kind, package, default, group=group, accepts=_is_format,
+                         expected="a render function (its recognise, if any, a callable attribute)")
+        self._recognisers: dict[str, Recogniser] = {}
+
+    def register(self, name: str, recognise: Recogniser | None = None) -> Callable[[Callable[..., str]], Callable[..., str]]:
+        add = super().register(name)
+
+        def decorate(render: Callable[..., str]) -> Callable[..., str]:
+            add(render)
+            if recognise is not None:
+                self._recognisers[name] = recognise
+            else:
+                self._recognisers.pop(name, None)
+            return render
+
+        return decorate
+
+    def _add_entry_point(self, ep: "EntryPoint") -> None:
+        """An entry point naming the render function itself declares its recogniser as the function's
+        ``recognise`` attribute (a module registers itself with ``recognise=`` instead)."""
+        super()._add_entry_point(ep)
+        render = self._items.get(ep.name)
+        recognise = getattr(render, "recognise", None)
+        if recognise is not None and self._origins.get(ep.name) and ep.name not in self._recognisers:
+            self._recognisers[ep.name] = recognise
+
+    def recogniser(self, name: str) -> Recogniser | None:
+        """The ``recognise`` the format ``name`` declared, or None."""
+        self.get(name)
+        return self._recognisers.get(name)
+
+
+def _is_signal(item: Any) -> bool:
+    return isinstance(item, type) and callable(getattr(item, "run", None))
+
+
+def _is_format(item: Any) -> bool:
+    """A render function (not a class), whose ``recognise`` attribute, if it has one, is callable."""
+    return callable(item) and not isinstance(item, type) and callable(getattr(item, "recognise", callable))
+
+
+def _is_backend(item: Any) -> bool:
+    return callable(item) and (not isinstance(item, type) or callable(getattr(item, "generate", None)))
+
+
+signals: Registry = Registry("signal", "mtcheck.detect.signals", group="mtcheck.signals", accepts=_is_signal,
+                             expected="a signal class (with a run method)")
+backends: Registry = Registry("backend", "mtcheck.rewrite.backends", default="llama_cpp", group="mtcheck.backends", accepts=_is_backend,
+                              expected="a backend class (with a generate method) or factory")
+formats: FormatRegistry = FormatRegistry("format", "mtcheck.report.formats", default="text", group="mtcheck.formats")

@@ -3,6 +3,7 @@ local engine with a stand-in pipeline, and the command's one-line errors."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import socket
 import sys
@@ -28,7 +29,8 @@ from mtcheck.audit.summary import errors_csv, summarise, summary_csv, summary_ht
 from mtcheck.audit.worker import AuditWorker, WorkerConfig
 from mtcheck.config import Settings
 from mtcheck.errors import ComponentError, InputError
-from mtcheck.pipeline import CheckOptions, mtcheck_output
+from mtcheck.inputs import mtcheck_output
+from mtcheck.pipeline import CheckOptions
 from test_audit_helpers import FAKE, FakePipeline, fake_score, write_jsonl, write_tree
 
 OPTIONS = CheckOptions(rewrite=False, languagetool=False, keep_going=True)
@@ -247,7 +249,7 @@ def test_the_html_summary_is_self_contained_and_escaped(tmp_path):
     path = tmp_path / "summary.html"
     files = write_summary(summary, {"source": {}, "selection": {}}, tmp_path)
     assert {f.name for f in files} == {"summary.csv", "top.csv", "errors.csv", "summary.html"}
-    assert mtcheck_output(path) == "HTML report"  # a tree audited again skips it
+    assert mtcheck_output(path) == "html"  # a tree audited again skips it
 
 
 # --------------------------------------------------------------------------- the worker and the engines
@@ -263,6 +265,18 @@ def test_the_worker_turns_bad_articles_into_error_records(tmp_path):
     assert out["blank"]["error"] == "blank: the text is empty; there is nothing to check"
     assert out["bug"]["error"] == "internal error: ValueError: unexpected"
     assert out["ok"]["worker"]["pid"] > 0 and out["ok"]["worker"]["peak_rss_mb"] > 0
+
+
+def test_the_worker_finishes_an_article_as_check_does(tmp_path):
+    # gate.finish, as in `check`: the article passes the gate (3 of 12 sentences flagged), so its
+    # flagged sentences are reported at info; a sentence under an inline directive is suppressed.
+    text = " ".join(f"Sentence number {i} of the article." for i in range(12))
+    source = write_jsonl([{"id": "a", "text": text}, {"id": "b", "text": "<!-- mtcheck-disable -->\n" + text}], tmp_path / "feed.jsonl")
+    worker = AuditWorker(WorkerConfig(Settings(), OPTIONS, factory=FAKE), warm_up=False)
+    out = {r["id"]: r for _, r in worker.check(scan_source(source).refs)}
+    assert out["a"]["flagged_sentences"] == 3 and out["a"]["severity"] == {"info": 3, "warning": 0, "error": 0}
+    assert [f["suppressed"] for f in out["a"]["findings"]] == [None] * 3
+    assert [f["suppressed"] for f in out["b"]["findings"]] == ["inline"] * 3
 
 
 def test_a_failing_component_aborts_with_its_message(tmp_path):
@@ -399,6 +413,20 @@ def test_bad_input_is_one_line_and_an_exit_code(tmp_path, monkeypatch, capsys, a
     got, out, err = run_main(monkeypatch, capsys, "audit", *args, "--no-languagetool")
     assert got == code
     assert message in error_line(err)
+
+
+@pytest.mark.parametrize("option,module", [(["--engine", "ray"], "ray"), (["--parquet"], "pyarrow")])
+def test_without_the_scale_extra_ray_and_parquet_say_how_to_install_it(tmp_path, monkeypatch, capsys, option, module):
+    monkeypatch.chdir(tmp_path)
+    write_jsonl(rows(2), tmp_path / "good.jsonl")
+    monkeypatch.setitem(sys.modules, module, None)  # as if it were not installed: importing it fails
+    with pytest.raises(ImportError):
+        importlib.import_module(module)
+    got, out, err = run_main(monkeypatch, capsys, "audit", "good.jsonl", "--out", "o", *option, "--no-languagetool")
+    assert got == 2 and out == ""
+    assert error_line(err) == (f"mtcheck: error: {' '.join(option)} needs {module}, which is not installed "
+                               "(install it with: pip install 'mtcheck[scale]')")
+    assert not (tmp_path / "o").exists()  # refused before any work
 
 
 def test_the_command_refuses_to_resume_another_audit(tmp_path, monkeypatch, capsys):

@@ -150,15 +150,11 @@ def test_an_empty_configuration_gives_the_dataclass_defaults(tmp_path):
 
 
 def test_the_dataclass_defaults_are_the_stages_own():
-    import mtcheck.services.languagetool as lt
     from mtcheck.compare.align import TUNED, AlignParams
     from mtcheck.rewrite import DEFAULT_CANDIDATES, verify
     from mtcheck.rewrite.backends.hf_transformers import DEFAULT_SEQ2SEQ_PREFIX
     from mtcheck.rewrite.generate import RULE_SOURCES
 
-    languagetool = LanguageToolConfig()
-    assert (languagetool.port, languagetool.heap, languagetool.start_timeout) == (lt.DEFAULT_PORT, lt.DEFAULT_HEAP, lt.DEFAULT_START_TIMEOUT)
-    assert LanguageToolConfig.CHOICES["mode"] == lt.MODES
     rewrite = RewriteConfig()
     assert rewrite.candidates == DEFAULT_CANDIDATES and rewrite.rule_sources == RULE_SOURCES
     assert rewrite.seq2seq_prefix == DEFAULT_SEQ2SEQ_PREFIX

@@ -57,7 +57,8 @@ def test_style_explain_names_ngrams_with_spans():
 
 def test_source_weights_balance_classes_and_sources():
     from mtcheck.detect.data import Example
-    from mtcheck.detect.train import SOURCE_SHARES, source_weights
+    from mtcheck.detect.train import source_weights
+    from mtcheck.detect.training_choices import DEFAULTS
 
     examples = (
         [Example("m", "mt", f"d{i}", 1, "wmt22") for i in range(30)]
@@ -71,7 +72,8 @@ def test_source_weights_balance_classes_and_sources():
         total[(e.positive, e.source)] = total.get((e.positive, e.source), 0.0) + v
     assert total[(True, "wmt22")] + total[(True, "mlqepe")] == pytest.approx(len(examples) / 2)
     assert total[(False, "bbc")] == pytest.approx(total[(False, "wmt22-en")])  # 100 BBC sentences weigh as 5 WMT ones
-    assert total[(True, "wmt22")] / total[(True, "mlqepe")] == pytest.approx(SOURCE_SHARES[True]["wmt22"] / SOURCE_SHARES[True]["mlqepe"])
+    shares = DEFAULTS.source_shares[True]
+    assert total[(True, "wmt22")] / total[(True, "mlqepe")] == pytest.approx(shares["wmt22"] / shares["mlqepe"])
     only_wmt = source_weights(examples[:30] + examples[40:45])
     assert sum(only_wmt[:30]) == pytest.approx(sum(only_wmt[30:]))  # a missing source: the others share
 
@@ -245,15 +247,15 @@ def test_syntax_views_are_topic_free_and_explained_with_spans():
 def test_raise_only_fit_goes_through_the_hinge():
     import numpy as np
 
-    from mtcheck.detect.train import _logistic_with_offset
+    from mtcheck.detect.fitting import logistic_with_offset
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(4000, 1))
     y = (rng.random(4000) < 1 / (1 + np.exp(-np.maximum(0.0, 1.5 * x[:, 0])))).astype(int)
-    w, b = _logistic_with_offset(x, y, np.zeros(4000), 100.0, raise_only=True)
+    w, b = logistic_with_offset(x, y, np.zeros(4000), 100.0, raise_only=True)
     assert w[0] == pytest.approx(1.5, abs=0.3) and abs(b) < 0.3
     # Fitted without the hinge, the line must also explain the negative half and comes out flatter.
-    w_plain, _ = _logistic_with_offset(x, y, np.zeros(4000), 100.0)
+    w_plain, _ = logistic_with_offset(x, y, np.zeros(4000), 100.0)
     assert w_plain[0] < w[0]
 
 

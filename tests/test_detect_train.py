@@ -10,15 +10,10 @@ from typer.testing import CliRunner
 
 from mtcheck.detect.classifier import load_model
 from mtcheck.detect.data import FILES, OPTIONAL_FILES, all_examples, articles, documents, subsample
-from mtcheck.detect.train import (
-    CONTEXT_SIZES,
-    _context_data,
-    _fit_context_model,
-    _fit_document_model,
-    _logistic_with_offset,
-    threshold_for_fpr,
-    train,
-)
+from mtcheck.detect.fitting import logistic_with_offset, threshold_for_fpr
+from mtcheck.detect.train import _fit_document_model, train
+from mtcheck.detect.train_context import context_data, fit_context_model
+from mtcheck.detect.training_choices import DEFAULTS
 from mtcheck.evaluate.sets import write_sets
 
 MT_LINES = [
@@ -103,7 +98,7 @@ def test_logistic_with_offset_learns_around_the_offset():
     x = rng.normal(size=(400, 1))
     offset = np.where(rng.random(400) < 0.1, 3.0, 0.0)
     y = (rng.random(400) < 1 / (1 + np.exp(-(2 * x[:, 0] + offset)))).astype(int)
-    w, b = _logistic_with_offset(x, y, offset, 100.0)
+    w, b = logistic_with_offset(x, y, offset, 100.0)
     assert 1.3 < w[0] < 2.8 and abs(b) < 0.5
 
 
@@ -169,17 +164,17 @@ def test_context_data_is_balanced_per_size_and_stays_in_the_article(tiny):
     import random
 
     examples = [e for e in all_examples(tiny) if e.split == "train" and e.label in ("mt", "original")]
-    data = _context_data(examples, random.Random(0))
+    data = context_data(examples, random.Random(0))
     article_of = {id(e): key for key, members in articles(examples).items() for e in members}
     totals: dict = {}
     for n, others, y, w in zip(data.sentence, data.others, data.positive, data.weight):
-        assert n not in others and len(others) in CONTEXT_SIZES
+        assert n not in others and len(others) in DEFAULTS.context_sizes
         assert {article_of[id(examples[m])] for m in others} == {article_of[id(examples[n])]}
         totals[(len(others), y)] = totals.get((len(others), y), 0.0) + w
     for (k, y), total in totals.items():
         assert total == pytest.approx(totals.get((k, not y), 0.0))  # the size alone tells nothing
     logodds = [1.0 if e.positive else -1.0 for e in examples]
-    model = _fit_context_model(data, range(len(data.sentence)), logodds)
+    model = fit_context_model(data, range(len(data.sentence)), logodds)
     assert model is not None and model.shift.coef[1] >= 0 and model.shift.coef[2] >= 0
     assert model.logodds(0.3, 0.0, 0) == 0.3
 

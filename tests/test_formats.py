@@ -28,8 +28,10 @@ def result():
     return build_result()
 
 
-def test_every_cli_format_is_registered():
-    assert {"text", "json", "jsonl", "sarif", "junit", "github", "html"} <= set(formats.names())
+def test_every_shipped_format_says_how_to_recognise_its_output():
+    shipped = [name for name, render in formats.items() if render.__module__.startswith(formats.package + ".")]
+    assert shipped and shipped == formats.declared()
+    assert all(formats.recogniser(name) is not None for name in shipped)
 
 
 def test_unknown_format_is_an_input_error(result):

@@ -37,7 +37,8 @@ import pytest
 import mtcheck.pipeline as pipeline_module
 from conftest import SEED_MT, SEED_REF, ReutersFlaggingPipeline, run_main
 from mtcheck.errors import InputError
-from mtcheck.load import FORMATS, load_document
+from mtcheck.load import INPUT_FORMATS, load_document
+from mtcheck.registry import formats
 from mtcheck.segment import MAX_SENTENCE_CHARS, segment
 from mtcheck.types import Document
 
@@ -165,7 +166,7 @@ def fuzz_inputs(seed: int = SEED, per_kind: int = PER_KIND) -> list[tuple[str, b
     out = []
     for kind in KINDS:
         for _ in range(per_kind):
-            out.append((kind.__name__, kind(rng), rng.choice(FORMATS)))
+            out.append((kind.__name__, kind(rng), rng.choice(INPUT_FORMATS)))
     return out
 
 
@@ -259,7 +260,7 @@ def test_the_cli_exit_code_contract_on_a_sample(tmp_path, monkeypatch, capsys):
         source = tmp_path / f"in{number}{rng.choice(suffixes)}"
         source.write_bytes(data)
         out = tmp_path / f"out{number}.json"
-        fmt = rng.choice(("json", "text", "jsonl", "sarif"))
+        fmt = rng.choice(formats.names())
         args = ["check", str(source), "--no-rewrite", "--no-languagetool", "-f", fmt, "-o", str(out), "--max-bytes", str(MAX_BYTES)]
         if rng.random() < 0.5:
             args += ["--input-format", input_format]

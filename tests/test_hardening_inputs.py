@@ -23,14 +23,15 @@ import pytest
 import mtcheck.pipeline as pipeline_module
 from conftest import SEED_MT, SEED_REF
 from mtcheck.errors import InputError
+from mtcheck.inputs import IgnoreRules, expand_paths, mtcheck_output
 from mtcheck.load import load_text
-from mtcheck.pipeline import CheckOptions, IgnoreRules, expand_paths, mtcheck_output
+from mtcheck.pipeline import CheckOptions
+from mtcheck.registry import formats
 from mtcheck.report import ReportOptions, render
 from mtcheck.segment import UNTRANSLATED, segment
 from mtcheck.types import DocumentResult, Finding
 
 LIGHT = ("--no-rewrite", "--no-languagetool")
-FORMATS = ("text", "json", "jsonl", "sarif", "junit", "github", "html")
 EMPTY_MESSAGE = "is empty; there is nothing to check"
 
 
@@ -93,7 +94,7 @@ def _checked(path: str = "copy/story.txt") -> DocumentResult:
 # --------------------------------------------------------------------------- 1. reports are not inputs
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", formats.names())
 def test_every_output_format_is_recognised_by_its_content(tmp_path, fmt):
     from test_report_helpers import build_result
 
@@ -101,7 +102,20 @@ def test_every_output_format_is_recognised_by_its_content(tmp_path, fmt):
     text = render(results, fmt, ReportOptions(exit_code=2, color=False))
     target = tmp_path / "out.txt"  # a name that says nothing: the content decides
     target.write_text(text, encoding="utf-8")
-    assert mtcheck_output(target), fmt
+    assert mtcheck_output(target) == fmt
+
+
+@pytest.mark.parametrize("fmt", formats.names())
+def test_a_long_report_is_recognised_too(tmp_path, fmt):
+    # Past the 16 KB a recogniser sees from the start: the text report's summary is its last line.
+    from test_report_helpers import build_result
+
+    results = [build_result(f"news/story-{n}.md") for n in range(40)]
+    text = render(results, fmt, ReportOptions(exit_code=1, color=False))
+    assert len(text.encode()) > 40_000
+    target = tmp_path / "out.txt"
+    target.write_text(text, encoding="utf-8")
+    assert mtcheck_output(target) == fmt
 
 
 def test_articles_are_not_mistaken_for_reports(tmp_path):
@@ -124,6 +138,53 @@ def test_a_report_written_into_the_folder_is_not_checked_next_time(copy, monkeyp
     assert code == 0, err
     assert [d["path"] for d in json.loads(out)["documents"]] == [str(copy / "story.txt")]
     assert light_pipeline.checked == [str(copy / "story.txt")]
+
+
+CSV_HEADER = "path,sentence,score,flagged"
+
+
+def render_csv(results, options):
+    """A newsroom's own format, added in the test: one row per sentence under a header."""
+    rows = [f"{r.document.path},{f.sentence.index},{f.score:.2f},{int(f.flagged)}" for r in results if not r.error for f in r.findings]
+    return "".join(line + "\n" for line in [CSV_HEADER, *rows])
+
+
+@pytest.fixture
+def new_format(monkeypatch):
+    """Register a format for one test; the registry is as it was afterwards."""
+    formats.names()  # the shipped formats first
+    monkeypatch.setattr(formats, "_items", dict(formats._items))
+    monkeypatch.setattr(formats, "_recognisers", dict(formats._recognisers))
+
+    def add(name, render, recognise=None):
+        formats.register(name, recognise=recognise)(render)
+
+    return add
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["own-recognise", "default-by-header"])
+def test_a_new_formats_report_in_the_folder_is_not_checked(copy, monkeypatch, capsys, light_pipeline, new_format, declared):
+    new_format("csv", render_csv, (lambda head: head.startswith(CSV_HEADER + "\n")) if declared else None)
+    code, _, err = run_main(monkeypatch, capsys, "check", str(copy), *LIGHT, "-f", "csv", "-o", str(copy / "out.txt"))
+    assert code == 0, err
+    assert (copy / "out.txt").read_text().startswith(CSV_HEADER + "\n" + str(copy / "story.txt"))
+    assert mtcheck_output(copy / "out.txt") == "csv"
+    light_pipeline.checked = []
+    code, out, err = run_main(monkeypatch, capsys, "check", str(copy), *LIGHT, "-f", "json")
+    assert code == 0, err
+    assert [d["path"] for d in json.loads(out)["documents"]] == [str(copy / "story.txt")]
+    assert light_pipeline.checked == [str(copy / "story.txt")]
+
+
+def test_a_format_that_cannot_be_recognised_claims_nothing(copy, new_format):
+    # No recognise and nothing written for no documents: its reports are read as articles, and
+    # no article is ever taken for one. A recogniser that raises claims nothing either.
+    new_format("tally", lambda results, options: "".join(f"{r.document.path}\t{len(r.flagged)}\n" for r in results))
+    new_format("broken", render_csv, recognise=lambda head: 1 / 0)
+    (copy / "tally.txt").write_text(render([_checked()], "tally", ReportOptions()))
+    assert mtcheck_output(copy / "tally.txt") is None
+    assert mtcheck_output(SEED_MT) is None and mtcheck_output(copy / "story.txt") is None
+    assert sorted(expand_paths([str(copy)])) == [str(copy / "story.txt"), str(copy / "tally.txt")]
 
 
 def test_a_report_named_explicitly_is_still_checked(copy, monkeypatch, capsys, light_pipeline):
@@ -192,7 +253,7 @@ def test_ignore_patterns_follow_gitignore(pattern, path, ignored):
 # --------------------------------------------------------------------------- 2. one bad file
 
 
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", formats.names())
 def test_a_bad_file_in_a_folder_is_an_error_entry_and_the_rest_is_checked(copy, monkeypatch, capsys, light_pipeline, fmt):
     (copy / "empty.txt").write_bytes(b"")
     out_file = copy.parent / f"out.{fmt}"

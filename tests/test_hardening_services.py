@@ -161,7 +161,7 @@ def test_check_with_a_stale_state_file_starts_a_fresh_server_without_waiting(man
     url = service.ensure_running()
     state = json.loads(service.state_file.read_text())
     started.append(state["pid"])
-    assert url == service.url and lt._health(url)
+    assert url == service.url and lt.health(url)
     assert bystander.pid not in waited  # no 90 s wait on a process that is not the server
     assert state["pid"] != bystander.pid and alive(bystander)
     assert state["started"] is not None  # the start time is recorded for the next check
@@ -178,7 +178,7 @@ def test_the_server_mtcheck_started_is_reused_and_stopped(managed):
     status = again.status()
     assert status.running and status.pid == pid
     assert again.stop() is True
-    assert not lt._pid_alive(pid)
+    assert not lt.pid_alive(pid)
     assert not service.state_file.exists()
 
 
@@ -190,7 +190,7 @@ def test_a_server_with_another_start_time_is_not_ours(managed):
     # Same command line, but not the process the state file recorded (a pid reused by a look-alike).
     service.state_file.write_text(json.dumps({**state, "started": state["started"] - 3600}))
     assert service.stop() is False
-    assert lt._pid_alive(state["pid"])
+    assert lt.pid_alive(state["pid"])
     assert not service.state_file.exists()
 
 
@@ -202,7 +202,7 @@ def test_a_state_file_from_before_start_times_still_stops_the_server(managed):
     del state["started"]
     service.state_file.write_text(json.dumps(state))
     assert service.stop() is True  # the command line alone identifies it
-    assert not lt._pid_alive(state["pid"])
+    assert not lt.pid_alive(state["pid"])
 
 
 def test_server_command_recognition():

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import pytest
 
-import mtcheck.detect as detect_module
+import mtcheck.detect.batching as batching
 import mtcheck.pipeline as pipeline_module
 from conftest import SEED_MT, SEED_REF, error_line, run_main
 from mtcheck.config import Settings
@@ -103,7 +103,7 @@ def test_batched_detection_gives_the_same_findings_and_score(settings, monkeypat
     document = load_text(long_article(30))
     sentences = segment(document)
     whole = Detector(settings.with_overrides(cache=False), signals=["interference"]).detect(document, sentences)
-    monkeypatch.setattr(detect_module, "BATCH_SENTENCES", 7)
+    monkeypatch.setattr(batching, "BATCH_SENTENCES", 7)
     seen = []
     batched = Detector(settings.with_overrides(cache=False), signals=["interference"]).detect(
         document, sentences, progress=lambda done, total: seen.append((done, total)))
@@ -123,7 +123,7 @@ def test_signals_never_hold_more_than_a_batch(settings, monkeypatch):
         return real(self, sentences, context)
 
     monkeypatch.setattr(InterferenceSignal, "run", recording)
-    monkeypatch.setattr(detect_module, "BATCH_SENTENCES", 16)
+    monkeypatch.setattr(batching, "BATCH_SENTENCES", 16)
     document = load_text(long_article(60))
     Detector(settings, signals=["interference"]).detect(document, segment(document))
     assert sizes and max(sizes) <= 16 and sum(sizes) == sum(1 for s in segment(document) if s.kind == "prose")
@@ -135,7 +135,10 @@ def test_languagetool_runs_beside_the_other_signals_with_the_same_result(setting
     service = FakeLanguageTool()
     both = Detector(settings, signals=["interference", "languagetool"], services=Services.with_parts(settings, languagetool=service))
     together = both.detect(document, sentences)
-    monkeypatch.setattr(detect_module, "BACKGROUND_SIGNALS", frozenset())
+    from mtcheck.detect.base import Contract
+    from mtcheck.detect.signals.languagetool import LanguageToolSignal
+
+    monkeypatch.setattr(LanguageToolSignal, "contract", Contract(background=False, service="languagetool", own_weights=True))
     in_turn = Detector(settings.with_overrides(cache=False), signals=["interference", "languagetool"],
                        services=Services.with_parts(settings, languagetool=FakeLanguageTool())).detect(document, sentences)
     assert together == in_turn
@@ -148,7 +151,7 @@ def test_a_huge_paragraph_reaches_languagetool_in_pieces(settings, monkeypatch):
     text = " ".join(f"{MT} The talks went on for {i} hours." for i in range(100)) + "\n"  # one paragraph
     document = load_text(text)
     sentences = segment(document)
-    monkeypatch.setattr(detect_module, "BATCH_SENTENCES", 20)
+    monkeypatch.setattr(batching, "BATCH_SENTENCES", 20)
     service = FakeLanguageTool()
     services = Services.with_parts(settings, languagetool=service)
     result = Detector(settings, signals=["interference", "languagetool"], services=services).detect(document, sentences)
@@ -209,7 +212,7 @@ def test_several_jobs_keep_the_order(tmp_path):
 
 def test_the_pipeline_reports_batch_progress(settings, monkeypatch):
     messages = []
-    monkeypatch.setattr(detect_module, "BATCH_SENTENCES", 10)
+    monkeypatch.setattr(batching, "BATCH_SENTENCES", 10)
     pipeline = Pipeline(settings, CheckOptions(languagetool=False, rewrite=False), progress=messages.append)
     pipeline._detector = Detector(settings, signals=["interference"])
     document = load_text(long_article(20), "long.txt")
@@ -291,9 +294,9 @@ def test_an_input_over_the_default_limit_is_one_line_and_exit_2(tmp_path, monkey
 
 
 def test_no_progress_in_pipes_and_json_stays_clean(tmp_path, monkeypatch, capsys):
-    from mtcheck.cli.check import _progress_printer
+    from mtcheck.cli.check import progress_printer
 
-    assert _progress_printer(quiet=False) is None  # stderr is not a terminal under pytest
+    assert progress_printer(quiet=False) is None  # stderr is not a terminal under pytest
     monkeypatch.setattr(pipeline_module, "Pipeline", RecordingPipeline)
     code, stdout, err = run_main(monkeypatch, capsys, "check", str(SEED_MT), *LIGHT, "-f", "json")
     assert code == 0 and err == ""

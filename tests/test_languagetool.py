@@ -234,6 +234,21 @@ def test_failed_start_shows_the_last_log_line(lib_dir, tmp_path):
     assert not service.state_file.exists()
 
 
+def test_a_server_that_never_answers_is_stopped_after_start_timeout(tmp_path, monkeypatch):
+    # A stand-in for java that starts and never listens: after start_timeout it is stopped and reaped.
+    java = tmp_path / "java"
+    java.write_text(f"#!/bin/sh\necho $$ > {tmp_path / 'pid'}\nexec sleep 60\n")
+    java.chmod(0o755)
+    monkeypatch.setattr(lt, "require_java", lambda: str(java))
+    monkeypatch.setattr(lt, "is_installed", lambda lib_dir: True)
+    service = LanguageToolService(Settings(), port=free_port(), lib_dir=tmp_path / "lib", state_dir=tmp_path / "state",
+                                  start_timeout=0.5)
+    with pytest.raises(LanguageToolError, match="LanguageTool server did not answer within"):
+        service.ensure_running()
+    pid = int((tmp_path / "pid").read_text())
+    assert not lt.pid_alive(pid) and not service.state_file.exists()
+
+
 def test_empty_texts_need_no_server(tmp_path):
     service = LanguageToolService(Settings(), url=f"http://127.0.0.1:{free_port()}")
     assert service.check_paragraphs(["", "  \n"]) == [[], []]
@@ -245,7 +260,7 @@ def test_settings_and_environment(monkeypatch):
     assert (service.port, service.heap, service.picky, service.mode) == (9123, "1g", True, "managed")
     monkeypatch.delenv("MTCHECK_LT_PORT")
     assert LanguageToolService(Settings(tables={"languagetool": {"port": 9200}})).port == 9200
-    assert LanguageToolService(Settings()).port == lt.DEFAULT_PORT
+    assert LanguageToolService(Settings()).port == 8081  # the default, [languagetool] port
     with pytest.raises(ConfigError):
         LanguageToolService(Settings(tables={"languagetool": {"mode": "cloud"}}))
     with pytest.raises(ConfigError):

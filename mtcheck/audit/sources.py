@@ -131,7 +131,7 @@ def scan_source(source: str | Path, *, exclude: Iterable[str] = (), skip: Path |
 
 def _scan_tree(root: Path, exclude: Iterable[str], skip: Path | None, follow_links: bool = False,
                skipped: list[str] | None = None) -> SourceIndex:
-    from mtcheck.pipeline import expand_paths
+    from mtcheck.inputs import expand_paths
 
     files = expand_paths([str(root)], exclude=exclude, follow_links=follow_links, skipped=skipped)
     if skip is not None:

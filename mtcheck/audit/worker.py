@@ -2,8 +2,8 @@
 
 The engines build one ``AuditWorker`` per worker process (the process pool's initialiser, the Ray
 actor's constructor), so the models load once per worker, not per article. It checks with
-``Pipeline.check_document``, the code ``mtcheck check`` runs, so an article's document score and
-flags are the ones ``check`` gives for the same text.
+``Pipeline.check_document`` and ``gate.finish``, the code ``mtcheck check`` runs, so an article's
+document score, flags and severities are the ones ``check`` gives for the same text.
 
 A record (one JSON line of a shard)::
 
@@ -224,7 +224,7 @@ class AuditWorker:
         return load_bytes(data, ref.id, options.input_format)
 
     def _check(self, ref: ArticleRef, text: str | None = None) -> dict[str, Any]:
-        from mtcheck.gate import apply_inline_suppressions
+        from mtcheck.gate import FinishOptions, finish
 
         started = time.perf_counter()
         base: dict[str, Any] = {
@@ -242,7 +242,9 @@ class AuditWorker:
         except Exception as err:  # noqa: BLE001 - one odd article must not end an archive's audit
             record = {**base, **empty_summary(), "error": f"internal error: {type(err).__name__}: {err}"}
         else:
-            (result,) = apply_inline_suppressions([result])
+            # As `check` finishes a run: inline suppressions, the article's gate decision and the
+            # severities it caps (the audit's own exit code does not depend on findings).
+            (result,), _ = finish([result], FinishOptions.from_settings(self.config.settings))
             record = {**base, **summarise(result), "error": None}
         record["seconds"] = round(time.perf_counter() - started, 4)
         record["worker"] = {"pid": self.pid, "peak_rss_mb": peak_rss_mb()}

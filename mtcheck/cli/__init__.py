@@ -46,7 +46,7 @@ def _root(
     """Exit codes: 0 clean, 1 an article fails the gate or a finding reaches --fail-on, 2 usage or input error, 3 a component failed."""
 
 
-COMMAND_MODULES = ("check", "fix", "audit", "compare", "models", "languagetool", "train", "evaluate", "serve")
+COMMAND_MODULES = ("check", "fix", "audit", "compare", "models", "languagetool", "train", "evaluate", "serve", "plugins")
 
 
 def _register() -> None:

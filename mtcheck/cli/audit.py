@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from mtcheck import console
 from mtcheck.cli import app
-from mtcheck.cli.check import FOLLOW_LINKS_HELP, INPUT_FORMATS, MAX_BYTES_HELP, check_languagetool_url, parse_model_flags
+from mtcheck.cli.check import FOLLOW_LINKS_HELP, MAX_BYTES_HELP, check_input_format, check_languagetool_url, parse_model_flags
 from mtcheck.errors import InputError
-from mtcheck.load import DEFAULT_MAX_BYTES
+from mtcheck.load import DEFAULT_MAX_BYTES, INPUT_FORMATS
 from mtcheck.registry import backends
+
+if TYPE_CHECKING:
+    from mtcheck.audit.run import AuditOutcome
 
 
 @app.command()
@@ -63,8 +66,7 @@ def audit(
     from mtcheck.pipeline import CheckOptions
 
     chosen = engine or ("ray" if address else "local")  # run_audit checks the pair before any work
-    if input_format not in INPUT_FORMATS:
-        raise InputError(f"unknown --input-format {input_format!r} (choose from {', '.join(INPUT_FORMATS)})")
+    check_input_format(input_format)
     if backend is not None:
         backends.check(backend, "--backend")
     for name, value in (("--threshold", threshold), ("--doc-threshold", doc_threshold)):
@@ -96,19 +98,24 @@ def audit(
         if progress is not None:
             progress.stop()
 
+    lines = outcome_lines(outcome, doc_threshold)
+    sys.stdout.write("\n".join(console.printable(line) for line in lines) + "\n")
+    sys.stdout.flush()
+    raise typer.Exit(0)
+
+
+def outcome_lines(outcome: AuditOutcome, doc_threshold: float) -> list[str]:
+    """What the audit found and where the summary is, in three lines for the terminal."""
     checked = outcome.articles - outcome.errors
     share = f"{outcome.flagged / checked:.0%}" if checked else "-"
     mean = f"{outcome.mean_score:.3f}" if outcome.mean_score is not None else "-"
     earlier = f", {outcome.resumed_articles:,} from earlier runs" if outcome.resumed_articles else ""
     speed = outcome.checked_now / outcome.seconds if outcome.seconds > 0 else 0.0
     rate = f" in {outcome.seconds:.0f} s ({speed:.{1 if speed >= 1 else 2}f} articles/s, start-up included)" if outcome.checked_now else ""
-    lines = [
+    return [
         f"mtcheck audit: {outcome.articles:,} articles in {outcome.shards:,} shards: {outcome.checked_now:,} checked now{rate}{earlier}; "
         f"{outcome.errors:,} could not be checked",
         f"  {outcome.flagged:,} of {checked:,} read as machine-translated ({share}, document score >= {doc_threshold:.2f}); "
         f"mean document score {mean}",
         f"  summary: {outcome.out / 'summary.html'} (also summary.csv, top.csv, errors.csv)",
     ]
-    sys.stdout.write("\n".join(console.printable(line) for line in lines) + "\n")
-    sys.stdout.flush()
-    raise typer.Exit(0)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
@@ -12,11 +12,14 @@ from mtcheck import console
 from mtcheck.cli import app
 from mtcheck.config_tables import GateConfig
 from mtcheck.errors import InputError
-from mtcheck.load import DEFAULT_MAX_BYTES
-from mtcheck.registry import backends, formats
+from mtcheck.load import DEFAULT_MAX_BYTES, INPUT_FORMATS
+from mtcheck.registry import backends, formats, signals
 from mtcheck.types import SEVERITY_ORDER
 
-INPUT_FORMATS = ("auto", "text", "markdown", "html", "lines")
+if TYPE_CHECKING:
+    from mtcheck.config import Settings
+    from mtcheck.report import ReportOptions
+    from mtcheck.types import DocumentResult
 
 
 # Measured with benchmarks/bench_sizes.py on the 2-core target machine (README, "Limits").
@@ -27,6 +30,11 @@ MAX_BYTES_HELP = (
 
 FOLLOW_LINKS_HELP = ("In a folder, also read files that symbolic links lead to outside it (by default such links are "
                      "skipped with a warning: a folder's contents must not pull other files into a report).")
+
+SIGNALS_HELP = ("Adjust the detection signals (comma-separated): +NAME adds one (e.g. +fluency), -NAME removes one "
+                "(write --signals=-NAME), plain names replace the default set (the signals the model weighs, and the cheap ones "
+                "it does not yet weigh, shown at weight 0). "
+                f"From: {signals.listing()}; see `mtcheck plugins`.")
 
 # Seconds before the progress line appears: a run that ends sooner prints nothing.
 PROGRESS_DELAY = 2.0
@@ -79,7 +87,7 @@ class ProgressLine:
                 self._status.stop()
 
 
-def _progress_printer(quiet: bool) -> ProgressLine | None:
+def progress_printer(quiet: bool) -> ProgressLine | None:
     """Progress on stderr when a person is watching (a terminal) and the run is long; silence in
     pipes, CI logs and files, so stdout and redirected stderr carry only the report and errors."""
     if quiet or not sys.stderr.isatty():
@@ -88,6 +96,12 @@ def _progress_printer(quiet: bool) -> ProgressLine | None:
     from rich.console import Console
 
     return ProgressLine(Console(stderr=True))
+
+
+def check_input_format(value: str) -> None:
+    """``--input-format`` is one of ``INPUT_FORMATS`` (check, fix and audit)."""
+    if value not in INPUT_FORMATS:
+        raise InputError(f"unknown --input-format {value!r} (choose from {', '.join(INPUT_FORMATS)})")
 
 
 def check_languagetool_url(value: str) -> None:
@@ -136,6 +150,18 @@ def check_destinations(
     return out_path, html_path
 
 
+def check_signal_choice(value: str) -> tuple[str, ...]:
+    """``--signals`` parsed, every name checked against the registry before any work."""
+    from mtcheck.detect.detector import parse_signal_choice
+
+    choice = parse_signal_choice(value)
+    if not choice:
+        raise InputError("--signals needs at least one signal name (+NAME adds, -NAME removes)")
+    for entry in choice:
+        signals.check(entry.lstrip("+-"), "--signals")
+    return choice
+
+
 def parse_model_flags(values: list[str]) -> dict[str, str]:
     from mtcheck.services.modelstore import parse_model_override
 
@@ -171,6 +197,7 @@ def check(
     max_bytes: int = typer.Option(DEFAULT_MAX_BYTES, "--max-bytes", min=1, help=MAX_BYTES_HELP),
     model: list[str] = typer.Option([], "--model", help="Point a model role at another model: ROLE=PATH|DIR|hub:ORG/NAME (repeatable)."),
     backend: Optional[str] = typer.Option(None, "--backend", help=f"Rewrite backend: {backends.listing()}."),
+    signal_choice: Optional[str] = typer.Option(None, "--signals", help=SIGNALS_HELP),
     baseline: Optional[Path] = typer.Option(None, "--baseline", help="Accepted findings (.mtcheck-baseline.json) that must not fail the run."),
     changed_only: bool = typer.Option(False, "--changed-only", help="Only report sentences on lines changed against --git-ref."),
     git_ref: str = typer.Option("HEAD", "--git-ref", help="The git ref for --changed-only."),
@@ -190,32 +217,12 @@ def check(
     error entry in the output, the others are checked, and the exit code is 2.
     """
     from mtcheck import gate
-    from mtcheck.config import load_settings
-    from mtcheck.fsutil import atomic_write_all
-    from mtcheck.pipeline import CheckOptions, Pipeline, expand_paths, skipped_links_message
-    from mtcheck.report import ReportOptions, render
+    from mtcheck.inputs import expand_paths, skipped_links_message
+    from mtcheck.pipeline import CheckOptions
 
-    formats.check(output_format, "--format")
-    if input_format not in INPUT_FORMATS:
-        raise InputError(f"unknown --input-format {input_format!r} (choose from {', '.join(INPUT_FORMATS)})")
-    if fail_on is not None and fail_on not in SEVERITY_ORDER:
-        raise InputError(f"unknown --fail-on {fail_on!r} (choose from {', '.join(SEVERITY_ORDER)})")
-    if backend is not None:
-        backends.check(backend, "--backend")
-    if threshold is not None and not 0.0 <= threshold <= 1.0:
-        raise InputError("--threshold must be between 0 and 1")
-    if max_flagged_ratio is not None and not 0.0 <= max_flagged_ratio <= 1.0:
-        raise InputError("--max-flagged-ratio must be between 0 and 1")
-    if languagetool_url is not None:
-        check_languagetool_url(languagetool_url)
-
-    if gate_mode is not None and gate_mode not in GateConfig.CHOICES["mode"]:
-        raise InputError(f"unknown --gate {gate_mode!r} (choose from {', '.join(GateConfig.CHOICES['mode'])})")
-    settings = load_settings(config).with_overrides(
-        threshold=threshold, fail_on=fail_on, max_flagged_ratio=max_flagged_ratio
-    )
-    if gate_mode is not None:
-        settings = settings.with_table_values("gate", {"mode": gate_mode})
+    _check_values(output_format, input_format, fail_on, backend, threshold, max_flagged_ratio, languagetool_url, gate_mode)
+    signal_names = check_signal_choice(signal_choice) if signal_choice is not None else None
+    settings = _settings(config, threshold, fail_on, max_flagged_ratio, gate_mode, signal_names)
     skipped: list[str] = []
     files = expand_paths(paths, exclude=exclude, follow_links=follow_links, skipped=skipped)
     if skipped:
@@ -245,42 +252,94 @@ def check(
     if options.model_overrides:
         settings = settings.with_table_values("models", options.model_overrides)
 
-    progress = _progress_printer(quiet)
+    pipeline, results = _run(settings, options, files, quiet)
+    results, code = gate.finish(results, gate.FinishOptions.from_settings(
+        settings, baseline=frozenset(accepted) if accepted is not None else None, changed_ref=git_ref if changed_only else None))
+
+    checked_any = any(not r.error for r in results)  # no detector is built when every input failed
+    report_options = _report_options(settings, pipeline.detector if checked_any else None, rewrite=rewrite, reference=reference,
+                                     code=code, to_file=output is not None)
+    _write_reports(results, output_format, report_options, output_path, html_path, to_stdout=output is None)
+    for result in results:  # the same line a single bad input gives, for logs that do not keep the report
+        if result.error:
+            console.error(result.error)
+    raise typer.Exit(code)
+
+
+def _check_values(output_format: str, input_format: str, fail_on: str | None, backend: str | None, threshold: float | None,
+                  max_flagged_ratio: float | None, languagetool_url: str | None, gate_mode: str | None) -> None:
+    """The option values ``check`` takes, each checked before anything is read."""
+    formats.check(output_format, "--format")
+    check_input_format(input_format)
+    if fail_on is not None and fail_on not in SEVERITY_ORDER:
+        raise InputError(f"unknown --fail-on {fail_on!r} (choose from {', '.join(SEVERITY_ORDER)})")
+    if backend is not None:
+        backends.check(backend, "--backend")
+    if threshold is not None and not 0.0 <= threshold <= 1.0:
+        raise InputError("--threshold must be between 0 and 1")
+    if max_flagged_ratio is not None and not 0.0 <= max_flagged_ratio <= 1.0:
+        raise InputError("--max-flagged-ratio must be between 0 and 1")
+    if languagetool_url is not None:
+        check_languagetool_url(languagetool_url)
+    if gate_mode is not None and gate_mode not in GateConfig.CHOICES["mode"]:
+        raise InputError(f"unknown --gate {gate_mode!r} (choose from {', '.join(GateConfig.CHOICES['mode'])})")
+
+
+def _settings(config: Path | None, threshold: float | None, fail_on: str | None, max_flagged_ratio: float | None,
+              gate_mode: str | None, signal_names: tuple[str, ...] | None = None) -> Settings:
+    from mtcheck.config import load_settings
+
+    settings = load_settings(config).with_overrides(threshold=threshold, fail_on=fail_on, max_flagged_ratio=max_flagged_ratio)
+    if gate_mode is not None:
+        settings = settings.with_table_values("gate", {"mode": gate_mode})
+    if signal_names is not None:  # --signals replaces [detect] signals
+        settings = settings.with_table_values("detect", {"signals": signal_names})
+    return settings
+
+
+def _run(settings: Settings, options: Any, files: list[str], quiet: bool) -> tuple[Any, list[DocumentResult]]:
+    """The pipeline over ``files``, with a progress line for a person watching."""
+    from mtcheck.pipeline import Pipeline
+
+    progress = progress_printer(quiet)
     try:
         pipeline = Pipeline(settings, options, progress=progress)
-        results = pipeline.run(files)
+        return pipeline, pipeline.run(files)
     finally:
         if progress is not None:
             progress.stop()
 
-    results, code = gate.finish(results, gate.FinishOptions(
-        fail_on=settings.fail_on, max_flagged_ratio=settings.max_flagged_ratio, policy=settings.gate_config,
-        baseline=frozenset(accepted) if accepted is not None else None, changed_ref=git_ref if changed_only else None))
-    errors = [r.error for r in results if r.error]
 
-    # A file gets plain text even when stdout is a terminal.
-    checked_any = any(not r.error for r in results)  # no detector is built when every input failed
-    report_options = ReportOptions.from_settings(
-        settings.with_overrides(threshold=pipeline.detector.threshold if checked_any else None),
+def _report_options(settings: Settings, detector: Any, *, rewrite: bool, reference: str | None, code: int,
+                    to_file: bool) -> ReportOptions:
+    """What the report says about the run; ``detector`` is None when no input could be checked."""
+    from mtcheck.report import ReportOptions
+
+    return ReportOptions.from_settings(
+        settings.with_overrides(threshold=detector.threshold if detector is not None else None),
         reference_path=reference,
         exit_code=code,
-        color=False if output is not None else None,
-        signature=_signature(pipeline.detector, rewrite) if checked_any else None,
+        color=False if to_file else None,  # a file gets plain text even when stdout is a terminal
+        signature=_signature(detector, rewrite) if detector is not None else None,
     )
-    # Render everything first, then write the files together: both or neither.
-    text = render(results, output_format, report_options)
+
+
+def _write_reports(results: list[DocumentResult], output_format: str, options: ReportOptions, output_path: Path | None,
+                   html_path: Path | None, *, to_stdout: bool) -> None:
+    """Render everything first, then write the files together (both or neither), then stdout."""
+    from mtcheck.fsutil import atomic_write_all
+    from mtcheck.report import render
+
+    text = render(results, output_format, options)
     writes: list[tuple[Path, str]] = []
     if output_path is not None:
         writes.append((output_path, text))
     if html_path is not None:
-        writes.append((html_path, render(results, "html", report_options)))
+        writes.append((html_path, render(results, "html", options)))
     atomic_write_all(writes)
-    if output is None:
+    if to_stdout:
         sys.stdout.write(text)
         sys.stdout.flush()
-    for message in errors:  # the same line a single bad input gives, for logs that do not keep the report
-        console.error(message)
-    raise typer.Exit(code)
 
 
 def _signature(detector: Any, rewrite: bool) -> str | None:

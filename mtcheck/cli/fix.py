@@ -10,9 +10,9 @@ from typing import Optional
 import typer
 
 from mtcheck.cli import app
-from mtcheck.cli.check import INPUT_FORMATS, MAX_BYTES_HELP, _progress_printer, check_languagetool_url, parse_model_flags
+from mtcheck.cli.check import MAX_BYTES_HELP, check_input_format, check_languagetool_url, parse_model_flags, progress_printer
 from mtcheck.errors import EXIT_CLEAN, EXIT_FINDINGS, EXIT_INPUT, InputError
-from mtcheck.load import DEFAULT_MAX_BYTES
+from mtcheck.load import DEFAULT_MAX_BYTES, INPUT_FORMATS
 from mtcheck.registry import backends
 
 
@@ -46,8 +46,7 @@ def fix(
 
     if decisions is not None and unsafe_fixes:
         raise InputError("--decisions applies the editor's choices; it does not combine with --unsafe-fixes")
-    if input_format not in INPUT_FORMATS:
-        raise InputError(f"unknown --input-format {input_format!r} (choose from {', '.join(INPUT_FORMATS)})")
+    check_input_format(input_format)
     if "-" in paths:
         raise InputError("mtcheck fix edits files; standard input (-) has none to write back to")
     if backend is not None:
@@ -57,7 +56,7 @@ def fix(
     if languagetool_url is not None:
         check_languagetool_url(languagetool_url)
 
-    from mtcheck.pipeline import expand_paths
+    from mtcheck.inputs import expand_paths
 
     files = expand_paths(paths, exclude=exclude)
     out = str(output) if output is not None else None
@@ -111,7 +110,7 @@ def _check(files, unsafe_fixes, languagetool, languagetool_url, threshold, input
                            model_overrides=parse_model_flags(model) if model else {}, keep_going=True)
     if options.model_overrides:
         settings = settings.with_table_values("models", options.model_overrides)
-    progress = _progress_printer(quiet)
+    progress = progress_printer(quiet)
     try:
         results = Pipeline(settings, options, progress=progress).run(files)
     finally:

@@ -8,7 +8,6 @@ from typing import Optional
 import typer
 
 from mtcheck.cli import app
-from mtcheck.detect.train import DEFAULT_SIGNALS
 from mtcheck.paths import data_help
 from mtcheck.registry import signals as signal_registry
 
@@ -19,8 +18,9 @@ def train_command(
         None, "--out", help="Write model.json and provenance.json here (default: the packaged mtcheck/resources/detector/)."
     ),
     data: Optional[Path] = typer.Option(None, "--data", help=data_help()),
-    signals: str = typer.Option(
-        ",".join(DEFAULT_SIGNALS), "--signals", help=f"Comma-separated signals the classifier uses (from: {signal_registry.listing()})."
+    signals: Optional[str] = typer.Option(
+        None, "--signals", help=f"Comma-separated signals the classifier uses (from: {signal_registry.listing()}; "
+        "default: those whose contract says train_by_default, in the current model's order, see `mtcheck plugins`)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the final metrics."),
     encoder: bool = typer.Option(
@@ -38,6 +38,7 @@ def train_command(
     """Fit the calibrated sentence and document classifiers (fixed seeds: reruns give the same file)."""
     import json
 
+    from mtcheck.detect.base import default_training_signals
     from mtcheck.detect.classifier import default_model_path, rules_without_weight
     from mtcheck.detect.train import train
     from mtcheck.errors import InputError
@@ -47,12 +48,15 @@ def train_command(
         return
     if sample is not None or epochs is not None or leave_out is not None:
         raise InputError("--sample, --epochs and --leave-out go with --encoder")
-    names = [s.strip() for s in signals.split(",") if s.strip()]
+    target = out or default_model_path().parent
+    if signals is None:
+        names = list(default_training_signals(_current_signals(target / "model.json")))
+    else:
+        names = [s.strip() for s in signals.split(",") if s.strip()]
     if not names:
         raise InputError("--signals needs at least one signal name")
     for name in names:  # before any data is read: a typo should not cost a long feature pass
         signal_registry.check(name, "--signals")
-    target = out or default_model_path().parent
     progress = None if quiet else (lambda message: typer.echo(message, err=True))
     # Interference rules added since the current model was trained: shown but not weighed until now.
     before = rules_without_weight(target / "model.json")
@@ -69,6 +73,19 @@ def train_command(
         typer.echo(f"weighted now: {', '.join(weighted)}")
     if still:
         typer.echo(f"still without a weight: {', '.join(still)}")
+
+
+def _current_signals(path: Path) -> tuple[str, ...]:
+    """The signals of the model a training will replace (none when there is no readable one)."""
+    from mtcheck.detect.classifier import load_model
+    from mtcheck.errors import MtcheckError
+
+    if not path.is_file():
+        return ()
+    try:
+        return tuple(load_model(str(path)).signals)
+    except (MtcheckError, OSError, ValueError):
+        return ()
 
 
 def _train_encoder(out: Optional[Path], data: Optional[Path], quiet: bool, sample: Optional[int], epochs: Optional[int],

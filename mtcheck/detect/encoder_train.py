@@ -252,8 +252,9 @@ def train_encoder(
     from transformers import AutoTokenizer
 
     from mtcheck.detect.classifier import logit
+    from mtcheck.detect.fitting import platt, threshold_for_fpr
     from mtcheck.detect.metrics import auroc
-    from mtcheck.detect.train import _platt, source_weights, threshold_for_fpr
+    from mtcheck.detect.train import source_weights
 
     say = progress or (lambda message: None)
     started = time.monotonic()
@@ -327,7 +328,7 @@ def train_encoder(
     # threshold: both on the calibration documents, never on validation.
     raw_cal = _predict(module, cal_states)
     cal_weight = source_weights(calibration)
-    a, b = _platt(raw_cal, y_cal, np.zeros(len(y_cal)), cal_weight)
+    a, b = platt(raw_cal, y_cal, np.zeros(len(y_cal)), cal_weight)
     cal_logodds = a * raw_cal + b
     negatives = {src: [float(1 / (1 + math.exp(-z))) for z, e in zip(cal_logodds, calibration) if not e.positive and e.source == src]
                  for src in sorted({e.source for e in calibration if not e.positive})}

@@ -10,20 +10,21 @@ from typing import Callable, Sequence
 from mtcheck.config import Settings
 from mtcheck.types import Sentence
 
-# Cheap signals (a spaCy parse, no language model) extracted in a pass of their own: adding or
-# editing one leaves the cached features of the others (MiniLM: ~25 sentences/s) valid.
-SEPARATE_SIGNALS = ("syntax",)
-
 Progress = Callable[[str], None]
 
 
 def extract(
     texts: Sequence[str], signals: Sequence[str], settings: Settings | None = None, progress: Progress | None = None
 ) -> list[dict[str, float]]:
-    """Features through the same Detector code path that runs in ``mtcheck check``; the
-    SEPARATE_SIGNALS in passes of their own (the cache is keyed by the signals of a pass)."""
-    main = [s for s in signals if s not in SEPARATE_SIGNALS]
-    passes = ([main] if main else []) + [[s] for s in signals if s in SEPARATE_SIGNALS]
+    """Features through the same Detector code path that runs in ``mtcheck check``; a signal whose
+    contract says ``separate_pass`` (cheap: a spaCy parse) in a pass of its own, so adding or editing it
+    leaves the cached features of the others (MiniLM: ~25 sentences/s) valid (the cache is keyed by
+    the signals of a pass)."""
+    from mtcheck.detect.base import contracts
+
+    separate = {name for name, c in contracts(signals).items() if c.separate_pass}
+    main = [s for s in signals if s not in separate]
+    passes = ([main] if main else []) + [[s] for s in signals if s in separate]
     if len(passes) > 1:
         merged: list[dict[str, float]] = [dict() for _ in texts]
         for names in passes:
@@ -51,8 +52,9 @@ def _extract(
 def _detector(settings: Settings, signals: Sequence[str]):
     """The Detector the features come from, with a running LanguageTool when a signal needs one."""
     from mtcheck.detect import Detector
+    from mtcheck.detect.base import contracts
     from mtcheck.services.factory import build_services
 
-    services = build_services(settings, languagetool="languagetool" in signals)
+    services = build_services(settings, languagetool=any(c.service == "languagetool" for c in contracts(signals).values()))
     # The cache stays on: the fluency signal keeps per-sentence statistics there, so a rerun is fast.
     return Detector(settings, services=services, signals=list(signals))

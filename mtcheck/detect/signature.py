@@ -32,8 +32,6 @@ def _digest(path: Path) -> str:
         return "missing"
 
 
-# Which model role each signal runs on (the rest run no model).
-SIGNAL_MODEL_ROLES = {"fluency": "fluency", "embedding": "embedder", "encoder": "embedder"}
 _LT_IDENTITY = ("mode", "url_override", "language", "mother_tongue", "picky", "disabled_rules")
 
 
@@ -52,8 +50,12 @@ def detector_signature(settings: Settings, services: Services, signal_names: Seq
         "allow": list(settings.allow),
     }
     models = _model_identities(settings)
-    parts["models"] = {role: models.get(role) for name, role in SIGNAL_MODEL_ROLES.items() if name in signal_names}
-    if "languagetool" in signal_names:
+    from mtcheck.detect.base import contracts
+
+    used = contracts(signal_names)
+    # Each model-backed signal's model (its contract's model_role); the rest run no model.
+    parts["models"] = {c.model_role: models.get(c.model_role) for c in used.values() if c.model_role is not None}
+    if any(c.service == "languagetool" for c in used.values()):
         service = services.languagetool
         parts["languagetool"] = None if service is None else _languagetool_identity(service)
         parts["languagetool_ignore"] = sorted(settings.languagetool_config.ignore_rules)

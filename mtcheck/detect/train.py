@@ -15,11 +15,15 @@ The context model, the threshold and the document model read the sentence model'
 ``mtcheck train`` calls :func:`train`; with the same data and seeds it rewrites the committed
 ``mtcheck/resources/detector/model.json`` byte for byte, and writes ``provenance.json`` next to it.
 The features come from :mod:`mtcheck.detect.features`, the validation metrics stored with the model
-from :mod:`mtcheck.detect.metrics`, and ``provenance.json`` from :mod:`mtcheck.detect.provenance`.
+from :mod:`mtcheck.detect.metrics`, the context model from :mod:`mtcheck.detect.train_context`, and
+``provenance.json`` from :mod:`mtcheck.detect.provenance`. The choices that are not learned are in
+:mod:`mtcheck.detect.training_choices`; each signal's own (its sub-models, their regularisation, its
+direct features, its subsample) in its contract (``detect.base.Contract``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import random
@@ -27,45 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from mtcheck.detect.classifier import (
-    CONTEXT_FEATURES,
-    DOCUMENT_FEATURES,
-    ContextModel,
-    DetectorModel,
-    LinearModel,
-    context_features,
-    document_features,
-    logit,
-    sigmoid,
-)
-from mtcheck.detect.data import Example, all_examples, articles, data_dir, documents, subsample
+from mtcheck.detect.base import Submodel, contracts, default_training_signals
+from mtcheck.detect.base import submodels as declared_submodels
+from mtcheck.detect.classifier import DOCUMENT_FEATURES, DetectorModel, LinearModel, document_features, logit, sigmoid
+from mtcheck.detect.data import Example, all_examples, data_dir, documents, subsample
 from mtcheck.detect.features import Progress, extract
+from mtcheck.detect.fitting import balanced_weights, logistic_with_offset, platt, threshold_for_fpr
 from mtcheck.detect.metrics import validate
-
-SEED = 13
-DEFAULT_SIGNALS = ("interference", "profile", "embedding", "style", "syntax")
-TARGET_FPR = 0.05
-C = 0.3
-SUBMODEL_C = 1.0
-SUBMODEL_CS = {"style.ng.": 0.5, "syntax.ng.": 0.5}  # per sub-model (by feature prefix), chosen on training-split experiments
-FLUENCY_PER_GROUP = 100
-NEGATIVE_LABELS = ("original",)
-# Derived feature -> the prefix of the raw features its sub-model reads.
-SUBMODELS = {"profile.ngram": "profile.ng.", "embedding.score": "embedding.d", "style.score": "style.ng.", "syntax.score": "syntax.ng."}
-# Dense features the sentence model reads directly (besides the sub-model outputs and the rules).
-DIRECT_FEATURES = ("profile.article-omission",)
-NGRAM_MIN_COUNT = 2
-# The largest sub-models keep their strongest features only, so the committed file stays small.
-SUBMODEL_MAX_FEATURES = 15000
-# Within each class, the share of the training weight each data source gets: the 6,000 BBC
-# sentences would otherwise outweigh the 366 WMT22 English originals twenty to one (and MLQE-PE's
-# Reddit and Wikiquote MT the WMT22 news MT). A source not listed shares the rest equally.
-SOURCE_SHARES = {True: {"wmt22": 0.6, "mlqepe": 0.4}, False: {"wmt22-en": 0.5, "bbc": 0.5}}
-CONTEXT_C = 10.0
-# Context sizes drawn for every training sentence; the largest is the context model's cap.
-CONTEXT_SIZES = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16)
-# The context model may not invert the evidence: own log-odds keep a weight >= 0, the others' mean >= 0.
-CONTEXT_BOUNDS = {"ctx.own": (-1.0, None), "ctx.mean": (0.0, None), "ctx.mean_x_log_n": (0.0, None)}
+from mtcheck.detect.train_context import fit_context
+from mtcheck.detect.training_choices import DEFAULTS
 
 
 @dataclass
@@ -77,15 +51,6 @@ class Features:
         import numpy as np
 
         return np.array([[row.get(n, 0.0) for n in names] for row in self.rows], dtype=float)
-
-
-def threshold_for_fpr(negative_scores: Sequence[float], target: float = TARGET_FPR) -> float:
-    """The lowest threshold whose false-positive rate on ``negative_scores`` is at most ``target``."""
-    values = sorted(negative_scores, reverse=True)
-    allowed = int(math.floor(target * len(values)))
-    # Flag strictly above the (allowed+1)-th highest negative score.
-    cut = values[allowed] if allowed < len(values) else 0.0
-    return min(0.99, math.nextafter(cut, 1.0))
 
 
 def prior_weights() -> dict[str, float]:
@@ -101,19 +66,9 @@ def prior_weights() -> dict[str, float]:
     return dict(zip(model.features, model.coef))
 
 
-def balanced_weights(y):
-    """Per-row weights giving both classes the same total (sklearn's class_weight="balanced")."""
-    import numpy as np
-
-    y = np.asarray(y)
-    n_pos = max(1, int(y.sum()))
-    n_neg = max(1, len(y) - n_pos)
-    return np.where(y == 1, len(y) / (2 * n_pos), len(y) / (2 * n_neg))
-
-
 def source_weights(examples: Sequence[Example]):
     """Per-row weights: both classes weigh the same in total, and within a class each source its
-    SOURCE_SHARES part (renormalised over the sources present)."""
+    ``TrainingChoices.source_shares`` part (renormalised over the sources present)."""
     import numpy as np
 
     n = len(examples)
@@ -123,53 +78,12 @@ def source_weights(examples: Sequence[Example]):
     shares: dict[tuple[bool, str], float] = {}
     for cls in (True, False):
         present = [src for (c, src) in counts if c == cls]
-        raw = {src: SOURCE_SHARES[cls].get(src, 0.0) for src in present}
+        raw = {src: DEFAULTS.source_shares[cls].get(src, 0.0) for src in present}
         if not sum(raw.values()):
             raw = {src: 1.0 for src in present}
         total = sum(raw.values())
         shares.update(((cls, src), v / total) for src, v in raw.items())
     return np.array([shares[(e.positive, e.source)] / counts[(e.positive, e.source)] * n / 2 for e in examples])
-
-
-# Sharpness of the smooth hinge (softplus(s*x)/s) a raise-only context shift is fitted through.
-RAISE_SHARPNESS = 8.0
-
-
-def _logistic_with_offset(Z, y, offset, c: float, weight=None, bounds=None, raise_only: bool = False):
-    """L2 logistic regression (sklearn's objective) with a fixed per-row offset in the log-odds;
-    ``bounds`` optionally box-constrains the coefficients (one (low, high) per column).
-
-    ``raise_only``: the linear part enters the log-odds through a hinge, max(0, Zw + b), as a
-    raise-only context shift is applied (fitted through a smooth hinge, softplus with sharpness
-    RAISE_SHARPNESS, max error log(2)/RAISE_SHARPNESS at the kink). Fitted without the hinge and
-    clipped afterwards, the shift's intercept, balanced by lowering English-original sentences in
-    the fit, only raised them at run time."""
-    import numpy as np
-    from scipy.optimize import minimize
-    from scipy.special import expit
-
-    d = Z.shape[1]
-    sw = np.ones(len(y)) if weight is None else np.asarray(weight, dtype=float)
-    s = RAISE_SHARPNESS
-
-    def loss(params):
-        w, b = params[:d], params[d]
-        linear = Z @ w + b
-        if raise_only:
-            z = np.logaddexp(0.0, s * linear) / s + offset
-            slope = expit(s * linear)
-        else:
-            z = linear + offset
-            slope = 1.0
-        p = expit(z)
-        value = np.sum(sw * (np.logaddexp(0.0, z) - y * z)) + 0.5 / c * (w @ w)
-        r = sw * (p - y) * slope
-        grad = np.append(Z.T @ r + w / c, np.sum(r))
-        return value, grad
-
-    box = None if bounds is None else list(bounds) + [(None, None)]
-    result = minimize(loss, np.zeros(d + 1), jac=True, method="L-BFGS-B", bounds=box, options={"maxiter": 5000})
-    return result.x[:d], float(result.x[d])
 
 
 def _fit_sentence_model(X, y, groups, offset, weight=None):
@@ -184,31 +98,26 @@ def _fit_sentence_model(X, y, groups, offset, weight=None):
     oof = np.zeros(len(y))
     weight = balanced_weights(y) if weight is None else weight
     for train_idx, test_idx in GroupKFold(n_splits=5).split(Z, y, groups):
-        w, b = _logistic_with_offset(Z[train_idx], y[train_idx], offset[train_idx], C, weight[train_idx])
+        w, b = logistic_with_offset(Z[train_idx], y[train_idx], offset[train_idx], DEFAULTS.c, weight[train_idx])
         oof[test_idx] = Z[test_idx] @ w + b + offset[test_idx]
-    w, b = _logistic_with_offset(Z, y, offset, C, weight)
+    w, b = logistic_with_offset(Z, y, offset, DEFAULTS.c, weight)
     return w, b, mean, scale, oof
 
 
-def _platt(raw, y, offset, weight=None) -> tuple[float, float]:
-    # Balanced: the score is the probability when translated and original sentences are equally likely.
-    w, b = _logistic_with_offset(raw.reshape(-1, 1), y, offset, 1e6, balanced_weights(y) if weight is None else weight)
-    return float(w[0]), b
-
-
-def _fit_submodel(rows: list[dict], y, prefix: str, weight=None) -> LinearModel:
-    """Balanced L2 logistic regression over the raw features starting with ``prefix`` (no centring:
+def fit_submodel(rows: list[dict], y, submodel: Submodel, weight=None) -> LinearModel:
+    """Balanced L2 logistic regression over the raw features starting with ``submodel.prefix`` (no centring:
     sparse n-grams are 0 when absent, embeddings are already unit vectors)."""
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
+    prefix = submodel.prefix
     counts: dict[str, int] = {}
     for row in rows:
         for k in row:
             if k.startswith(prefix):
                 counts[k] = counts.get(k, 0) + 1
-    names = sorted(k for k, c in counts.items() if c >= NGRAM_MIN_COUNT)
+    names = sorted(k for k, c in counts.items() if c >= DEFAULTS.ngram_min_count)
     index = {k: i for i, k in enumerate(names)}
     data, cols, ptr = [], [], [0]
     for row in rows:
@@ -218,15 +127,15 @@ def _fit_submodel(rows: list[dict], y, prefix: str, weight=None) -> LinearModel:
                 cols.append(index[k])
         ptr.append(len(data))
     X = csr_matrix((data, cols, ptr), shape=(len(rows), len(names)))
-    c = SUBMODEL_CS.get(prefix, SUBMODEL_C)
+    c = DEFAULTS.submodel_c if submodel.c is None else submodel.c
     if weight is None:
-        fit = LogisticRegression(C=c, max_iter=5000, class_weight="balanced", random_state=SEED).fit(X, np.asarray(y))
+        fit = LogisticRegression(C=c, max_iter=5000, class_weight="balanced", random_state=DEFAULTS.seed).fit(X, np.asarray(y))
     else:
-        fit = LogisticRegression(C=c, max_iter=5000, random_state=SEED).fit(X, np.asarray(y), sample_weight=np.asarray(weight))
+        fit = LogisticRegression(C=c, max_iter=5000, random_state=DEFAULTS.seed).fit(X, np.asarray(y), sample_weight=np.asarray(weight))
     coef = fit.coef_[0]
     keep = [i for i, c in enumerate(coef) if abs(c) >= 1e-4]  # drop the dead weight from the committed file
-    if len(keep) > SUBMODEL_MAX_FEATURES:
-        keep = sorted(sorted(keep, key=lambda i: -abs(coef[i]))[:SUBMODEL_MAX_FEATURES])
+    if len(keep) > DEFAULTS.submodel_max_features:
+        keep = sorted(sorted(keep, key=lambda i: -abs(coef[i]))[:DEFAULTS.submodel_max_features])
     return LinearModel(
         features=tuple(names[i] for i in keep),
         coef=tuple(round(float(coef[i]), 5) for i in keep),
@@ -234,27 +143,26 @@ def _fit_submodel(rows: list[dict], y, prefix: str, weight=None) -> LinearModel:
     )
 
 
-def _stacked_features(rows: list[dict], y, groups, progress: Progress, weight=None) -> tuple[dict[str, LinearModel], list[dict]]:
-    """Sub-models fitted on all ``rows`` and, per row, the out-of-fold sub-model outputs."""
+def _stacked_features(
+    rows: list[dict], y, groups, progress: Progress, weight=None, signals: Sequence[str] = ()
+) -> tuple[dict[str, LinearModel], list[dict]]:
+    """Sub-models (those the ``signals``' contracts declare) fitted on all ``rows`` and, per row, the out-of-fold sub-model outputs."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
 
     models: dict[str, LinearModel] = {}
     derived: list[dict[str, float]] = [dict() for _ in rows]
-    present = [k for k, prefix in SUBMODELS.items() if any(key.startswith(prefix) for key in rows[0])]
-    if "style.score" in present and "profile.ngram" in present:
-        # The style n-grams contain the profile's masked n-grams (their "t:" view): both in the
-        # stack are collinear (the profile one got a negative weight), so the profile keeps only
-        # its direct features.
-        present.remove("profile.ngram")
+    declared = declared_submodels(signals or None)
+    present = [k for k, sub in declared.items() if any(key.startswith(sub.prefix) for key in rows[0])]
+    # A sub-model that makes another redundant (collinear: style's n-grams contain the profile's) replaces it.
+    present = [k for k in present if not any(k in declared[other].replaces for other in present)]
     for name in present:
-        prefix = SUBMODELS[name]
         progress(f"fitting the {name} sub-model")
         for train_idx, test_idx in GroupKFold(n_splits=5).split(np.zeros(len(rows)), y, groups):
-            sub = _fit_submodel([rows[i] for i in train_idx], y[train_idx], prefix, None if weight is None else weight[train_idx])
+            sub = fit_submodel([rows[i] for i in train_idx], y[train_idx], declared[name], None if weight is None else weight[train_idx])
             for i in test_idx:
                 derived[i][name] = sub.contributions(rows[i])[0]
-        models[name] = _fit_submodel(rows, y, prefix, weight)
+        models[name] = fit_submodel(rows, y, declared[name], weight)
     return models, derived
 
 
@@ -272,7 +180,7 @@ def _fit_document_model(doc_rows: list[dict], doc_labels: list[bool]) -> LinearM
         mean, scale = X.mean(axis=0), X.std(axis=0)
         scale[scale == 0] = 1.0
         # Balanced: the share of translated articles in use is unknown, so neither kind is favoured.
-        fit = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced", random_state=SEED).fit((X - mean) / scale, y)
+        fit = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced", random_state=DEFAULTS.seed).fit((X - mean) / scale, y)
         coef = fit.coef_[0]
         if coef.min() >= 0 or len(names) == 1:
             break
@@ -306,209 +214,42 @@ def _document_rows(examples: list[Example], logodds: dict[int, float], threshold
     return rows, labels
 
 
-@dataclass(frozen=True)
-class ContextData:
-    """Training instances of the context model: a sentence and a random subset of its article."""
-
-    sentence: tuple[int, ...]  # positions into the sentence arrays
-    others: tuple[tuple[int, ...], ...]
-    positive: tuple[bool, ...]
-    group: tuple[str, ...]  # doc_id, for grouped folds
-    weight: tuple[float, ...]
-
-
-def _article_positions(examples: Sequence[Example]) -> list[list[int]]:
-    """Each article (see data.articles) as positions into ``examples``."""
-    index = {id(e): i for i, e in enumerate(examples)}
-    return [[index[id(e)] for e in members] for _, members in sorted(articles(examples).items())]
-
-
-def _mixed_positions(examples: Sequence[Example], rng: random.Random) -> list[tuple[list[int], list[int]]]:
-    """Training mixed articles: every English-original article of at least MIXED_MIN_HOST sentences
-    with a run of 1-4 consecutive sentences of a translated article spliced in (as in
-    evaluate.sets.mixed_articles, from training documents only). Returns (positions in reading order,
-    positions of the inserted run)."""
-    from mtcheck.detect.data import MIXED_INSERT, MIXED_MIN_HOST
-
-    arts = _article_positions(examples)
-    hosts = [a for a in arts if not examples[a[0]].positive and len(a) >= MIXED_MIN_HOST]
-    donors = [a for a in arts if examples[a[0]].positive and examples[a[0]].source == "wmt22" and len(a) >= 1]
-    out: list[tuple[list[int], list[int]]] = []
-    if not donors:
-        return out
-    for host in hosts:
-        donor = rng.choice(donors)
-        k = min(len(donor), rng.randint(*MIXED_INSERT))
-        start = rng.randint(0, len(donor) - k)
-        at = rng.randint(0, len(host))
-        run = donor[start : start + k]
-        out.append((host[:at] + run + host[at:], run))
-    return out
-
-
-def _context_data(
-    examples: Sequence[Example], rng: random.Random, extra: Sequence[tuple[Sequence[int], Sequence[int]]] = ()
-) -> ContextData:
-    """For every sentence with other sentences in its article, one random context of every size in
-    CONTEXT_SIZES it allows, weighted so that both classes weigh the same *within each size*.
-
-    English-original articles are longer than the translated ones here (whole documents vs the
-    segments that gave MT), so unbalanced the context size alone would tell the classes apart;
-    balanced per size it carries no label, only how much the others' mean can be trusted.
-    """
-    sentence, others, positive, group = [], [], [], []
-    # A mixed article (``extra``: positions, inserted run) is grouped with its host document.
-    articles_: list[tuple[list[int], str | None]] = [(a, None) for a in _article_positions(examples)]
-    articles_ += [(list(a), examples[next(n for n in a if n not in run)].doc_id) for a, run in extra]
-    for article, host in articles_:
-        for n in article:
-            pool = [m for m in article if m != n]
-            for k in CONTEXT_SIZES:
-                if k <= len(pool):
-                    sentence.append(n)
-                    others.append(tuple(sorted(rng.sample(pool, k))))
-                    positive.append(examples[n].positive)
-                    group.append(host or examples[n].doc_id)
-    counts: dict[tuple[int, bool], int] = {}
-    for o, y in zip(others, positive):
-        counts[(len(o), y)] = counts.get((len(o), y), 0) + 1
-    raw = [1.0 / counts[(len(o), y)] if counts.get((len(o), not y)) else 0.0 for o, y in zip(others, positive)]
-    scale = len(raw) / sum(raw) if sum(raw) else 0.0
-    return ContextData(tuple(sentence), tuple(others), tuple(positive), tuple(group), tuple(w * scale for w in raw))
-
-
-CONTEXT_CLIP_PERCENTILES = (1.0, 99.0)
-# Mixed training articles (English-written with a translated run spliced in) join the context
-# model's instances, and the neighbours' weighting is chosen among these bandwidths (None: the
-# plain leave-one-out article mean).
-CONTEXT_MIXED = True
-CONTEXT_BANDWIDTHS = (None, 2.0, 1.0)
-# Each bandwidth is tried with the plain shift and with the shift that may only raise (ContextModel.raise_only).
-CONTEXT_RAISE_ONLY = (False, True)
-
-
-def _context_objective(examples, alone, pure: dict[int, float], mixed: list[tuple[float, bool]]) -> dict:
-    """At the threshold the training would pick (FPR <= TARGET_FPR on English-original sentences
-    alone, in their articles and around inserted runs), the recall on translated articles' sentences
-    and on inserted sentences; the objective is their mean."""
-    negatives = [n for n, e in enumerate(examples) if not e.positive]
-    by_source: dict[str, list[int]] = {}
-    for n in negatives:
-        by_source.setdefault(examples[n].source, []).append(n)
-    cuts = [threshold_for_fpr([sigmoid(alone[n]) for n in ns]) for ns in by_source.values()]
-    cuts += [threshold_for_fpr([sigmoid(pure.get(n, alone[n])) for n in ns]) for ns in by_source.values()]
-    mixed_neg = [sigmoid(z) for z, inserted in mixed if not inserted]
-    if mixed_neg:
-        cuts.append(threshold_for_fpr(mixed_neg))
-    t = max(cuts)
-    positives = [n for n, e in enumerate(examples) if e.positive and e.source == "wmt22"]
-    recall_pure = sum(sigmoid(pure.get(n, alone[n])) >= t for n in positives) / max(1, len(positives))
-    inserted = [sigmoid(z) for z, flag in mixed if flag]
-    recall_mixed = sum(s >= t for s in inserted) / max(1, len(inserted)) if inserted else recall_pure
-    return {"threshold": round(t, 4), "recall_articles": round(recall_pure, 4), "recall_inserted": round(recall_mixed, 4),
-            "objective": round((recall_pure + recall_mixed) / 2, 4)}
-
-
-def _context_matrix(data: ContextData, rows: Sequence[int], logodds, context: ContextModel):
-    import numpy as np
-
-    X = np.zeros((len(rows), len(CONTEXT_FEATURES)))
-    for r, i in enumerate(rows):
-        own, others = context.bounded(float(logodds[data.sentence[i]])), data.others[i]
-        weighted, n, _ = context.neighbours(own, [context.bounded(float(logodds[m])) for m in others])
-        values = context_features(own, weighted, n, context.max_others)
-        X[r] = [values[k] for k in CONTEXT_FEATURES]
-    return X
-
-
-def _fit_context_model(
-    data: ContextData, rows: Sequence[int], logodds, bandwidth: float | None = None, raise_only: bool = False
-) -> ContextModel | None:
-    """The shift of the own log-odds, fitted around them (an offset) on the instances ``rows``."""
-    import numpy as np
-
-    rows = [i for i in rows if data.weight[i] > 0]
-    if not rows or len({data.positive[i] for i in rows}) < 2:
-        return None
-    seen = np.array([float(logodds[n]) for n in sorted({data.sentence[i] for i in rows})])
-    low, high = (round(float(v), 4) for v in np.percentile(seen, CONTEXT_CLIP_PERCENTILES))
-    frame = ContextModel(shift=LinearModel((), (), 0.0), max_others=max(len(data.others[i]) for i in rows), clip=(low, high), bandwidth=bandwidth)
-    X = _context_matrix(data, rows, logodds, frame)
-    y = np.array([data.positive[i] for i in rows], dtype=int)
-    offset = np.array([float(logodds[data.sentence[i]]) for i in rows])
-    weight = np.array([data.weight[i] for i in rows])
-    bounds = [CONTEXT_BOUNDS[k] for k in CONTEXT_FEATURES]
-    w, b = _logistic_with_offset(X, y, offset, CONTEXT_C, weight, bounds, raise_only=raise_only)
-    shift = LinearModel(features=CONTEXT_FEATURES, coef=tuple(round(float(c), 6) for c in w), intercept=round(b, 6))
-    return ContextModel(shift=shift, max_others=frame.max_others, clip=frame.clip, bandwidth=bandwidth, raise_only=raise_only)
-
-
-def _out_of_fold_context(
-    examples: Sequence[Example],
-    data: ContextData,
-    logodds,
-    bandwidth: float | None = None,
-    mixed: Sequence[tuple[list[int], list[int]]] = (),
-    raise_only: bool = False,
-) -> tuple[dict[int, float], list[tuple[float, bool]]]:
-    """Every sentence's in-context log-odds over its whole article, from a context model fitted
-    without its document (5-fold GroupKFold by doc_id): an honest basis for the threshold. Also
-    (in-context log-odds, inserted?) of every sentence of the ``mixed`` articles whose host
-    document is held out (a mixed article's instances are grouped with its host)."""
-    import numpy as np
-    from sklearn.model_selection import GroupKFold
-
-    out: dict[int, float] = {}
-    mixed_out: list[tuple[float, bool]] = []
-    groups = np.array(data.group)
-    for train_idx, test_idx in GroupKFold(n_splits=5).split(np.zeros(len(groups)), None, groups):
-        model = _fit_context_model(data, train_idx.tolist(), logodds, bandwidth, raise_only)
-        held_out = set(groups[test_idx])
-        for article in _article_positions(examples):
-            if examples[article[0]].doc_id in held_out:
-                values = [float(logodds[n]) for n in article]
-                out.update(zip(article, model.in_context(values) if model else values))
-        for article, run in mixed:
-            host = next(n for n in article if n not in run)
-            if examples[host].doc_id in held_out:
-                values = [float(logodds[n]) for n in article]
-                scored = model.in_context(values) if model else values
-                inserted = set(run)
-                mixed_out.extend((z, n in inserted) for n, z in zip(article, scored))
-    return out, mixed_out
-
-
 def train(
     out_dir: Path,
     data: Path | None = None,
-    signals: Sequence[str] = DEFAULT_SIGNALS,
+    signals: Sequence[str] | None = None,
     progress: Progress | None = None,
     per_group: int | None = None,
 ) -> dict:
+    """Fit on ``signals`` (default: those whose contract says ``train_by_default``) and write
+    ``model.json`` and ``provenance.json`` to ``out_dir``; returns the provenance."""
     import numpy as np
 
-    from mtcheck.detect.provenance import training_provenance  # here: it imports this module's constants
+    from mtcheck.detect.provenance import training_provenance
 
     say = progress or (lambda message: None)
     folder = data_dir(data)
-    if per_group is None and "fluency" in signals:
-        per_group = FLUENCY_PER_GROUP
+    signals = tuple(default_training_signals() if signals is None else signals)
+    if per_group is None:  # a slow signal (a language model) trains on a subsample
+        per_group = min((c.training_per_group for c in contracts(signals).values() if c.training_per_group), default=None)
+    choices = dataclasses.replace(DEFAULTS, signals=signals, per_group=per_group)
     examples = subsample(all_examples(folder), per_group)
     say(f"{len(examples)} labelled sentences from {folder}")
     rows = extract([e.text for e in examples], signals, progress=say)
     priors = prior_weights() if "interference" in signals else {}
-    fit_idx = [i for i, e in enumerate(examples) if e.split == "train" and (e.positive or e.label in NEGATIVE_LABELS)]
+    fit_idx = [i for i, e in enumerate(examples) if e.split == "train" and (e.positive or e.label in DEFAULTS.negative_labels)]
     y_fit = np.array([examples[i].positive for i in fit_idx], dtype=int)
     groups = np.array([examples[i].doc_id for i in fit_idx])
     weight = source_weights([examples[i] for i in fit_idx])
 
-    submodels, oof_derived = _stacked_features([rows[i] for i in fit_idx], y_fit, groups, say, weight)
-    sub_prefixes = tuple(SUBMODELS[k] for k in submodels)
+    submodels, oof_derived = _stacked_features([rows[i] for i in fit_idx], y_fit, groups, say, weight, signals)
     raw_names = {k for i in fit_idx for k in rows[i]}
     if submodels:
-        names = sorted(submodels) + sorted(k for k in DIRECT_FEATURES if k in raw_names)
+        direct = {k for c in contracts(signals).values() for k in c.direct_features}
+        names = sorted(submodels) + sorted(k for k in direct if k in raw_names)
     else:  # no high-dimensional signal: the sentence model reads the signals' features directly
-        names = sorted(k for k in raw_names - set(priors) - {"interference.total"} if not k.startswith(sub_prefixes + ("profile.ng.",)))
+        sub_prefixes = tuple(sub.prefix for sub in declared_submodels().values())
+        names = sorted(k for k in raw_names - set(priors) - {"interference.total"} if not k.startswith(sub_prefixes))
     fit_rows = [{**rows[i], **oof_derived[n]} for n, i in enumerate(fit_idx)]
     X = Features(names, fit_rows).matrix(names)
     offset = np.array([sum(w * row.get(k, 0.0) for k, w in priors.items()) for row in fit_rows])
@@ -517,7 +258,7 @@ def train(
     w, intercept, mean, scale, oof = _fit_sentence_model(X, y_fit, groups, offset, weight)
     # Platt scaling of the learned part only (the rule log-odds stay as set), baked into the
     # coefficients so that the stored model's calibration is the identity.
-    a, b = _platt(oof - offset, y_fit, offset, weight)
+    a, b = platt(oof - offset, y_fit, offset, weight)
     prior_names = sorted(priors)
     sentence = LinearModel(
         features=tuple(names) + tuple(prior_names),
@@ -532,33 +273,21 @@ def train(
     fit_examples = [examples[i] for i in fit_idx]
     oof_calibrated = [a * float(z - p) + b + float(p) for z, p in zip(oof, offset)]
     say("fitting the context model")
-    mixed = _mixed_positions(fit_examples, random.Random(SEED)) if CONTEXT_MIXED else []
-    context_data = _context_data(fit_examples, random.Random(SEED), mixed)
-    # The neighbours' weighting is chosen on the training articles' out-of-fold scores (pure and mixed).
-    choice = {}
-    variants = [(b, r) for r in CONTEXT_RAISE_ONLY for b in CONTEXT_BANDWIDTHS]
-    for variant in variants:
-        oof_pure, oof_mixed = _out_of_fold_context(fit_examples, context_data, oof_calibrated, variant[0], mixed, variant[1])
-        choice[variant] = (_context_objective(fit_examples, oof_calibrated, oof_pure, oof_mixed), oof_pure, oof_mixed)
-        say(f"context bandwidth {variant[0]}, raise only {variant[1]}: {choice[variant][0]}")
-    variant = max(variants, key=lambda v: choice[v][0]["objective"])  # the first of equals: the simpler form
-    bandwidth, raise_only = variant
-    context = _fit_context_model(context_data, range(len(context_data.sentence)), oof_calibrated, bandwidth, raise_only)
-    oof_context = choice[variant][1] if context else {}
-    context_choice = {f"bandwidth={b}, raise_only={r}": v[0] for (b, r), v in choice.items()}
+    context_fit = fit_context(fit_examples, oof_calibrated, say)
+    context, oof_context = context_fit.model, context_fit.oof_pure
     # One threshold serves both a lone sentence (isolated score) and a sentence in an article: the
     # stricter of the two keeps the false-positive rate on English-original sentences within target,
     # and on every source of them (WMT22 originals, BBC) separately.
-    sources = sorted({e.source for e in fit_examples if e.label in NEGATIVE_LABELS})
-    by_source = {src: [n for n, e in enumerate(fit_examples) if e.label in NEGATIVE_LABELS and e.source == src] for src in sources}
+    sources = sorted({e.source for e in fit_examples if e.label in DEFAULTS.negative_labels})
+    by_source = {src: [n for n, e in enumerate(fit_examples) if e.label in DEFAULTS.negative_labels and e.source == src] for src in sources}
     threshold_isolated = max(threshold_for_fpr([sigmoid(oof_calibrated[n]) for n in ns]) for ns in by_source.values())
     threshold_context = max(threshold_for_fpr([sigmoid(oof_context.get(n, oof_calibrated[n])) for n in ns]) for ns in by_source.values())
-    mixed_neighbours = [sigmoid(z) for z, inserted in choice[variant][2] if not inserted]
+    mixed_neighbours = [sigmoid(z) for z, inserted in context_fit.oof_mixed if not inserted]
     threshold_mixed = threshold_for_fpr(mixed_neighbours) if mixed_neighbours else 0.0
     threshold = math.ceil(max(threshold_isolated, threshold_context, threshold_mixed) * 1e4) / 1e4
 
     say("fitting the document model")
-    rng = random.Random(SEED)
+    rng = random.Random(DEFAULTS.seed)
     doc_rows, doc_labels = _document_rows(fit_examples, dict(enumerate(oof_calibrated)), threshold, rng)
     document = _fit_document_model(doc_rows, doc_labels)
     model = DetectorModel(
@@ -572,10 +301,8 @@ def train(
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "model.json").write_text(model.to_json() + "\n", encoding="utf-8")
     provenance = training_provenance(
-        folder=folder, per_group=per_group, examples=examples, y_fit=y_fit, signals=signals, names=names,
-        submodels=submodels, priors=priors, threshold=threshold, sources=sources,
-        thresholds=(threshold_isolated, threshold_context, threshold_mixed), context=context,
-        context_data=context_data, fit_examples=fit_examples, context_choice=context_choice, mixed=mixed, metrics=metrics,
+        choices, folder=folder, examples=examples, fit_examples=fit_examples, y_fit=y_fit, names=names, submodels=submodels,
+        priors=priors, thresholds=(threshold_isolated, threshold_context, threshold_mixed), context=context_fit, metrics=metrics,
     )
     (out_dir / "provenance.json").write_text(json.dumps(provenance, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     return provenance

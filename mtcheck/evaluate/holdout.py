@@ -84,9 +84,10 @@ def holdout_report(
 def leave_one_source_out(model: DetectorModel, data: Path | None = None, progress: Progress | None = None, only: Sequence[str] = ()) -> list[HeldOut]:
     import numpy as np
 
+    from mtcheck.detect.base import submodels as declared_submodels
     from mtcheck.detect.features import extract
     from mtcheck.detect.metrics import auroc
-    from mtcheck.detect.train import SUBMODELS, _fit_submodel, source_weights
+    from mtcheck.detect.train import fit_submodel, source_weights
 
     say = progress or (lambda message: None)
     folder = data_dir(data)
@@ -103,7 +104,8 @@ def leave_one_source_out(model: DetectorModel, data: Path | None = None, progres
     extra = list(dict.fromkeys(e.text for e in docs_mt if e.text not in features))
     say(f"features of {len(extra)} more sentences of whole validation documents")
     features.update(zip(extra, extract(extra, model.signals, progress=say)))
-    sub_names = [k for k in SUBMODELS if k in model.submodels]
+    declared = declared_submodels()
+    sub_names = [k for k in declared if k in model.submodels]
 
     def scores(fitted: DetectorModel, items: Sequence[Example]) -> list[float]:
         return [fitted.sentence_logodds(features[e.text])[0] for e in items]
@@ -124,7 +126,7 @@ def leave_one_source_out(model: DetectorModel, data: Path | None = None, progres
         weight = source_weights(fit)
         rows = [features[e.text] for e in fit]
         say(f"held out {target}: refitting {', '.join(sub_names)} on {len(fit)} training sentences")
-        submodels = {k: _fit_submodel(rows, y, SUBMODELS[k], weight) for k in sub_names}
+        submodels = {k: fit_submodel(rows, y, declared[k], weight) for k in sub_names}
         fitted = replace(model, submodels=submodels)
         if kind == "system":
             pos = [e for e in examples if e.split == "validation" and e.label == "mt" and e.system == name]

@@ -20,14 +20,14 @@ One module per job:
 from __future__ import annotations
 
 from mtcheck.load.decoding import decode_bytes
-from mtcheck.load.document import DEFAULT_MAX_BYTES, FORMATS, load_bytes, load_document, load_text
+from mtcheck.load.document import DEFAULT_MAX_BYTES, INPUT_FORMATS, load_bytes, load_document, load_text
 from mtcheck.load.html_reader import MAX_HTML_DEPTH, PARSER_PLACEHOLDER, html_blocks, parser_text, unclosed_comment
 from mtcheck.load.markdown_reader import markdown_blocks
 from mtcheck.load.text_reader import line_blocks, text_blocks
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
-    "FORMATS",
+    "INPUT_FORMATS",
     "MAX_HTML_DEPTH",
     "PARSER_PLACEHOLDER",
     "decode_bytes",

@@ -16,7 +16,7 @@ from mtcheck.load.markdown_reader import markdown_blocks
 from mtcheck.load.text_reader import line_blocks, text_blocks
 from mtcheck.types import Document
 
-FORMATS = ("auto", "text", "markdown", "html", "lines")
+INPUT_FORMATS = ("auto", "text", "markdown", "html", "lines")  # --input-format
 # The largest input accepted by default (--max-bytes): what ``mtcheck check --no-rewrite`` finishes
 # in about four minutes and well under 2 GB of memory on the 2-core target machine
 # (benchmarks/bench_sizes.py; README, "Limits").
@@ -61,8 +61,8 @@ def load_text(text: str, path: str = "<text>", input_format: str = "text") -> Do
 
 def _normalise_format(input_format: str) -> str:
     fmt = _FORMAT_ALIASES.get(input_format.lower(), input_format.lower())
-    if fmt not in FORMATS:
-        raise InputError(f"unknown input format {input_format!r} (choose from {', '.join(FORMATS)})")
+    if fmt not in INPUT_FORMATS:
+        raise InputError(f"unknown input format {input_format!r} (choose from {', '.join(INPUT_FORMATS)})")
     return fmt
 
 

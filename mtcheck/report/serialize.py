@@ -62,6 +62,7 @@ from typing import Any, Iterable
 
 from mtcheck import __version__
 from mtcheck.fix.decisions import content_hash
+from mtcheck.gate import finding_fingerprint
 from mtcheck.types import FLAGGED_SEVERITIES, Alignment, Candidate, Document, DocumentResult, Finding, Reason, Rewrite, Score, TranslatedShare
 
 
@@ -151,7 +152,7 @@ def finding_to_dict(finding: Finding, document: Document | None = None) -> dict[
         "score": _round(finding.score),
         "flagged": finding.flagged,
         "severity": finding.severity,
-        "fingerprint": finding.fingerprint,
+        "fingerprint": finding_fingerprint(document.path, finding) if document is not None else finding.fingerprint,
         "suppressed": finding.suppressed,
         "reasons": [reason_to_dict(r) for r in finding.reasons],
     }

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from mtcheck.gate import finding_fingerprint
 from mtcheck.segment import UNTRANSLATED  # the boilerplate_reason of a sentence left in Russian
 from mtcheck.types import FLAGGED_SEVERITIES, SEVERITY_RANK, Document, DocumentResult, Finding, Reason
 
@@ -61,10 +60,6 @@ def reported(result: DocumentResult, include_suppressed: bool = False) -> list[F
 
 def at_or_above(finding: Finding, level: str) -> bool:
     return level != "none" and SEVERITY_RANK.get(finding.severity, 0) >= SEVERITY_RANK[level]
-
-
-def fingerprint_of(result: DocumentResult, finding: Finding) -> str:
-    return finding_fingerprint(result, finding)
 
 
 def points_at_words(finding: Finding, reason: Reason) -> bool:

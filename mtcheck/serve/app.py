@@ -161,8 +161,7 @@ class ServeApp:
             raise HttpError(413, str(err)) from None
         result = self.pipeline.check_document(document, sentences)
         settings = self.pipeline.settings
-        (result,), _ = gate.finish([result], gate.FinishOptions(fail_on=settings.fail_on, max_flagged_ratio=settings.max_flagged_ratio,
-                                                                policy=settings.gate_config))
+        (result,), _ = gate.finish([result], gate.FinishOptions.from_settings(settings))
         return result, sentences
 
     def _rewriter(self) -> Any:

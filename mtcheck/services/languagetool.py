@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from mtcheck.config import Settings
+from mtcheck.config_tables import LanguageToolConfig
 from mtcheck.errors import ConfigError, LanguageToolError
 from mtcheck.services import egress
 from mtcheck.services.languagetool_install import (
@@ -54,22 +54,19 @@ from mtcheck.services.languagetool_server import (
     LOGBACK_CONFIG,
     SERVER_CLASS,
     ServerState,
-    _health,
-    _last_log_line,
-    _pid_alive,
-    _port_open,
-    _process_start_time,
-    _rule_pack_digest,
-    _terminate,
+    health,
     is_server_command,
+    last_log_line,
+    pid_alive,
+    port_open,
+    process_start_time,
+    rule_pack_digest,
+    stop_child,
+    terminate,
 )
 
 __all__ = [
     "CREATE_TIME_TOLERANCE",
-    "DEFAULT_HEAP",
-    "DEFAULT_PORT",
-    "DEFAULT_REQUEST_TIMEOUT",
-    "DEFAULT_START_TIMEOUT",
     "INSTALL_FIX",
     "LT_VERSION",
     "MODES",
@@ -90,16 +87,8 @@ __all__ = [
     "require_java",
 ]
 
-DEFAULT_PORT = 8081
-DEFAULT_HEAP = "768m"
-DEFAULT_START_TIMEOUT = 90.0  # seconds; ~10 s on an idle machine, far more when cores are busy
-# Seconds one check request may go without an answer. A paragraph of news takes well under a
-# second; language_tool_python's own default (300 s, tried twice) let a stalled server hold a run
-# for ten minutes. A request that times out is not retried: the run stops with exit 3. The first
-# request a client sends may take start_timeout instead: the server loads a language's rules on
-# the first check it gets, which on busy cores took over 30 s.
-DEFAULT_REQUEST_TIMEOUT = 30.0
-MODES = ("managed", "url", "download")
+# The defaults (port, heap, timeouts, language) are LanguageToolConfig's, in config_tables.py.
+MODES = LanguageToolConfig.CHOICES["mode"]
 RULE_PACK_CLASSPATH = RESOURCES / "classpath"
 RULE_PACK_FILE = RULE_PACK_CLASSPATH / "org" / "languagetool" / "rules" / "en" / "grammar_custom.xml"
 RULE_PACK_CATEGORY = "MTCHECK_RU"
@@ -203,13 +192,13 @@ class LanguageToolService:
             return None
 
     def _digest(self) -> str:
-        return _rule_pack_digest(self.version, self.lib_dir, self.classpath_dirs)
+        return rule_pack_digest(self.version, self.lib_dir, self.classpath_dirs)
 
     # -- life cycle ---------------------------------------------------------------------------
     def ensure_running(self) -> str:
         """Make sure a server answers and return its base URL (starting one in managed mode)."""
         if self.mode == "url":
-            if not _health(self.url, timeout=5.0):
+            if not health(self.url, timeout=5.0):
                 raise LanguageToolError(f"no LanguageTool server answers at {self.url}",
                                         fix=f"start it, or drop {self.url_origin} to use the managed server")
             return self.url
@@ -262,8 +251,8 @@ class LanguageToolService:
                 self.stop()  # the rule pack or the jars changed: restart with the new ones
             elif self._wait_healthy(state.pid):  # another mtcheck may still be starting it
                 return self.url
-        if _port_open(self.port):
-            if _health(self.url):
+        if port_open(self.port):
+            if health(self.url):
                 raise LanguageToolError(
                     f"port {self.port} already has a LanguageTool server that mtcheck did not start",
                     fix=f"use --languagetool-url {self.url}, or set MTCHECK_LT_PORT to a free port")
@@ -295,28 +284,28 @@ class LanguageToolService:
             proc = subprocess.Popen(self._java_command(java), stdin=subprocess.DEVNULL, stdout=log,
                                     stderr=subprocess.STDOUT, start_new_session=True)
         state = ServerState(pid=proc.pid, port=self.port, version=self.version, digest=self._digest(),
-                            log=str(self.log_file), started=_process_start_time(proc.pid))
+                            log=str(self.log_file), started=process_start_time(proc.pid))
         self.state_file.write_text(state.to_json() + "\n", encoding="utf-8")
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 self.state_file.unlink(missing_ok=True)
-                raise LanguageToolError(f"LanguageTool server failed to start: {_last_log_line(self.log_file)}",
+                raise LanguageToolError(f"LanguageTool server failed to start: {last_log_line(self.log_file)}",
                                         fix=f"see {self.log_file}")
-            if _health(self.url, timeout=1.0):
+            if health(self.url, timeout=1.0):
                 return self.url
             time.sleep(0.25)
-        self._kill(proc.pid)
+        stop_child(proc)
         self.state_file.unlink(missing_ok=True)
         raise LanguageToolError(f"LanguageTool server did not answer within {self.start_timeout:.0f} s: "
-                                f"{_last_log_line(self.log_file)}",
+                                f"{last_log_line(self.log_file)}",
                                 fix="raise [tool.mtcheck.languagetool] start_timeout, or see " + str(self.log_file))
 
     def _wait_healthy(self, pid: int) -> bool:
         """Wait for the (verified) server ``pid`` to answer; False if it dies or times out first."""
         deadline = time.monotonic() + self.start_timeout
-        while time.monotonic() < deadline and _pid_alive(pid):
-            if _health(self.url, timeout=1.0):
+        while time.monotonic() < deadline and pid_alive(pid):
+            if health(self.url, timeout=1.0):
                 return True
             time.sleep(0.25)
         return False
@@ -335,25 +324,6 @@ class LanguageToolService:
             self._tool = self._download_tool
         return self.url
 
-    @staticmethod
-    def _kill(pid: int, grace: float = 5.0) -> None:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + grace
-        while time.monotonic() < deadline and _pid_alive(pid):
-            time.sleep(0.1)
-        if _pid_alive(pid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        try:  # reap it if it is our own child, so it does not linger as a zombie
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
-
     def stop(self) -> bool:
         """Stop the managed server (or the downloaded one); True if something was stopped."""
         self.close()
@@ -366,10 +336,10 @@ class LanguageToolService:
         proc = self._server_process(state)
         stopped = proc is not None
         if stopped:
-            _terminate(proc)
+            terminate(proc)
             # The socket can outlive the pid check by a moment; a restart right after must find it free.
             deadline = time.monotonic() + 5.0
-            while time.monotonic() < deadline and _port_open(state.port):
+            while time.monotonic() < deadline and port_open(state.port):
                 time.sleep(0.1)
         self.state_file.unlink(missing_ok=True)
         return stopped
@@ -383,7 +353,7 @@ class LanguageToolService:
 
     def status(self) -> Status:
         if self.mode == "url":
-            ok = _health(self.url)
+            ok = health(self.url)
             return Status("url", ok, self.url, detail="answers" if ok else "does not answer")
         if self.mode == "download":
             running = self._download_tool is not None
@@ -392,7 +362,7 @@ class LanguageToolService:
         if state is None or self._server_process(state) is None:
             detail = "installed" if is_installed(self.lib_dir) else "not installed (run: mtcheck languagetool install)"
             return Status("managed", False, self.url, detail=f"not running; {detail}")
-        healthy = _health(self.url)
+        healthy = health(self.url)
         stale = state.digest != self._digest()
         detail = ("answers" if healthy else "not answering") + ("; rule pack changed, will restart" if stale else "")
         return Status("managed", healthy, self.url, pid=state.pid, detail=f"LanguageTool {state.version} {detail}")
@@ -447,7 +417,7 @@ class LanguageToolService:
         if self.mode == "managed":
             state = self._read_state()
             if state is not None and self._server_process(state) is None:
-                return LanguageToolError(f"the LanguageTool server (pid {state.pid}) died: {_last_log_line(self.log_file)}",
+                return LanguageToolError(f"the LanguageTool server (pid {state.pid}) died: {last_log_line(self.log_file)}",
                                          fix="mtcheck languagetool start")
         detail = str(err).splitlines()[0][:200] if str(err) else type(err).__name__
         if "timed out" in str(err).lower():

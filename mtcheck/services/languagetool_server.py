@@ -3,7 +3,7 @@
 The state file names a process id, which the system may since have given to another program
 (after a reboot, say): before mtcheck signals or waits on that process it checks that it is still
 the server it started (``is_server_command`` on its command line, and the start time recorded when
-it was launched). ``_rule_pack_digest`` changes with the jars or the rule pack, so a stale server
+it was launched). ``rule_pack_digest`` changes with the jars or the rule pack, so a stale server
 is replaced.
 """
 
@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import socket
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -48,7 +49,7 @@ class ServerState:
         return json.dumps(self.__dict__, indent=2)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -79,7 +80,7 @@ def is_server_command(cmdline: list[str], name: str, port: int, lib_dir: Path | 
     return runs_server and on_port
 
 
-def _process_start_time(pid: int) -> float | None:
+def process_start_time(pid: int) -> float | None:
     import psutil
 
     try:
@@ -88,7 +89,7 @@ def _process_start_time(pid: int) -> float | None:
         return None
 
 
-def _terminate(proc: Any, grace: float = 5.0) -> None:
+def terminate(proc: Any, grace: float = 5.0) -> None:
     """SIGTERM, then SIGKILL after ``grace`` seconds, to a psutil.Process.
 
     psutil checks that the pid still belongs to the process the handle was made for before it
@@ -107,13 +108,24 @@ def _terminate(proc: Any, grace: float = 5.0) -> None:
         pass
 
 
-def _port_open(port: int, host: str = "127.0.0.1") -> bool:
+def stop_child(proc: subprocess.Popen, grace: float = 5.0) -> None:
+    """SIGTERM, then SIGKILL after ``grace`` seconds, to a server this process started and still
+    owns (one that did not answer in time); it is reaped, so it does not linger as a zombie."""
+    proc.terminate()
+    try:
+        proc.wait(grace)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(grace)
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
 
 
-def _last_log_line(path: Path) -> str:
+def last_log_line(path: Path) -> str:
     try:
         lines = [ln.strip() for ln in path.read_text(encoding="utf-8", errors="replace").splitlines() if ln.strip()]
     except OSError:
@@ -127,7 +139,7 @@ def _last_log_line(path: Path) -> str:
     return "empty log"
 
 
-def _health(url: str, timeout: float = 2.0) -> bool:
+def health(url: str, timeout: float = 2.0) -> bool:
     import requests
 
     try:
@@ -142,7 +154,7 @@ def _health(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
-def _rule_pack_digest(version: str, lib_dir: Path, classpath_dirs: Iterable[Path]) -> str:
+def rule_pack_digest(version: str, lib_dir: Path, classpath_dirs: Iterable[Path]) -> str:
     """Changes when the jars or the rule pack change, so a stale server is replaced."""
     digest = hashlib.sha256(f"{version}\0{lib_dir.resolve()}".encode())
     for folder in classpath_dirs:

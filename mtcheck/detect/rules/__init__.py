@@ -23,7 +23,10 @@ of the election", "2.5 million") is either left out or weighted low, because a f
 an editor's trust.
 
 Every module of this package (except ``_private`` ones) is imported when the package is, so
-adding a rule is adding a function here, or a file with one.
+adding a rule is adding a function here, or a file with one. A rule that is only a pattern, a
+message and a replacement is data instead: a table in a phrase-rule file
+(``mtcheck/resources/rules/*.toml``, or a desk's own named by ``[rules] files``), read by
+:mod:`mtcheck.detect.rules.phrases`. A rule's ``category`` is one of :data:`CATEGORIES`.
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ import pkgutil
 import re
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
+
+from mtcheck.config_tables import suggestion
+from mtcheck.detect.allowlist import allowed_spans, inside, overlaps
 
 FEATURE_PREFIX = "interference."
 TOTAL_FEATURE = "interference.total"
@@ -86,6 +92,22 @@ class Rule:
 
 
 FIX_SAFETIES = ("safe", "unsafe")
+# The allowed values of a rule's ``category``: what kind of Russian trace it finds. Reports show it
+# beside each reason, and a client of ``mtcheck serve`` may switch a category off. Documented in
+# CONTRIBUTING.md and in the phrase files' header (mtcheck/resources/rules/); a rule declared with
+# any other category is refused when it registers.
+CATEGORIES: dict[str, str] = {
+    "calque": "a Russian word or set phrase translated word for word (“within the framework of”)",
+    "dates": "a date written the Russian way (“12.12.2016”, “in 2016 year”)",
+    "numbers": "a figure written the Russian way (“2,5 percent”, “1.3 thousand”)",
+    "names": "a name spelled letter by letter from Cyrillic (“Dmitriy”)",
+    "script": "Cyrillic letters left in the English text",
+    "punctuation": "Russian punctuation or quotation marks («»)",
+    "style": "capitals or other house style that follow Russian usage (“foreign Minister”)",
+    "word order": "Russian word order (“As reports Reuters”, “President of Russia Vladimir Putin”)",
+    "source": "a Russian outlet as the source, or its name quoted the Russian way (RIA «Novosti»)",
+    "disclaimer": "a note that Russian media law requires (“banned in Russia”)",
+}
 RULES: list[Rule] = []  # in registration order: the order matches at the same span are reported in
 _ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
@@ -94,6 +116,8 @@ def register(new: Rule) -> Rule:
     """Add a rule (the decorator does this; a test or a plug-in may add one at run time)."""
     if not _ID.fullmatch(new.id):
         raise ValueError(f"interference rule id {new.id!r} must be lower-case words joined by hyphens")
+    if new.category not in CATEGORIES:
+        raise ValueError(f"interference rule {new.id!r}: unknown category {new.category!r}{suggestion(new.category, CATEGORIES)}")
     if new.fix_safety not in FIX_SAFETIES:
         raise ValueError(f"interference rule {new.id!r}: fix_safety must be one of {', '.join(FIX_SAFETIES)}")
     if any(r.id == new.id for r in RULES):
@@ -183,23 +207,13 @@ def expand_aliases(ids: Iterable[str]) -> frozenset[str]:
 
 
 # -- matching ----------------------------------------------------------------------------------------
-def _allowed_spans(text: str, allow: Sequence[str]) -> list[tuple[int, int]]:
-    spans: list[tuple[int, int]] = []
-    for name in allow:
-        if name:
-            spans.extend((m.start(), m.end()) for m in re.finditer(re.escape(name), text, re.I))
-    return spans
-
-
 def find_matches(text: str, allow: Sequence[str] = ()) -> list[tuple[Rule, Match]]:
     """All rule matches in ``text`` except those an allow-listed name accounts for."""
-    allowed = _allowed_spans(text, allow)
+    allowed = allowed_spans(text, allow)
     found = []
     for r in list(RULES):
         for match in r.matches(text):
-            inside = any(s <= match.start and match.end <= e for s, e in allowed)
-            overlaps = any(match.start < e and s < match.end for s, e in allowed)
-            if inside or (r.about_names and overlaps):
+            if inside(match.start, match.end, allowed) or (r.about_names and overlaps(match.start, match.end, allowed)):
                 continue
             found.append((r, match))
     found.sort(key=lambda item: (item[1].start, item[1].end))
@@ -207,16 +221,26 @@ def find_matches(text: str, allow: Sequence[str] = ()) -> list[tuple[Rule, Match
 
 
 def source_files() -> list[str]:
-    """The files the rules are defined in (a cache of their results is keyed on them)."""
+    """The files the rules are defined in, Python modules and phrase files (a cache of their
+    results is keyed on them)."""
     import inspect
 
     files = {__file__}
     for r in RULES:
+        declared_in = getattr(r.check, "source_file", None)
+        if declared_in:  # a phrase rule: its data file, and the code that reads it
+            files.update((str(declared_in), inspect.getfile(type(r.check))))
+            continue
         try:
             files.add(inspect.getfile(r.check))
         except TypeError:
             continue
     return sorted(files)
+
+
+# Rule id -> the distribution ("name version") of a rule another package adds through the
+# ``mtcheck.rules`` entry point; the rules of this package are built in.
+ORIGINS: dict[str, str] = {}
 
 
 def _discover() -> None:
@@ -225,7 +249,30 @@ def _discover() -> None:
             importlib.import_module(f"{__name__}.{info.name}")
 
 
-_discover()
+def _load_plugins() -> None:
+    """Rules from other distributions: an ``mtcheck.rules`` entry point names a module of ``@rule``
+    functions (or one of them), or a :class:`Rule`. A broken one is one warning line; the rest work."""
+    from mtcheck.registry import broken, entry_points, load_entry_point, origin
 
-__all__ = ["Example", "Match", "RULES", "Rule", "aliases", "expand_aliases", "feature_names", "find_matches", "get",
+    for ep in entry_points("mtcheck.rules"):
+        before = {r.id for r in RULES}
+        item = load_entry_point("rule", ep)
+        if item is None:
+            continue
+        if isinstance(item, Rule) and item.id not in before:
+            try:
+                register(item)
+            except ValueError as err:
+                broken("rule", ep, str(err))
+                continue
+        added = {r.id for r in RULES} - before
+        if not added:
+            broken("rule", ep, f"{ep.value} declares no new rule (name a module of @rule functions, one of them, or a Rule)")
+        ORIGINS.update((rule_id, origin(ep)) for rule_id in added)
+
+
+_discover()
+_load_plugins()
+
+__all__ = ["CATEGORIES", "Example", "Match", "RULES", "Rule", "aliases", "expand_aliases", "feature_names", "find_matches", "get",
            "languagetool_twins", "register", "rule", "rule_ids", "safe_fix", "unregister", "unweighted", "weights"]

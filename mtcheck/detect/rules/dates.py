@@ -1,4 +1,5 @@
-"""Russian dates: DD.MM.YYYY, and "in 2016 year" for "в 2016 году"."""
+"""Russian dates: DD.MM.YYYY, spelled out with the month (“in 2016 year” is a phrase rule,
+mtcheck/resources/rules/calques.toml)."""
 
 from __future__ import annotations
 
@@ -28,13 +29,3 @@ def numeric_date(text: str) -> Iterator[Match]:
             f"“{m.group(0)}” is a Russian-style date; spell out the month.",
             f"{_MONTHS[month - 1]} {day}, {year}",
         )
-
-
-@rule("year-calque", category="dates", weight=2.0, fix_safety="safe",
-      message="“in 2016 year” translates Russian “году” word for word.",
-      fix="Write just the year.",
-      examples=[("The plant opened in 2016 year.", "2016 year", "2016", "The plant opened in 2016.")])
-def year_calque(text: str) -> Iterator[Match]:
-    """'in 2016 year' / 'of 2016 year': Russian 'году' translated word for word."""
-    for m in re.finditer(r"\b((?:19|20)\d\d)\s+year\b(?!s|-)", text):
-        yield Match(m.start(), m.end(), f"“{m.group(0)}” translates Russian “году”; write just the year.", m.group(1))

@@ -1,4 +1,5 @@
-"""Names and titles: letter-by-letter transliterations and capitals in the wrong word."""
+"""Titles: capitals in the wrong word (letter-by-letter transliterations of names are a phrase
+rule, mtcheck/resources/rules/writing.toml)."""
 
 from __future__ import annotations
 
@@ -6,21 +7,6 @@ import re
 from typing import Iterator
 
 from mtcheck.detect.rules import Match, rule
-
-
-@rule("transliteration", category="names", weight=0.7, about_names=True, rewrite=False,
-      message="A letter-by-letter transliteration (“Dmitriy”, “Zelenskiy”) instead of the usual spelling.",
-      fix="Check the usual English spelling of the name.",
-      examples=[("The mayor, Dmitriy Ivanov, resigned.", "Dmitriy", None, "The mayor, Dmitry Ivanov, resigned.")])
-def transliteration(text: str) -> Iterator[Match]:
-    """Letter-by-letter transliterations ('Dmitriy', 'Zelenskiy', 'Mariupolskiy') instead of the usual spelling."""
-    for m in re.finditer(r"(?<!^)\b[A-Z][a-z]+(?:skiy|skii|iy|yy|ogo|ovich|evich|ovna|evna)\b", text):
-        yield Match(
-            m.start(),
-            m.end(),
-            f"“{m.group(0)}” looks like a letter-by-letter transliteration; check the usual English spelling.",
-        )
-
 
 _TITLE_WORDS = r"foreign|defence|defense|interior|finance|economy|economic|health|justice|emergencies|energy|education|deputy|prime|vice"
 

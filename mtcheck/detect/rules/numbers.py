@@ -1,4 +1,5 @@
-"""Russian number writing: "1.3 thousand" for 1,300, a decimal comma for a point."""
+"""Russian number writing: "1.3 thousand" for 1,300 (a decimal comma is a phrase rule,
+mtcheck/resources/rules/writing.toml)."""
 
 from __future__ import annotations
 
@@ -42,25 +43,4 @@ def thousand_count(text: str) -> Iterator[Match]:
             m.end(),
             f"“{text[start:m.end()]}” is a Russian way of writing numbers; write the figure in full.",
             fix,
-        )
-
-
-@rule("decimal-comma", category="numbers", weight=2.0, fix_safety="safe",
-      message="A decimal comma (“2,5 percent”), as in Russian.",
-      fix="Use a decimal point: “2.5 percent”.",
-      examples=[
-          ("Prices rose by 2,5 percent in May.", "2,5", "2.5", "Prices rose by 2.5 percent in May."),
-      ])
-def decimal_comma(text: str) -> Iterator[Match]:
-    """'2,5 percent': a decimal comma; English uses a decimal point."""
-    for m in re.finditer(
-        r"(?<![\d,.])(\d+),(\d{1,2}|\d{4,})(?![\d,])"
-        r"(?=\s*(?:%|per\s*cent|percent|million|billion|trillion|thousand|times|kg|km|degrees|points|rubles|roubles|dollars|euros|hryvnias?)\b|\s*%)",
-        text,
-    ):
-        yield Match(
-            m.start(),
-            m.end(),
-            f"“{m.group(0)}” uses a decimal comma, as in Russian; English uses a point.",
-            f"{m.group(1)}.{m.group(2)}",
         )

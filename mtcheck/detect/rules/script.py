@@ -1,4 +1,5 @@
-"""Russian script and typography left in the English text: Cyrillic letters, «guillemets»."""
+"""Russian typography left in the English text: «guillemets» (Cyrillic letters are a phrase rule,
+mtcheck/resources/rules/writing.toml)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,6 @@ import re
 from typing import Iterator
 
 from mtcheck.detect.rules import Match, rule
-
-
-@rule("cyrillic", category="script", weight=3.0, rewrite=False,
-      message="Cyrillic letters are left in the English text.",
-      fix="Translate or transliterate the word (a look-alike letter: retype it in Latin).",
-      examples=[("The village of Новоселовка was shelled.", "Новоселовка", None, "The village of Novoselivka was shelled.")])
-def cyrillic(text: str) -> Iterator[Match]:
-    """Cyrillic letters left in English copy (untranslated words, look-alike letters)."""
-    for m in re.finditer(r"[\u0400-\u04FF]+", text):
-        yield Match(m.start(), m.end(), f"Cyrillic letters (“{m.group(0)}”) are left in the English text.")
 
 
 @rule("guillemets", category="punctuation", weight=2.0, fix_safety="safe",

@@ -1,4 +1,5 @@
-"""Traces of the Russian source outlet: media-law disclaimers, agency names and how they are quoted."""
+"""Traces of the Russian source outlet: media-law disclaimers and agency names quoted the Russian way
+(a Russian agency as the source is a phrase rule, mtcheck/resources/rules/writing.toml)."""
 
 from __future__ import annotations
 
@@ -55,18 +56,4 @@ def russian_agency_quoted(text: str) -> Iterator[Match]:
             m.end(),
             f"“{m.group(0)}” keeps the Russian habit of quoting an outlet's name; write {name} without quotes.",
             name,
-        )
-
-
-@rule("russian-agency", category="source", weight=0.8, about_names=True, rewrite=False,
-      message="The source is a Russian agency.",
-      fix="Check the copy is not a straight translation of its report.",
-      examples=[("The report was confirmed by TASS.", "TASS", None, "The report was confirmed by Reuters.")])
-def russian_agency(text: str) -> Iterator[Match]:
-    """Russian agency names as the source: weak evidence that the copy is a translated report."""
-    for m in re.finditer(r"\b(?:RIA Novosti|ITAR-TASS|TASS|Interfax|Rossiyskaya Gazeta|Izvestia|Kommersant)\b", text):
-        yield Match(
-            m.start(),
-            m.end(),
-            f"The source is a Russian agency ({m.group(0)}); check the copy is not a straight translation of its report.",
         )

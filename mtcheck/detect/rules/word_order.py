@@ -112,20 +112,3 @@ def country_title(text: str) -> Iterator[Match]:
             f"“{m.group(0).strip()}” follows Russian title order; write “{country} {m.group(1)}” before the name.",
             f"{country} {m.group(1)}",
         )
-
-
-@rule("russian-federation", category="word order", weight=0.8,
-      message="“the Russian Federation” is the official Russian name; English news says “Russia”.",
-      fix="Write “Russia”.",
-      examples=[
-          ("Sanctions hit the Russian Federation hard.", "the Russian Federation", "Russia", "Sanctions hit Russia hard."),
-      ])
-def russian_federation(text: str) -> Iterator[Match]:
-    """'the Russian Federation', 'the RF': the official name where English news says Russia."""
-    for m in re.finditer(r"\b(?:the\s+)?Russian Federation\b|\bof the RF\b", text):
-        yield Match(
-            m.start(),
-            m.end(),
-            "“the Russian Federation” is the official Russian name; English news says “Russia”.",
-            "Russia",
-        )

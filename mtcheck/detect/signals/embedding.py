@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from mtcheck.config import Settings
-from mtcheck.detect.base import SignalContext, SignalResult
+from mtcheck.detect.base import Contract, SignalContext, SignalResult, Submodel
 from mtcheck.registry import signals
 from mtcheck.types import Sentence
 
@@ -49,9 +49,18 @@ def encode(texts: Sequence[str], settings: Settings | None = None):
 @signals.register("embedding")
 class EmbeddingSignal:
     name = "embedding"
+    # No reasons of its own: untrained, it would cost a MiniLM pass and show nothing.
+    contract = Contract(
+        default=False, model_role="embedder", train_by_default=True,
+        summary_reason=("translated-phrasing", "The sentence's overall phrasing resembles machine-translated news more than English-written news."),
+        submodels=(Submodel("embedding.score", "embedding.d"),),
+    )
 
     def __init__(self, settings: Settings):
         self.settings = settings
+
+    def source_files(self) -> list[str]:
+        return []  # its output depends on this module's code alone
 
     def run(self, sentences: Sequence[Sentence], context: SignalContext) -> list[SignalResult]:
         if not sentences:

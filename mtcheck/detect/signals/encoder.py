@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from mtcheck.config import Settings
-from mtcheck.detect.base import SignalContext, SignalResult
+from mtcheck.detect.base import Contract, SignalContext, SignalResult
 from mtcheck.registry import signals
 from mtcheck.types import Reason, Sentence
 
@@ -53,6 +53,8 @@ def explain(sentence: Sentence, words: Sequence[str], spans: Sequence[tuple[int,
 @signals.register("encoder")
 class EncoderSignal:
     name = "encoder"
+    # A fine-tuned MiniLM pass plus occlusion: too costly to run unweighted (``--signals +encoder`` runs it).
+    contract = Contract(default=False, model_role="embedder")
 
     def __init__(self, settings: Settings):
         self.settings = settings

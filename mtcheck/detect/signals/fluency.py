@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Sequence
 
 from mtcheck.config import Settings
-from mtcheck.detect.base import SignalContext, SignalResult
+from mtcheck.detect.base import Contract, SignalContext, SignalResult
 from mtcheck.registry import signals
 from mtcheck.services.fluency_lm import fluency_model_path, surprisal_model
 from mtcheck.types import Sentence
@@ -45,9 +45,17 @@ def _stats(surprisals: list[float]) -> dict[str, float]:
 @signals.register("fluency")
 class FluencySignal:
     name = "fluency"
+    # A language model's pass per sentence: too costly to run unweighted, and slow to train on.
+    contract = Contract(
+        default=False, model_role="fluency", training_per_group=100,
+        summary_reason=("unusual-wording", "The wording is statistically unusual for English news (word choices a native writer rarely makes)."),
+    )
 
     def __init__(self, settings: Settings):
         self.settings = settings
+
+    def source_files(self) -> list[str]:
+        return []  # its output depends on this module's code alone
 
     def run(self, sentences: Sequence[Sentence], context: SignalContext) -> list[SignalResult]:
         if not sentences:

@@ -1,7 +1,8 @@
 """Russian interference as a detection signal: the rules of :mod:`mtcheck.detect.rules`.
 
 Each rule is declared once, in ``mtcheck/detect/rules/`` (its id, weight, message, fix, examples
-and rule-pack twins, beside its function); this signal runs them all on each sentence.
+and rule-pack twins, beside its function) or in a phrase-rule file (``mtcheck/resources/rules/``,
+and a desk's own named by ``[rules] files``); this signal runs them all on each sentence.
 
 Features are ``interference.<rule>`` (the number of matches) and ``interference.total``.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from mtcheck.config import Settings
-from mtcheck.detect.base import SignalContext, SignalResult
+from mtcheck.detect.base import Contract, SignalContext, SignalResult
 from mtcheck.detect.rules import (  # noqa: F401  (re-exported: the rules' old home)
     RULES,
     Match,
@@ -21,6 +22,7 @@ from mtcheck.detect.rules import (  # noqa: F401  (re-exported: the rules' old h
     rule_ids,
     source_files,
 )
+from mtcheck.detect.rules.phrases import use_desk_files
 from mtcheck.registry import signals
 from mtcheck.types import Reason, Sentence
 
@@ -28,9 +30,11 @@ from mtcheck.types import Reason, Sentence
 @signals.register("interference")
 class InterferenceSignal:
     name = "interference"
+    contract = Contract(train_by_default=True)
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        use_desk_files(settings)  # the desk's phrase rules ([rules] files) run beside mtcheck's
 
     def source_files(self) -> list[str]:
         """Where the rules live: editing one invalidates cached features (see ``detect.signature``)."""

@@ -17,7 +17,7 @@ from collections import defaultdict
 from typing import Any, Sequence
 
 from mtcheck.config import Settings
-from mtcheck.detect.base import SignalContext, SignalResult
+from mtcheck.detect.base import Contract, SignalContext, SignalResult
 from mtcheck.registry import signals
 from mtcheck.types import Block, Reason, Sentence
 
@@ -86,10 +86,15 @@ def _document_span(block: Block, start: int, end: int) -> tuple[int, int]:
 @signals.register("languagetool")
 class LanguageToolSignal:
     name = "languagetool"
+    # A grammar checker's findings, advisory: they keep their own weights and the model does not weigh them.
+    contract = Contract(background=True, service="languagetool", own_weights=True)
 
     def __init__(self, settings: Settings):
         self.settings = settings
         self.noise_rules = NOISE_RULES | frozenset(settings.languagetool_config.ignore_rules)
+
+    def source_files(self) -> list[str]:
+        return []  # its output depends on this module's code alone
 
     def run(self, sentences: Sequence[Sentence], context: SignalContext) -> list[SignalResult]:
         service = context.services.languagetool

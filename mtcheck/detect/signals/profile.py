@@ -13,7 +13,7 @@ import threading
 from typing import Sequence
 
 from mtcheck.config import Settings
-from mtcheck.detect.base import SignalContext, SignalResult
+from mtcheck.detect.base import Contract, SignalContext, SignalResult, Submodel
 from mtcheck.registry import signals
 from mtcheck.types import Reason, Sentence
 
@@ -166,9 +166,19 @@ def profile_features(doc) -> dict[str, float]:
 @signals.register("profile")
 class ProfileSignal:
     name = "profile"
+    contract = Contract(
+        default=False, train_by_default=True,
+        summary_reason=("translationese-profile",
+                        "The sentence's mix of function words, parts of speech and punctuation is typical of translated text."),
+        submodels=(Submodel("profile.ngram", "profile.ng."),),
+        direct_features=("profile.article-omission",),
+    )
 
     def __init__(self, settings: Settings):
         self.settings = settings
+
+    def source_files(self) -> list[str]:
+        return []  # its output depends on this module's code alone
 
     def run(self, sentences: Sequence[Sentence], context: SignalContext) -> list[SignalResult]:
         if not sentences:

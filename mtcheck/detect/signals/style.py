@@ -23,7 +23,7 @@ from importlib import resources
 from typing import Sequence
 
 from mtcheck.config import Settings
-from mtcheck.detect.base import SignalContext, SignalResult
+from mtcheck.detect.base import Contract, SignalContext, SignalResult, Submodel
 from mtcheck.detect.signals._ngram_reasons import ngram_reasons
 from mtcheck.registry import signals
 from mtcheck.types import Reason, Sentence
@@ -131,9 +131,20 @@ def explain(sentence: Sentence, shares: dict[str, float], total: float) -> list[
 @signals.register("style")
 class StyleSignal:
     name = "style"
+    # Its n-grams contain the profile's masked n-grams (their "t:" view): both sub-models together are
+    # collinear (the profile one got a negative weight), so the profile keeps only its direct features.
+    contract = Contract(
+        default=False, train_by_default=True, explains=("style.score",),
+        summary_reason=("translated-ngrams", "The sentence's word patterns (names, numbers and topic words masked) are typical of translated news."),
+        submodels=(Submodel("style.score", PREFIX, c=0.5, replaces=("profile.ngram",)),),
+    )
+    explain = staticmethod(explain)
 
     def __init__(self, settings: Settings):
         self.settings = settings
+
+    def source_files(self) -> list[str]:
+        return []  # its output depends on this module's code alone
 
     def run(self, sentences: Sequence[Sentence], context: SignalContext) -> list[SignalResult]:
         if not sentences:

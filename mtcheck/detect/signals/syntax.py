@@ -22,7 +22,7 @@ import math
 from typing import Sequence
 
 from mtcheck.config import Settings
-from mtcheck.detect.base import SignalContext, SignalResult
+from mtcheck.detect.base import Contract, SignalContext, SignalResult, Submodel
 from mtcheck.detect.signals._ngram_reasons import ngram_reasons
 from mtcheck.registry import signals
 from mtcheck.types import Reason, Sentence
@@ -162,9 +162,19 @@ def explain(sentence: Sentence, shares: dict[str, float], total: float) -> list[
 @signals.register("syntax")
 class SyntaxSignal:
     name = "syntax"
+    # Cheap (a spaCy parse): extracted in a training pass of its own, so editing it leaves the others' cached features valid.
+    contract = Contract(
+        default=False, train_by_default=True, explains=("syntax.score",), separate_pass=True,
+        summary_reason=("translated-shapes", "The sentence's shape (part-of-speech and function-word sequences) is typical of translated news."),
+        submodels=(Submodel("syntax.score", PREFIX, c=0.5),),
+    )
+    explain = staticmethod(explain)
 
     def __init__(self, settings: Settings):
         self.settings = settings
+
+    def source_files(self) -> list[str]:
+        return []  # its output depends on this module's code alone
 
     def run(self, sentences: Sequence[Sentence], context: SignalContext) -> list[SignalResult]:
         if not sentences:

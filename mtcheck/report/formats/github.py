@@ -6,12 +6,21 @@ An input that could not be checked is a file-level ``::error`` annotation titled
 
 from __future__ import annotations
 
+import re
+
 from mtcheck.console import printable
 from mtcheck.registry import formats
 from mtcheck.report.view import explanation_lines, position, primary_reason, reported, rule_id
 from mtcheck.types import DocumentResult, Finding
 
 LEVELS = {"error": "error", "warning": "warning", "info": "notice"}
+_ANNOTATION = re.compile(r"::(?:error|warning|notice) [^:\n]*\btitle=mtcheck%3A")
+
+
+def recognise(head: str) -> bool:
+    """Every line (of the first 20) is an annotation titled ``mtcheck:``."""
+    lines = [line for line in head.splitlines() if line.strip()]
+    return bool(lines) and all(_ANNOTATION.match(line) for line in lines[:20])
 
 
 def escape_data(value: str) -> str:
@@ -28,7 +37,7 @@ def message(finding: Finding) -> str:
     return "\n".join([head, *explanation_lines(finding)])
 
 
-@formats.register("github")
+@formats.register("github", recognise=recognise)
 def render(results: list[DocumentResult], options) -> str:
     out = []
     for result in results:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -25,7 +26,7 @@ from mtcheck.fix.decisions import SCHEMA as DECISIONS_SCHEMA
 from mtcheck.fix.decisions import VERSION as DECISIONS_VERSION
 from mtcheck.fix.decisions import content_hash
 from mtcheck.fix.edits import UnmappableSentence, char_spans, encode_spans
-from mtcheck.gate import BASELINE_FILENAME, BASELINE_VERSION
+from mtcheck.gate import BASELINE_FILENAME, BASELINE_VERSION, finding_fingerprint
 from mtcheck.registry import formats
 from mtcheck.report.view import (
     FALLBACK_MESSAGE,
@@ -35,7 +36,6 @@ from mtcheck.report.view import (
     comparison_rows,
     edit_lines,
     failed,
-    fingerprint_of,
     no_suggestion_reason,
     points_at_words,
     quoted,
@@ -176,7 +176,7 @@ def _card(result: DocumentResult, finding: Finding, card_id: str, doc_number: in
     return Card(
         id=card_id,
         finding=finding,
-        fingerprint=fingerprint_of(result, finding),
+        fingerprint=finding_fingerprint(result.document.path, finding),
         signals=signals,
         pieces=_pieces(result, finding),
         reasons=reasons,
@@ -302,7 +302,16 @@ def _errors_html(errors: list[DocumentResult]) -> str:
     )
 
 
-@formats.register("html")
+_PAGE_START = re.compile(r"\A\s*(?:<!doctype html[^>]*>\s*)?<html\b", re.I)
+_GENERATOR = re.compile(r"<meta\s+name=[\"']generator[\"']\s+content=[\"']mtcheck\b", re.I)
+
+
+def recognise(head: str) -> bool:
+    """An HTML page whose head carries ``<meta name="generator" content="mtcheck ...">``."""
+    return bool(_PAGE_START.match(head)) and bool(_GENERATOR.search(head.split("</head>", 1)[0][:8192]))
+
+
+@formats.register("html", recognise=recognise)
 def render(results: list[DocumentResult], options) -> str:
     errors = failed(results)
     results = checked(results)

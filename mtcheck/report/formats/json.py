@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 
 from mtcheck.registry import formats
 from mtcheck.report.serialize import results_to_dict
 from mtcheck.types import DocumentResult
 
+_SCHEMA_FIRST = re.compile(r'\A\s*\{\s*"schema"\s*:\s*"mtcheck/report"')
 
-@formats.register("json")
+
+def recognise(head: str) -> bool:
+    """The report opens with its schema name (serialize puts ``schema`` first)."""
+    return bool(_SCHEMA_FIRST.match(head))
+
+
+@formats.register("json", recognise=recognise)
 def render(results: list[DocumentResult], options) -> str:
     data = results_to_dict(
         results,

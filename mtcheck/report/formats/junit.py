@@ -18,6 +18,12 @@ from mtcheck.types import DocumentResult, Finding
 
 # XML 1.0 cannot carry most control characters even escaped; an article may still contain them.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_OUR_ROOT = re.compile(r'\A\s*(?:<\?xml[^>]*>\s*)?<testsuites\b[^>]*\bname="mtcheck"')
+
+
+def recognise(head: str) -> bool:
+    """The root element is ``<testsuites name="mtcheck">``."""
+    return bool(_OUR_ROOT.match(head))
 
 
 def _clean(text: str) -> str:
@@ -36,7 +42,7 @@ def _details(result: DocumentResult, finding: Finding) -> str:
     return _clean("\n".join(lines))
 
 
-@formats.register("junit")
+@formats.register("junit", recognise=recognise)
 def render(results: list[DocumentResult], options) -> str:
     fail_on = getattr(options, "fail_on", "warning")
     root = ET.Element("testsuites", name="mtcheck")

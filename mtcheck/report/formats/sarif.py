@@ -28,6 +28,7 @@ from typing import Any
 from urllib.parse import quote
 
 from mtcheck.fix.select import SAFE, Fix, finding_fixes
+from mtcheck.gate import finding_fingerprint
 from mtcheck.registry import formats
 from mtcheck.report.serialize import alignment_to_dict, error_to_dict
 from mtcheck.report.view import (
@@ -36,7 +37,6 @@ from mtcheck.report.view import (
     checked,
     explanation_lines,
     failed,
-    fingerprint_of,
     no_suggestion_reason,
     position,
     primary_reason,
@@ -137,7 +137,7 @@ def _result(result: DocumentResult, finding: Finding, rule_index: dict[str, int]
         "level": LEVELS.get(finding.severity, "note"),
         "message": {"text": _message(finding)},
         "locations": [location],
-        "partialFingerprints": {"mtcheckSentence/v1": fingerprint_of(result, finding)},
+        "partialFingerprints": {"mtcheckSentence/v1": finding_fingerprint(result.document.path, finding)},
         "properties": {"score": round(finding.score, 4), "severity": finding.severity, "sentenceIndex": sentence.index},
     }
     if finding.rewrite is not None:
@@ -228,7 +228,15 @@ def _gate_result(result: DocumentResult, index: int) -> dict[str, Any]:
     }
 
 
-@formats.register("sarif")
+_OUR_RUN = re.compile(r'"runs"\s*:\s*\[\s*\{\s*"tool"\s*:\s*\{\s*"driver"\s*:\s*\{\s*"name"\s*:\s*"mtcheck"')
+
+
+def recognise(head: str) -> bool:
+    """A JSON object whose first run's tool is mtcheck."""
+    return head.lstrip().startswith("{") and bool(_OUR_RUN.search(head))
+
+
+@formats.register("sarif", recognise=recognise)
 def render(results: list[DocumentResult], options) -> str:
     errors = failed(results)
     results = checked(results)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import sys
 
@@ -157,7 +158,15 @@ def summary_line(results: list[DocumentResult], options) -> str:
     return line
 
 
-@formats.register("text")
+_SUMMARY = re.compile(r"^mtcheck: \d+ documents?, \d+ sentences, \d+ flagged \(\d+ error, \d+ warning, \d+ info\)")
+
+
+def recognise(head: str) -> bool:
+    """The last line is the report's summary line (:func:`summary_line`)."""
+    return bool(_SUMMARY.match(head.rstrip().rsplit("\n", 1)[-1]))
+
+
+@formats.register("text", recognise=recognise)
 def render(results: list[DocumentResult], options) -> str:
     from rich.console import Console
     from rich.text import Text
