@@ -106,7 +106,10 @@ class RewriteConfig:
     model: str | None = None  # the rewriter weights (default: MTCHECK_REWRITE_MODEL, else the model store)
     n_ctx: int = 2048  # llama_cpp
     n_threads: int = 2  # llama_cpp
-    prompt_lookup: int = 10  # llama_cpp: tokens drafted by prompt lookup (0: off)
+    # llama_cpp: tokens drafted by prompt lookup (0: off). Off by default: on 2 cores it speeds the
+    # greedy answer up (6.1 against 5.2 tokens/s on the seed) but halves the samples' rate (7.6
+    # against 14.7: drafts rarely survive sampling, and every drafted position costs its logits).
+    prompt_lookup: int = 0
     persist_prefix: bool = True  # llama_cpp: keep the evaluated system prompt on disk
     transformers_model: str | None = None  # transformers: a model directory or hub id
     seq2seq_prefix: str = "Make this text fluent: "  # transformers: the task prefix of a seq2seq editor
