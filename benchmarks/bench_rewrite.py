@@ -13,7 +13,7 @@ to raw llama.cpp generation.
 3. Tokens per second of the rewriter's answers (the greedy answer and the samples of each prompt)
    with prompt-lookup decoding (``[rewrite] prompt_lookup``, the default) and without it.
 
-Target (issue: rewrites that fix what was flagged): the seed with rewrites, cold cache, in at most 90 s.
+Targets (issue #25): the seed with rewrites, cold cache, in at most 60 s; at most 3 s per flagged sentence.
 """
 
 from __future__ import annotations
@@ -124,7 +124,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"rewrite stage (rules, LanguageTool, greedy + samples/repair while unsettled, verification): "
           f"{per_sentence:.2f} s per flagged sentence")
     prompt_lookup_figures(jobs, max(1, rewriter.n - 1))
-    print(f"target: with rewrites, cold cache, <= 90 s: {'met' if cold_s <= 90 else 'not met'} ({cold_s:.1f} s after set-up; "
+    print(f"target: at most 3 s per flagged sentence: {'met' if per_sentence <= 3 else 'not met'} ({per_sentence:.2f} s)")
+    print(f"target: with rewrites, cold cache, <= 60 s: {'met' if cold_s <= 60 else 'not met'} ({cold_s:.1f} s after set-up; "
           f"{bare_s:.1f} s if set-up had not prepared the prompt state)")
 
 
