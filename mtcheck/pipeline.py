@@ -39,6 +39,8 @@ class CheckOptions:
     max_bytes: int = DEFAULT_MAX_BYTES
     rewrite: bool = True
     reference: str | None = None
+    # The Russian original of the (one) input: its sentences go into the rewrite prompts.
+    source: str | None = None
     languagetool: bool = True
     languagetool_url: str | None = None
     backend: str | None = None
@@ -65,6 +67,7 @@ class Pipeline:
         self._rewriter: Rewriter | None = None
         self._comparer: Comparer | None = None
         self._reference: tuple[Document, tuple[Sentence, ...]] | None = None
+        self._source: Document | None = None
         self._building = threading.RLock()  # with --jobs, the first document's thread builds each component
 
     # -- components, built on first use (by the first thread that needs them) -------------------
@@ -106,6 +109,16 @@ class Pipeline:
                 doc = load_document(self.options.reference, self.options.input_format, max_bytes=self.options.max_bytes)
                 self._reference = (doc, self.segment(doc))
             return self._reference
+
+    def source(self) -> Document | None:
+        if self.options.source is None:
+            return None
+        with self._building:
+            if self._source is None:
+                from mtcheck.load import load_document
+
+                self._source = load_document(self.options.source, "auto", max_bytes=self.options.max_bytes)
+            return self._source
 
     # -- the run ---------------------------------------------------------------------------
     def segment(self, document: Document) -> tuple[Sentence, ...]:
@@ -152,7 +165,13 @@ class Pipeline:
             hints = self.comparer.term_hints(sentences, reference[1])
         if self.options.rewrite and any(f.flagged for f in findings):
             self.progress(f"{document.path}: rewriting {sum(f.flagged for f in findings)} flagged sentences")
-            findings = self.rewriter.rewrite(document, sentences, findings, hints=hints)
+            source = self.source()
+            sources = None
+            if source is not None:
+                from mtcheck.rewrite.source import source_sentences
+
+                sources = source_sentences(sentences, source.text)
+            findings = self.rewriter.rewrite(document, sentences, findings, hints=hints, sources=sources)
         comparison = None
         if reference is not None:
             self.progress(f"{document.path}: comparing with {reference[0].path}")
@@ -166,6 +185,9 @@ class Pipeline:
 
         Inputs are streamed: each is loaded, segmented and checked in turn (``jobs`` at a time),
         so only the documents being checked and the results so far are held in memory."""
+        if self.options.source is not None and len(paths) != 1:
+            raise InputError(f"--source is the Russian original of one article; {len(paths)} inputs were given",
+                             fix="check the article on its own with its --source")
         keep_going = self.options.keep_going if self.options.keep_going is not None else len(paths) > 1
         if not keep_going and len(paths) > 1:
             from mtcheck.load import load_document
@@ -181,7 +203,8 @@ class Pipeline:
                     raise
                 self.progress(f"{path}: not checked: {err}")
                 return DocumentResult.failed(shown_name(path), str(err))
-            self.reference()  # a bad reference fails before the first model starts
+            self.reference()  # a bad reference or source fails before the first model starts
+            self.source()
             return self.check_document(document, sentences)
 
         if self.options.jobs > 1 and len(paths) > 1:

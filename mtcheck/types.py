@@ -106,6 +106,19 @@ class Candidate:
 
 
 @dataclass(frozen=True)
+class EditDecision:
+    """One typed edit a candidate proposed (mtcheck/rewrite/edits.py), and whether it is in the suggestion."""
+
+    type: str  # ERRANT's: "R:PREP", "M:DET", "R:WO", "R:NOUN", ...
+    original: str  # the original's words it replaces ("" for an insertion)
+    replacement: str  # "" for a deletion
+    accepted: bool
+    evidence: str = ""  # what admitted it ("resolves ...", "surprisal 4.1 -> 3.9", "3 of 5 model candidates")
+    reason: str = ""  # why it was rejected
+    sources: tuple[str, ...] = ()  # the generators that proposed it
+
+
+@dataclass(frozen=True)
 class Rewrite:
     text: str | None  # the suggestion; None when no candidate passed
     candidates: tuple[Candidate, ...] = ()
@@ -114,6 +127,8 @@ class Rewrite:
     remaining: tuple[str, ...] = ()
     # Why there is no suggestion, in editor language ("2 candidates rejected: numbers, content").
     note: str = ""
+    # Every edit the candidates proposed: the suggestion is the original with the accepted ones applied.
+    edits: tuple[EditDecision, ...] = ()
     # The fixes of the rules declared fix_safety="safe" alone, when verification accepted them: what
     # ``mtcheck fix`` applies by default (None: no such fix, or it failed a check).
     safe_fix: str | None = None

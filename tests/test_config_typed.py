@@ -158,9 +158,9 @@ def test_the_dataclass_defaults_are_the_stages_own():
     rewrite = RewriteConfig()
     assert rewrite.candidates == DEFAULT_CANDIDATES and rewrite.rule_sources == RULE_SOURCES
     assert rewrite.seq2seq_prefix == DEFAULT_SEQ2SEQ_PREFIX
-    assert (rewrite.similarity_threshold, rewrite.edit_base, rewrite.edit_per_problem, rewrite.edit_cap, rewrite.min_gain,
+    assert (rewrite.similarity_threshold, rewrite.min_support, rewrite.support_share, rewrite.equivalence,
             rewrite.max_rise, rewrite.fluency_gain, rewrite.surprisal_tolerance, rewrite.resolved_surprisal_tolerance) == (
-        verify.DEFAULT_SIMILARITY, verify.DEFAULT_EDIT_BASE, verify.DEFAULT_EDIT_PER_PROBLEM, verify.DEFAULT_EDIT_CAP, verify.DEFAULT_MIN_GAIN,
+        verify.DEFAULT_SIMILARITY, verify.DEFAULT_MIN_SUPPORT, verify.DEFAULT_SUPPORT_SHARE, verify.DEFAULT_EQUIVALENCE,
         verify.DEFAULT_MAX_RISE, verify.DEFAULT_FLUENCY_GAIN, verify.DEFAULT_SURPRISAL_TOLERANCE, verify.DEFAULT_RESOLVED_SURPRISAL_TOLERANCE)
     assert set(schema(CompareConfig)) == set(TUNED)
     assert AlignParams.from_config(CompareConfig()) == AlignParams()
@@ -185,7 +185,7 @@ def test_the_stages_run_on_the_defaults(monkeypatch):
         rewrite.candidates, rewrite.temperature, rewrite.sample_temperature, rewrite.repair, rewrite.seed, rewrite.max_tokens,
         rewrite.llm, rewrite.context, rewrite.rule_sources, frozenset())
     verifier = Verifier(Settings())
-    assert (verifier.threshold, verifier.edit_cap, verifier.use_models) == (rewrite.similarity_threshold, rewrite.edit_cap, rewrite.model_checks)
+    assert (verifier.threshold, verifier.min_support, verifier.use_models) == (rewrite.similarity_threshold, rewrite.min_support, rewrite.model_checks)
     service = LanguageToolService(Settings())
     assert (service.mode, service.port, service.heap, service.start_timeout, service.language, service.mother_tongue, service.picky,
             service.disabled_rules) == ("managed", languagetool.port, languagetool.heap, languagetool.start_timeout,

@@ -1,31 +1,24 @@
 """The fact checks a rewrite must pass (mtcheck/rewrite/facts/): meaning, not spelling.
 
-Unit tests run the regular-expression fallback (``nlp=None``) and a fake ``similar``; the
-integration tests run the real spaCy model and the real MiniLM embedder.
+Unit tests run the regular-expression fallback (``nlp=None``); the integration tests run the real
+spaCy model. Content words, plurality, voice and scope are no longer fact checks: each edit brings
+its own evidence (tests/test_rewrite_edits.py).
 """
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import pytest
 
 from mtcheck.rewrite.facts import (
-    WORD_SIMILARITY,
     american,
     approximation_changed,
     attributions,
-    content_dropped,
-    contrast,
     date_mentions,
-    derived,
     fact_checks,
     numbers,
-    plurality_changed,
 )
 
-CHECKS = ("numbers", "dates", "approximation", "entities", "content", "voice", "plurality", "quotations", "negation",
-          "modality", "scope")
+CHECKS = ("numbers", "dates", "approximation", "entities", "quotations", "negation", "modality")
 
 SEED = ("As reports Reuters, citing an unnamed representative of the opposition, the rebels will be able to "
         "leave the city the corridors within 48 hours.")
@@ -50,12 +43,6 @@ GOOD_REWRITES = [
     (SEED, SEED_FIXED, {"as", "reports", "reuters", "the", "city", "corridors"}),
     ("said the Syrian opposition 12.12.2016", "said the Syrian opposition on December 12, 2016.", set()),
 ]
-BEGINNING = ("With the beginning of the Syrian forces ‘ operation to liberate the city centre for reconciliation is "
-             "derived from Aleppo more than 78 thousand civilians.")
-BEGINNING_FIXED = ("Since the start of the Syrian forces' operation to liberate the city, the reconciliation centre says "
-                   "more than 78,000 civilians have been evacuated from Aleppo.")
-BEGINNING_REPLACEABLE = {"with", "the", "beginning", "of", "78", "thousand"}
-
 # (original, candidate, the check that must fail): damage a rewrite must never do.
 DAMAGE = [
     ("More than 1.3 thousand militants laid down arms.", "More than 1,200 militants laid down arms.", "numbers"),
@@ -81,20 +68,12 @@ DAMAGE = [
     ("Up to 300 people left.", "At least 300 people left.", "approximation"),
     ("300 people left.", "Some 300 people left.", "approximation"),
     ("He called it “a very good opportunity”.", "He called it “a very good chance”.", "quotations"),
-    (SEED, SEED_LOST_SOURCE, "content"),
     (SEED, SEED_LOST_SOURCE, "modality"),
 ]
 
 
-def failed(original, candidate, **kwargs) -> dict[str, str]:
-    return {c.name: c.detail for c in fact_checks(original, candidate, **kwargs) if not c.passed}
-
-
-def word_table(table: dict[frozenset, float]):
-    """A fake ``similar``: known word pairs score as given, anything else 0."""
-    def similar(pairs):
-        return [table.get(frozenset((a, b)), 1.0 if a == b else 0.0) for a, b in pairs]
-    return similar
+def failed(original, candidate, nlp=None) -> dict[str, str]:
+    return {c.name: c.detail for c in fact_checks(original, candidate, nlp) if not c.passed}
 
 
 # -- the interface -----------------------------------------------------------------------
@@ -109,7 +88,7 @@ def test_identical_sentence_passes_every_check():
 
 @pytest.mark.parametrize("original,candidate,replaceable", GOOD_REWRITES)
 def test_good_rewrites_pass_without_spacy(original, candidate, replaceable):
-    assert failed(original, candidate, replaceable=replaceable) == {}
+    assert failed(original, candidate) == {}
 
 
 @pytest.mark.parametrize("original,candidate,check", DAMAGE)
@@ -120,7 +99,7 @@ def test_damage_fails_without_spacy(original, candidate, check):
 def test_the_issue_example_needs_the_source_kept():
     assert failed(SEED, SEED_FIXED) == {}
     problems = failed(SEED, SEED_LOST_SOURCE)
-    assert "representative" in problems["content"] and problems["modality"] == "lost attribution"
+    assert problems["modality"] == "lost attribution"
 
 
 # -- spelling and derivation -------------------------------------------------------------
@@ -144,16 +123,6 @@ def test_short_words_keep_their_spelling(word):
 def test_spelling_variants_pass_content_and_entities():
     assert failed("The Reconciliation Centre said the programme was organised by the Defence Ministry.",
                   "The Reconciliation Center said the program was organized by the Defense Ministry.") == {}
-
-
-@pytest.mark.parametrize("a,b,same", [
-    ("response", "respond", True), ("responded", "response", True), ("evacuation", "evacuated", True),
-    ("government", "govern", True), ("liberation", "liberate", True),
-    ("department", "departure", False), ("militant", "military", False), ("constitution", "construction", False),
-    ("cat", "catalog", False),
-])
-def test_derivations_share_most_of_a_stem(a, b, same):
-    assert derived(a, b) is same
 
 
 # -- numbers -----------------------------------------------------------------------------
@@ -266,100 +235,12 @@ def test_a_changed_name_fails():
     assert failed("The talks failed, Ivanov said.", "The talks failed, Ivanova said.") == {"entities": "dropped Ivanov"}
 
 
-# -- content words -----------------------------------------------------------------------
-def test_replaceable_words_may_go():
-    original = "On the eve of the talks, the remainder who want to leave the city face no restrictions."
-    candidate = "The day before the talks, everyone else who wants to leave the city faces no restrictions."
-    assert content_dropped(original, candidate, similar=word_table({})) == ["remainder"]
-    assert content_dropped(original, candidate, replaceable={"remainder"}, similar=word_table({})) == []
-
-
-def test_a_synonym_passes_only_with_enough_similarity():
-    original = "An unnamed representative of the opposition said the militants left the besieged districts."
-    synonym = original.replace("militants", "fighters")
-    lost = original.replace("representative", "weather")
-    table = word_table({frozenset(("militants", "fighters")): 0.67, frozenset(("representative", "weather")): 0.19})
-    assert content_dropped(original, synonym, similar=table) == []
-    assert content_dropped(original, lost, similar=table) == ["representative"]
-
-
-def test_one_new_word_replaces_one_old_word():
-    original = "The commander and the representative of the opposition left the besieged districts."
-    candidate = "The official of the opposition left the besieged districts."
-    table = word_table({frozenset(("commander", "official")): 0.6, frozenset(("representative", "official")): 0.6})
-    assert len(content_dropped(original, candidate, similar=table)) == 1
-
-
-def test_without_an_embedder_one_swap_is_allowed_but_no_loss():
-    swapped = "The militants left the besieged eastern districts through humanitarian corridors on Tuesday."
-    assert content_dropped(swapped, swapped.replace("militants", "fighters")) == []
-    assert content_dropped(swapped, swapped.replace("militants", "fighters").replace("eastern ", "")) != []
-    assert content_dropped(swapped, swapped.replace("besieged ", "")) == ["besieged"]
-
-
-@pytest.mark.parametrize("a,b", [("militants", "civilians"), ("increased", "decreased"), ("legal", "illegal"),
-                                 ("import", "export"), ("north", "south"), ("allies", "enemies"), ("brother", "sister")])
-def test_contrasts_are_never_synonyms(a, b):
-    assert contrast(a, b) and contrast(b, a)
-    original = f"The report says the {a} agreed quickly."
-    assert content_dropped(original, original.replace(a, b), similar=word_table({frozenset((a, b)): 0.9})) == [a]
-
-
-@pytest.mark.parametrize("a,b", [("militants", "fighters"), ("beginning", "start"), ("increase", "rise"),
-                                 ("response", "respond"), ("centre", "center")])
-def test_synonyms_are_no_contrasts(a, b):
-    assert not contrast(a, b)
-
-
-def test_a_derivation_replaces_its_word():
-    original = "The group in Aleppo have not yet given a response to such a proposal."
-    candidate = "The group in Aleppo had not yet responded to such a proposal."
-    assert content_dropped(original, candidate, similar=word_table({})) == []
-
-
-# -- plurality (fake spaCy tokens) -------------------------------------------------------
-class FakeDoc(list):
-    ents = ()
-
-
-def fake_nlp(tagged: dict[str, list[tuple[str, str, str, str]]]):
-    """``tagged`` maps a text to (text, lemma, pos, tag) per token."""
-    def parse(text):
-        doc, idx = FakeDoc(), 0
-        for word, lemma, pos, tag in tagged[text]:
-            idx = text.index(word, idx)
-            doc.append(SimpleNamespace(text=word, lower_=word.lower(), lemma_=lemma, pos_=pos, tag_=tag, idx=idx))
-            idx += len(word)
-        return doc
-    return parse
-
-
-def test_plurality_flags_a_noun_that_changed_number():
-    nlp = fake_nlp({
-        "The official said so.": [("The", "the", "DET", "DT"), ("official", "official", "NOUN", "NN"),
-                                  ("said", "say", "VERB", "VBD"), ("so", "so", "ADV", "RB"), (".", ".", "PUNCT", ".")],
-        "Officials said so.": [("Officials", "official", "NOUN", "NNS"), ("said", "say", "VERB", "VBD"),
-                               ("so", "so", "ADV", "RB"), (".", ".", "PUNCT", ".")],
-    })
-    assert plurality_changed("The official said so.", "Officials said so.", nlp) == ["official: singular became plural"]
-    assert plurality_changed("The official said so.", "The official said so.", nlp) == []
-    assert plurality_changed("The official said so.", "Officials said so.") == []  # no tagger, no verdict
-
-
 # -- with the real models ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def nlp():
     from mtcheck.services.english import english as load_spacy
 
     return load_spacy()
-
-
-@pytest.fixture(scope="module")
-def similar():
-    from mtcheck.config import Settings
-    from mtcheck.services.embedder import Embedder
-
-    return Embedder(Settings()).similarities
 
 
 @pytest.mark.integration
@@ -369,25 +250,14 @@ def test_spacy_pipeline_lemmatizes(nlp):
 
 @pytest.mark.integration
 @pytest.mark.parametrize("original,candidate,replaceable", GOOD_REWRITES)
-def test_good_rewrites_pass_with_spacy_and_the_embedder(nlp, similar, original, candidate, replaceable):
-    assert failed(original, candidate, nlp=nlp, replaceable=replaceable, similar=similar) == {}
+def test_good_rewrites_pass_with_spacy(nlp, original, candidate, replaceable):
+    assert failed(original, candidate, nlp=nlp) == {}
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize("original,candidate,check", DAMAGE)
-def test_damage_fails_with_spacy_and_the_embedder(nlp, similar, original, candidate, check):
-    assert check in failed(original, candidate, nlp=nlp, similar=similar)
-
-
-@pytest.mark.integration
-def test_evacuated_is_not_derived(nlp, similar):
-    # "is derived from Aleppo" is the MT's word for "taken out"; "evacuated" is a reading the checks
-    # cannot verify (MiniLM: 0.18 between the two), so the rewrite passes only where a flagged
-    # problem covers "derived".
-    problems = failed(BEGINNING, BEGINNING_FIXED, nlp=nlp, replaceable=BEGINNING_REPLACEABLE, similar=similar)
-    assert problems == {"content": "dropped derived, added evacuated"}
-    assert failed(BEGINNING, BEGINNING_FIXED, nlp=nlp, replaceable=BEGINNING_REPLACEABLE | {"derived"},
-                  similar=similar) == {}
+def test_damage_fails_with_spacy(nlp, original, candidate, check):
+    assert check in failed(original, candidate, nlp=nlp)
 
 
 @pytest.mark.integration
@@ -407,64 +277,16 @@ def test_a_made_up_name_fails_with_spacy(nlp):
 
 
 @pytest.mark.integration
-def test_plurality_with_spacy(nlp):
-    assert "plurality" in failed("The official said the talks failed.", "Officials said the talks failed.", nlp=nlp)
-    assert "plurality" not in failed("The group in Aleppo have not yet responded.",
-                                     "The group in Aleppo has not yet responded.", nlp=nlp)
-    assert "plurality" in failed("The militants left the city.", "The militant left the city.", nlp=nlp)
-
-
-@pytest.mark.integration
-def test_inflection_and_part_of_speech_changes_pass_with_spacy(nlp, similar):
-    assert failed("The opposition claimed that the group in Aleppo have not yet given a response to such a proposal.",
-                  "The opposition claimed that the group in Aleppo had not yet responded to such a proposal.",
-                  nlp=nlp, similar=similar) == {}
-
-
-@pytest.mark.integration
-@pytest.mark.parametrize("old,new,same", [
-    ("militants", "fighters", True), ("beginning", "start", True), ("rebels", "insurgents", True),
-    ("troops", "soldiers", True), ("representative", "weather", False), ("derived", "evacuated", False),
-    ("efficiency", "potential", False),
-])
-def test_word_similarity_threshold_on_minilm(similar, old, new, same):
-    (score,) = similar([(old, new)])
-    assert (score >= WORD_SIMILARITY) is same
-
-
-@pytest.mark.integration
-@pytest.mark.parametrize("old,new,kept", [
-    ("militants", "fighters", True), ("militants", "insurgents", True), ("representative", "spokesman", True),
-    ("representative", "weather", False), ("militants", "civilians", False), ("besieged", "eastern", False),
-])
-def test_synonym_and_lost_fact_with_the_embedder(nlp, similar, old, new, kept):
-    original = "An unnamed representative of the opposition said the militants left the besieged districts."
-    problems = failed(original, original.replace(old, new), nlp=nlp, similar=similar)
-    assert ("content" not in problems) is kept
-
-
-@pytest.mark.integration
-def test_related_but_opposite_words_are_no_synonyms(nlp, similar):
-    original = "Prices for bread increased by 5% last month, the statistics service said."
-    assert "content" in failed(original, original.replace("increased", "decreased"), nlp=nlp, similar=similar)
-    assert "content" in failed(original, original.replace("bread", "milk"), nlp=nlp, similar=similar)
-
-
-@pytest.mark.integration
 @pytest.mark.parametrize("original,candidate,check", [
     # Judged blind on WMT22 dev suggestions: each changed the meaning and passed the earlier checks.
-    ("More budgetary options are made of cotton or polyamide, but are, accordingly, less.",
-     "More budgetary options are made of cotton or polyamide, but they are, accordingly, less cost-effective.", "content"),
     ("The leadership can compromise, as a result of which the internal confrontation may be possible.",
      "The leadership can compromise. The internal confrontation is possible as a result.", "modality"),
-    ("Deputy Prime Minister Yuri Trutnev, Plenipotentiary Representative of the President, awarded the prize.",
-     "Deputy Prime Minister Yuri Trutnev, Plenipotentiary Representative of the President, was awarded the prize.", "voice"),
     ('"Great measures may be required to prevent the overload of the service," said Rozana Barnard of LSHTM.',
      "Great measures may be required to prevent the overload of the service, according to Rozana Barnard of LSHTM.",
      "quotations"),
 ])
-def test_meaning_changes_a_blind_judge_found_are_caught(nlp, similar, original, candidate, check):
-    assert check in failed(original, candidate, nlp=nlp, similar=similar)
+def test_meaning_changes_a_blind_judge_found_are_caught(nlp, original, candidate, check):
+    assert check in failed(original, candidate, nlp=nlp)
 
 
 def test_a_hedge_is_kept_word_for_word():
@@ -483,22 +305,3 @@ def test_a_spelled_out_fraction_is_not_a_rank():
 
 def test_a_name_written_with_a_dot_stays_one_word():
     assert "entities" in failed("Analysts told Gazeta.Ru they buy more.", "Analysts told Gazeta. Ru they buy more.")
-
-
-@pytest.mark.parametrize("original, candidate, detail", [
-    # Found by blind judging on held-out rows 880+: each read well and changed the claim.
-    ("10 largest sites and most of them ceased to exist, says X.", "10 largest sites, which ceased to exist, according to X.",
-     "lost “most”"),
-    ("Russians gave car dealers about 4.5% of GDP", "Roughly speaking, Russians gave car dealers about 4.5% of GDP",
-     "added “roughly speaking”"),
-    ("The aim is to evaluate the suitability for the life of the clouds and then search for life there.",
-     "The aim is to evaluate the suitability of the clouds and then search for life there.", "“life” 2 times -> 1"),
-])
-def test_scope_keeps_quantifiers_stance_and_repeated_words(original, candidate, detail):
-    (check,) = [c for c in fact_checks(original, candidate) if c.name == "scope"]
-    assert not check.passed and check.detail == detail
-
-
-def test_scope_passes_an_added_article():
-    assert "scope" not in failed("Producers plan to provide vaccine adapted to Omikron.",
-                                 "Producers plan to provide a vaccine adapted to Omikron.")

@@ -99,14 +99,12 @@ def test_numbers_equate_thousand_forms():
         ("The meeting is on Saturday, 10 December.", "The meeting is on Sunday, 10 December.", "dates"),
         ("He called it “a very good opportunity”.", "He called it a great chance.", "quotations"),
         ("Reuters reported that the rebels left.", "The rebels left.", "modality"),
-        ("Babies are bigger, so girls are smaller.", "Girls are smaller than boys.", "content"),
         ("According to him, this is the picture in other countries.",
          'He said, "This is the picture in other countries."', "quotations"),
         ("Users of iOS, as before, spent more than Android users.", "Users of iOS spent more than Android users.",
          "modality"),
         ("However, excessive dose on the contrary contributes to the growth of cancer cells.",
          "However, excessive dose contributes to the growth of cancer cells.", "modality"),
-        (SEED, "Reuters reports that the rebels will be able to leave the city through the corridors within 48 hours.", "content"),
     ],
 )
 def test_each_fact_check_catches_its_failure(original, candidate, check):
@@ -125,7 +123,7 @@ def test_faithful_rewrite_passes_fact_checks():
 def test_similarity_and_detector_checks_catch_failures():
     verifier = fake_verifier(FakeDetector(), threshold=0.5)
     off_topic = Candidate("llm", "The weather in Paris was sunny with 48 hours of light.")
-    worse = Candidate("llm", SEED.replace("As reports Reuters", "On the eve as reports Reuters"))
+    worse = Candidate("llm", "On the eve " + SEED)  # one more marker: the detector's score rises by 0.15
     (measured,) = verifier.verify([(SEED, [off_topic, worse])])
     assert "similarity" in measured[0].candidate.rejected_by
     assert "detector" in measured[1].candidate.rejected_by
@@ -195,7 +193,8 @@ def test_rewrite_picks_a_verified_candidate(tmp_path):
     (out,) = rewriter.rewrite(Document("x", SEED, "text", "utf-8"), [finding(SEED).sentence], [finding(SEED, [reason])])
     assert out.rewrite is not None and out.rewrite.text is not None
     assert out.rewrite.text in (GOOD, SEED.replace("As reports Reuters", "As Reuters reports"))
-    assert {c.generator for c in out.rewrite.candidates} == {"llm", "rules"}
+    # The suggestion is built from admitted edits ("edits"), listed first; the candidates follow.
+    assert out.rewrite.candidates[0].generator == "edits" and {c.generator for c in out.rewrite.candidates} >= {"edits", "llm"}
     assert out.rewrite.model == "fake:1"
 
 
@@ -290,53 +289,6 @@ def test_edit_share_counts_words_changed_and_words_moved():
     assert edit_share(SEED, RULE_FIX) == pytest.approx(MOVE_COST / words)
 
 
-@pytest.mark.integration  # the fact checks load the spaCy model (fake_verifier passes nlp=None)
-def test_the_edit_budget_grows_with_how_broken_the_sentence_is():
-    from mtcheck.rewrite.verify import edit_bound
-
-    text = "Fine words in a sentence of some length here, ten words."
-    assert edit_bound(text, 1) < edit_bound(text, 2) < edit_bound(text, 4)
-    assert edit_bound(text, 20) <= 0.9  # the cap: never a different sentence
-    recast = "This week the capital had mostly warm, dry weather."
-    original = "In the capital the weather was warm and dry on the most of days of this week."
-    verifier = fake_verifier(FakeDetector())
-    (one,), (five,) = verifier.verify([(original, [Candidate("llm", recast)]), (original, [Candidate("llm", recast)])],
-                                      reasons=[1, 5])
-    assert "edit size" in one.candidate.rejected_by  # one problem: a small edit only
-    assert "edit size" not in five.candidate.rejected_by  # word salad may be recast
-    (small,) = verifier.verify([(SEED, [Candidate("rules", RULE_FIX)])], reasons=[1])[0]
-    assert "edit size" not in small.candidate.rejected_by
-
-
-@pytest.mark.integration  # the fact checks load the spaCy model (fake_verifier passes nlp=None)
-def test_detector_must_drop_clearly():
-    same_score = SEED.replace("within 48 hours", "in 48 hours")  # no marker removed: same fake score
-    verifier = fake_verifier(FakeDetector())
-    (measured,) = verifier.verify([(SEED, [Candidate("llm", same_score)])])
-    assert "detector" in measured[0].candidate.rejected_by
-
-
-@pytest.mark.integration  # the fact checks load the spaCy model (fake_verifier passes nlp=None)
-def test_clearly_more_fluent_edit_passes_without_a_detector_drop():
-    # The detector cannot see a missing article; the fluency LM can. Same fake detector score both
-    # ways, so only the surprisal drop (one "zz" word fewer: 1 nat) lets the fix through.
-    original = "Producers plan to provide zzvaccine adapted to Omicron by March 2022."
-    fixed = "Producers plan to provide a vaccine adapted to Omicron by March 2022."
-    churn = "Producers plan to supply zzvaccine adapted to Omicron by March 2022."
-    verifier = fake_verifier(FakeDetector())
-    (better, same), = verifier.verify([(original, [Candidate("llm", fixed), Candidate("llm", churn)])])
-    assert "detector" not in better.candidate.rejected_by
-    assert "detector" in same.candidate.rejected_by
-
-
-@pytest.mark.integration  # the fact checks load the spaCy model (fake_verifier passes nlp=None)
-def test_doubled_word_is_a_slip():
-    verifier = fake_verifier()
-    original = "Recall that earlier 27 EU countries approved restrictions against Wagner."
-    (measured,) = verifier.verify([(original, [Candidate("llm", "Earlier, earlier 27 EU countries approved restrictions against Wagner.")])])
-    assert "grammar" in measured[0].candidate.rejected_by
-
-
 def test_serial_comma_the_original_did_not_have_is_taken_out():
     from mtcheck.rewrite.prompt import keep_serial_comma_style
     original = "They fought in Donbas, Syria, Mozambique and the CAR."
@@ -401,18 +353,6 @@ def test_article_wide_reasons_are_no_hints_and_no_licence_for_larger_edits():
     article = Reason("document", "translated-context", "the rest of the article reads as translated", 0, 40, weight=3.0)
     assert sentence_reasons([own, article]) == [own]
     assert all("rest of the article" not in line for line in hint_lines([own, article]))
-
-
-def test_a_content_word_dropped_without_a_replacement_fails():
-    from mtcheck.rewrite.facts import content_dropped
-
-    original = ('The study showed that at two doses, the efficiency of the vaccine is significantly lower: '
-                '"the neutralizing potential decreases".')
-    dropped = ('The study showed that at two doses, the vaccine\'s neutralizing potential is significantly lower: '
-               '"the neutralizing potential decreases".')
-    assert content_dropped(original, dropped)
-    swapped = "The militants left the besieged eastern districts through humanitarian corridors on Tuesday."
-    assert not content_dropped(swapped, swapped.replace("militants", "fighters"))
 
 
 def test_spelling_suggestions_are_not_applied_automatically():
@@ -502,27 +442,35 @@ def test_a_sentence_flagged_only_for_its_article_is_not_sent_to_the_model(tmp_pa
     assert out.rewrite.text is None and "nothing in the sentence itself" in out.rewrite.note
 
 
-@pytest.mark.integration  # the fact checks load the spaCy model (fake_verifier passes nlp=None)
-def test_samples_and_a_repair_only_while_the_sentence_is_not_settled(tmp_path):
+@pytest.mark.integration  # the fact checks and ERRANT load the spaCy model (fake_verifier passes nlp=None)
+def test_a_repair_follows_when_no_edit_is_admitted_and_samples_only_when_votes_are_needed(tmp_path):
     text = "The rebels will leave the city before the talks, reported the ministry."
+    fixed = "The rebels will leave the city before the talks, the ministry reported."
 
     class Backend(FakeBackend):
         def generate(self, prompts, n=1, temperature=0.0, max_tokens=96, seed=0):
             self.calls.append((prompts, n, temperature))
             (p,) = prompts
             if "<attempt>" in p.user:  # the repair names what the attempt lost
-                assert "dropped information" in p.user or "still there" in p.user
-                return [["The rebels will leave the city before the talks, the ministry reported."]]
+                assert "still there" in p.user or "it " in p.user
+                return [[fixed]]
             return [["The rebels will leave."] * n]
 
     backend = Backend()
     (out,) = make_rewriter(tmp_path, backend=backend).rewrite(Document("x", text, "text", "utf-8"), [finding(text).sentence],
                                                              [finding(text)])
     kinds = [(n, t > 0, "<attempt>" in p[0].user) for p, n, t in backend.calls]
-    assert kinds == [(1, False, False), (2, True, False), (1, False, True)]  # greedy, 2 samples, repair
-    assert out.rewrite.text == "The rebels will leave the city before the talks, the ministry reported."
-    # A greedy answer that settles the sentence costs one call.
-    settled = FakeBackend(default="The rebels will leave the city before the talks, the ministry reported.")
-    make_rewriter(tmp_path / "b", backend=settled).rewrite(Document("x", text, "text", "utf-8"), [finding(text).sentence],
-                                                         [finding(text)])
-    assert len(settled.calls) == 1
+    # Greedy, then the repair: votes cannot admit an edit that loses the attribution, so no samples are asked for.
+    assert kinds == [(1, False, False), (1, False, True)]
+    assert out.rewrite.text == fixed
+    assert [(e.type, e.accepted) for e in out.rewrite.edits if e.accepted] == [("R:WO", True)]
+    (dropped,) = [e for e in out.rewrite.edits if not e.accepted]
+    assert dropped.sources == ("llm",) and dropped.reason == "modality: lost attribution"
+    # A content edit with no other evidence asks for samples, and their agreement admits it.
+    original = "The militants dabble in the city, the ministry said."
+    agreed = FakeBackend(default=original.replace("dabble", "meddle"))
+    (out,) = make_rewriter(tmp_path / "votes", backend=agreed).rewrite(
+        Document("x", original, "text", "utf-8"), [finding(original).sentence], [finding(original)])
+    assert len(agreed.calls) == 2  # the greedy answer, then the samples
+    assert out.rewrite.text == original.replace("dabble", "meddle")
+    assert [e.evidence for e in out.rewrite.edits] == ["proposed by 3 of 3 model candidates"]

@@ -179,6 +179,8 @@ def check(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the output here (atomically) instead of stdout."),
     html: Optional[Path] = typer.Option(None, "--html", help="Also write the HTML review report to this file."),
     reference: Optional[str] = typer.Option(None, "--reference", "-r", help="A reference article on the same story to compare with."),
+    source: Optional[str] = typer.Option(None, "--source", help="The Russian original of the article (one input): "
+                                         "each flagged sentence's Russian goes into its rewrite prompt."),
     fail_on: Optional[str] = typer.Option(None, "--fail-on", help=f"Exit 1 if a finding reaches this severity: {', '.join(SEVERITY_ORDER)}"
                                           " (default from config, else warning)."),
     gate_mode: Optional[str] = typer.Option(None, "--gate", help="How the run decides: document (an article fails on its translated share "
@@ -229,7 +231,8 @@ def check(
     # and a report must never replace an article, the reference, the baseline or the config.
     inputs = [("the input", f) for f in files]
     inputs += [(f"the {option} file", str(value)) for option, value in
-               (("--reference", reference), ("--baseline", baseline), ("--config", config)) if value is not None]
+               (("--reference", reference), ("--source", source), ("--baseline", baseline), ("--config", config))
+               if value is not None]
     output_path, html_path = check_destinations(output, html, output_format, inputs)
     accepted = gate.load_baseline(baseline) if baseline else None
     options = CheckOptions(
@@ -237,6 +240,7 @@ def check(
         max_bytes=max_bytes,
         rewrite=rewrite,
         reference=reference,
+        source=source,
         languagetool=languagetool,
         languagetool_url=languagetool_url,
         backend=backend,

@@ -34,6 +34,9 @@ def eval_rewrite(
     backend: str = typer.Option(None, "--backend", help=f"Rewrite backend: {backends.listing()}."),
     model: str = typer.Option(None, "--model", help="Rewriter model path or id (default: the model store's rewriter)."),
     languagetool: bool = typer.Option(False, "--languagetool/--no-languagetool", help="Use LanguageTool candidates and checks."),
+    with_source: bool = typer.Option(False, "--with-source", help="Give the rewriter each segment's Russian original "
+                                     "(the --russian-field), as 'mtcheck check --source' does."),
+    russian_field: str = typer.Option("source_ru", "--russian-field", help="Field with the Russian original (--with-source)."),
     json_out: Path = typer.Option(None, "--json", help="Also write the numbers and every rewrite to this JSON file."),
     judge_sheet: Path = typer.Option(None, "--judge-sheet", help="Write a blind A/B sheet of original vs suggestion for a judge "
                                      "(JSON lines; its key goes to SHEET with .key.jsonl); score it with 'mtcheck eval judge'."),
@@ -63,7 +66,8 @@ def eval_rewrite(
     settings = load_settings(config)
     if model:
         settings = settings.with_table_values("rewrite", {"model": model})
-    run = evaluate_rewrites(file, settings, source_field, reference_field, limit, offset, system, backend, languagetool, slice_name)
+    run = evaluate_rewrites(file, settings, source_field, reference_field, limit, offset, system, backend, languagetool, slice_name,
+                            russian_field=russian_field if with_source else None)
     seen, flagged_total, records, result = run.segments_read, run.flagged_read, run.records, run.result
     if result is None:
         typer.echo(f"no flagged segments among {seen} segments; nothing to evaluate")
@@ -75,7 +79,8 @@ def eval_rewrite(
     n, chosen_system, reach, rejections = result["evaluated"], result["system"], result["coverage"], run.rejections
     typer.echo(f"{file.name}: {n} flagged segments evaluated ({flagged_total} flagged of {seen} read"
                + (f" after skipping {offset} rows" if offset else "") + ")"
-               + (f", system {chosen_system}" if chosen_system else "") + f", model {result['model']}")
+               + (f", system {chosen_system}" if chosen_system else "") + f", model {result['model']}"
+               + (", with the Russian source" if result.get("with_source") else ""))
     typer.echo(f"suggestions: {reach['suggestions']} of {n} flagged sentences ({_share(reach['suggestions'], n)})")
     typer.echo(f"partial: {reach['partial']} of {reach['suggestions']} suggestions leave a flagged problem")
     typer.echo(f"flagged rule/LanguageTool spans gone from the suggestions: {reach['problems_resolved']} of {reach['problems']} "

@@ -12,6 +12,7 @@ or hedge (mtcheck/evaluate/fact_audit.py).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Sequence
@@ -157,6 +158,7 @@ def evaluate_rewrites(
     backend: str | None = None,
     languagetool: bool = False,
     slice_name: str | None = None,
+    russian_field: str | None = None,
 ) -> RewriteRun:
     """Rewrite the first ``limit`` flagged segments of ``file`` (after ``offset`` rows of the chosen
     ``system``) and measure them: coverage, reference metrics, rejections, time and the fact audit."""
@@ -182,7 +184,10 @@ def evaluate_rewrites(
         if not targets:
             continue
         started = time.perf_counter()
-        ranked = rewriter.rewrite_texts(document, sentences, targets)
+        sources = None
+        if russian_field is not None:  # one segment per sentence: its own Russian, no alignment needed
+            sources = {k: " ".join(str(row.get(russian_field) or "").split()) for k, row in enumerate(members)}
+        ranked = rewriter.rewrite_texts(document, sentences, targets, sources=sources)
         seconds += time.perf_counter() - started
         for finding, measured in zip(targets, ranked):
             original = finding.sentence.text
@@ -206,6 +211,7 @@ def evaluate_rewrites(
                             "problems": len(measured[0].resolved) + len(measured[0].remaining) if measured else 0,
                             "resolved": list(chosen.resolved) if chosen is not None else None,
                             "remaining": list(chosen.remaining) if chosen is not None else None,
+                            "edits": [dataclasses.asdict(e) for e in getattr(rewriter, "edit_decisions", {}).get(original, ())],
                             "candidates": [{"generator": m.candidate.generator, "text": m.candidate.text,
                                             "accepted": m.candidate.accepted, "rejected_by": list(m.candidate.rejected_by),
                                             "detector": m.detector, "original_detector": m.original_detector,
@@ -226,7 +232,7 @@ def evaluate_rewrites(
     for record, sheet_id in zip(records, sheet_ids(file.stem, evaluated_rows)):
         record["sheet_id"] = sheet_id
     result: dict[str, Any] = {
-        "file": str(file), "system": chosen_system, "offset": offset, "segments_read": seen, "flagged_read": flagged_total, "evaluated": n,
+        "file": str(file), "with_source": russian_field is not None, "system": chosen_system, "offset": offset, "segments_read": seen, "flagged_read": flagged_total, "evaluated": n,
         "model": getattr(getattr(rewriter, "_backend", None), "model_id", ""),
         "coverage": reach,
         "original": reference_scores(originals, references), "suggested": reference_scores(suggestions, references),

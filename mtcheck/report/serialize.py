@@ -17,6 +17,7 @@ same everywhere. Schema ``mtcheck/report`` version 1 (documented in README, "JSO
           "fingerprint", "suppressed",
           "reasons": [{"source", "rule_id", "message", "start", "end", "category", "suggestions", "weight"}],
           "rewrite": {"text", "model", "partial", "remaining", "note",
+                      "edits": [{"type", "original", "replacement", "accepted", "evidence", "reason", "sources"}],
                       "candidates": [{"generator", "text", "accepted", "rejected_by", "score",
                                       "checks": [{"name", "passed", "detail"}]}]}                  (when rewriting ran)
           "alignment": {"aligned", "references": [{"index", "text", "similarity", "start", "end"}],
@@ -54,6 +55,8 @@ fields were added to version 1 without changing its number.
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 from typing import Any, Iterable
 
@@ -106,6 +109,7 @@ def rewrite_to_dict(rewrite: Rewrite) -> dict[str, Any]:
         "partial": rewrite.partial,
         "remaining": list(rewrite.remaining),
         "note": rewrite.note,
+        "edits": [dataclasses.asdict(e) for e in rewrite.edits],
         "safe_fix": rewrite.safe_fix,
         "candidates": [candidate_to_dict(c) for c in rewrite.candidates],
     }

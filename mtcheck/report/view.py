@@ -107,6 +107,18 @@ def rewrite_text(finding: Finding) -> str | None:
     return finding.rewrite.text if finding.rewrite is not None and finding.rewrite.text else None
 
 
+def edit_lines(finding: Finding) -> list[tuple[bool, str]]:
+    """(admitted, line) per edit the candidates proposed: its ERRANT type and words, then the
+    evidence that admitted it or why it was rejected."""
+    rewrite = finding.rewrite
+    lines = []
+    for e in rewrite.edits if rewrite is not None else ():
+        words = (f"+“{e.replacement}”" if not e.original else f"−“{e.original}”" if not e.replacement
+                 else f"“{e.original}” → “{e.replacement}”")
+        lines.append((e.accepted, f"{e.type} {words}: {e.evidence if e.accepted else e.reason}"))
+    return lines
+
+
 def remaining_problems(finding: Finding) -> tuple[str, ...]:
     """The flagged problems a suggestion leaves in place: empty when it fixes them all or there is none."""
     rewrite = finding.rewrite

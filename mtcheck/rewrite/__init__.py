@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from mtcheck.config import Settings
 from mtcheck.rewrite.cache import GenerationCache
@@ -27,12 +27,13 @@ from mtcheck.rewrite.prompt import PROMPT_VERSION, ChatPrompt, clean_output, edi
 from mtcheck.rewrite.rank import rank
 from mtcheck.rewrite.verify import Measured, Verifier, keep_rules
 from mtcheck.services.factory import Services
-from mtcheck.types import Candidate, Document, Finding, Reason, Rewrite, Sentence, TermHint
+from mtcheck.types import Candidate, Check, Document, EditDecision, Finding, Reason, Rewrite, Sentence, TermHint
 
 __all__ = ["Rewriter", "Job", "PROMPT_VERSION"]
 
-# Candidates from the LLM per sentence: the greedy answer, then samples when it does not settle the sentence
-# (the default of [rewrite] candidates, RewriteConfig in mtcheck/config_tables.py).
+# Candidates from the LLM per sentence: the greedy answer and, when it proposes a content edit with
+# no other evidence, samples of the same prompt, whose agreement is the evidence (the default of
+# [rewrite] candidates, RewriteConfig in mtcheck/config_tables.py).
 DEFAULT_CANDIDATES = 3
 
 
@@ -56,9 +57,10 @@ class Job:
     before: str = ""
     after: str = ""
     hints: tuple[str, ...] = ()  # one line per problem: words, what is wrong, the known fix
+    source: str = ""  # the Russian sentence it was translated from, when the desk has it
 
     def prompt(self) -> ChatPrompt:
-        return editor_prompt(self.sentence, self.before, self.after, self.hints)
+        return editor_prompt(self.sentence, self.before, self.after, self.hints, self.source)
 
 
 # What a failed check tells the model on its second try.
@@ -66,13 +68,10 @@ _FAULTS = {
     "numbers": "it changed a number ({})",
     "dates": "it changed a date ({})",
     "entities": "it dropped a name ({})",
-    "content": "it dropped information ({})",
     "quotations": "it changed a quotation ({})",
     "negation": "it changed a negation ({})",
     "modality": "it dropped a hedge or who said it ({})",
     "approximation": "it changed how exact a number is ({})",
-    "plurality": "it changed singular and plural ({})",
-    "edit size": "it changed more than the problems need",
     "similarity": "it changed the meaning",
     "languagetool": "it added a grammar error ({})",
     "problems": "it added a translation problem ({})",
@@ -87,10 +86,14 @@ def _faults(measured: Measured) -> list[str]:
     return out
 
 
-def _note(measured: Sequence[Measured]) -> str:
+def _note(measured: Sequence[Measured], edits: Sequence[EditDecision] = ()) -> str:
     """Why a flagged sentence has no suggestion, in editor language."""
     if not measured:
         return "no candidate differed from the original (the model returned it unchanged)"
+    if edits:
+        why = Counter(e.reason.split(" (")[0].split(":")[0] for e in edits if not e.accepted)
+        listed = "; ".join(f"{reason} ({n})" if n > 1 else reason for reason, n in why.most_common(3))
+        return f"no edit of {len(measured)} candidate{'s' if len(measured) != 1 else ''} had the evidence it needs: {listed}"
     counts = Counter(name for m in measured for name in m.candidate.rejected_by)
     reasons = ", ".join(f"{name} {n}" for name, n in counts.most_common())
     return f"{len(measured)} candidate{'s' if len(measured) != 1 else ''} rejected ({reasons})"
@@ -129,6 +132,21 @@ class Rewriter:
             # One LanguageTool for the candidates, their checks and the problems found in both.
             self.verifier.languagetool = self.services.languagetool
         self.cache = cache or GenerationCache(enabled=settings.cache)
+        self._judge: Any = None
+        # The edits proposed for each original sentence, admitted and rejected, from the last rewrite of it.
+        self.edit_decisions: dict[str, tuple[EditDecision, ...]] = {}
+
+    @property
+    def judge(self) -> Any:
+        if self._judge is None:
+            from mtcheck.rewrite.edits import EditExtractor
+            from mtcheck.rewrite.evidence import EditJudge
+
+            v = self.verifier
+            self._judge = EditJudge(v, EditExtractor(v.nlp if v.nlp is not None else self.services.english()),
+                                    fluency_gain=v.fluency_gain, min_support=v.min_support,
+                                    support_share=v.support_share, equivalence=v.equivalence)
+        return self._judge
 
     @property
     def backend(self) -> Any:
@@ -171,9 +189,11 @@ class Rewriter:
         return tuple(r for r in finding.reasons if r.rule_id not in self.keep_rules)
 
     def jobs_for(self, sentences: Sequence[Sentence], targets: Sequence[Finding],
-                 hints: dict[int, list[TermHint]] | None = None, document_text: str | None = None) -> list[Job]:
-        """The prompt material for each target: the sentence, its problems and, with ``context``, the
-        previous sentence of the same block."""
+                 hints: dict[int, list[TermHint]] | None = None, document_text: str | None = None,
+                 sources: Mapping[int, str] | None = None) -> list[Job]:
+        """The prompt material for each target: the sentence, its problems, its Russian source when
+        known (``sources``, by sentence index) and, with ``context``, the previous sentence of the
+        same block."""
         prose = [s for s in sentences if s.kind == "prose"]
         position = {s.index: i for i, s in enumerate(prose)}
         jobs = []
@@ -186,7 +206,8 @@ class Rewriter:
             terms = tuple((hints or {}).get(s.index, ()))
             # The problems as found in the sentence itself (the same finders verification runs), so a
             # rule the detector model has no weight for yet still reaches the editor's prompt.
-            jobs.append(Job(s.text, _clip(before, tail=True), "", problem_hints(self.verifier.problems(s.text), terms)))
+            jobs.append(Job(s.text, _clip(before, tail=True), "", problem_hints(self.verifier.problems(s.text), terms),
+                            (sources or {}).get(s.index, "")))
         return jobs
 
     def fixed_candidates(self, finding: Finding, document_text: str | None) -> list[Candidate]:
@@ -229,17 +250,9 @@ class Rewriter:
             found += [Candidate("llm", t) for t in self.generate(job.prompt())]
         return self._unique(finding.sentence.text, found)
 
-    def _settled(self, measured: Sequence[Measured]) -> bool:
-        """A sentence needs no more candidates when an accepted one leaves no flagged problem and
-        the model's own attempt (if it made one) passed too: a rejected attempt says the model saw
-        more to fix than the rules did ("78 thousand" fixed, the sentence around it still broken)."""
-        llm = [m for m in measured if m.candidate.generator.startswith("llm")]
-        return (any(m.candidate.accepted and not m.remaining for m in measured)
-                and (not llm or any(m.candidate.accepted for m in llm)))
-
     def samples(self, job: Job, measured: Sequence[Measured]) -> list[Candidate]:
-        """n - 1 samples of the same prompt. Asked right after the greedy answer, while llama.cpp
-        still holds the evaluated prompt, they cost only their own tokens."""
+        """n - 1 samples of the same prompt: the votes a content edit needs. Asked right after the
+        greedy answer, while llama.cpp still holds the evaluated prompt, they cost only their own tokens."""
         if self.n <= 1:
             return []
         return [Candidate("llm-sample", t) for t in
@@ -255,39 +268,86 @@ class Rewriter:
         faults = _faults(attempt)
         if not remaining and not faults:
             return []
-        prompt = repair_prompt(job.sentence, attempt.candidate.text, remaining, faults, job.before, job.after)
+        prompt = repair_prompt(job.sentence, attempt.candidate.text, remaining, faults, job.before, job.after, job.source)
         return [Candidate("llm-repair", t) for t in self.generate(prompt, kind="repair")]
 
+    def compose(self, original: str, measured: Sequence[Measured], proposed: Sequence[Candidate]
+                ) -> tuple[Measured | None, tuple[EditDecision, ...], bool]:
+        """The suggestion from the edits of every ``proposed`` candidate (duplicates are votes): each
+        admitted on its own evidence, then the original with them applied, verified as a whole; while
+        the whole fails a check, the least supported edit is dropped (mtcheck/rewrite/evidence.py).
+        The flag says whether some model edit was refused only for want of agreeing candidates."""
+        admitted, rejected = self.judge.judge(original, proposed)
+        wants_votes = any(p.needs_votes for p in rejected)
+        later = self.judge.on_top(original, admitted, rejected)
+        admitted = sorted(admitted + later, key=lambda p: p.edit.start)
+        rejected = [p for p in rejected if p not in later]
+        kept, top = list(admitted), None
+        while kept:
+            text = self.judge.extractor.apply(original, [p.edit for p in kept])
+            top = self.verifier.verify([(original, [Candidate("edits", text)])])[0][0]
+            if top.candidate.accepted:
+                break
+            weakest = min(kept, key=lambda p: (len(p.resolved), p.edit.kind == "form", len(p.sources), p.gain))
+            kept.remove(weakest)
+            weakest.reason = f"the suggestion with it fails {', '.join(top.candidate.rejected_by)}"
+            rejected.append(weakest)
+            top = None
+        decisions = [p.decision(True) for p in kept] + [p.decision(False) for p in rejected]
+        return top, tuple(decisions), wants_votes
+
     def rewrite_one(self, finding: Finding, job: Job, document_text: str | None = None) -> list[Measured]:
-        """Every candidate for one flagged sentence, verified and ranked: the deterministic fixes and
-        the greedy answer first; samples and then a repair only while the sentence is not settled."""
+        """Every candidate for one flagged sentence, verified and ranked, after the suggestion built
+        from their edits (when one passed): the deterministic fixes and the greedy answer; samples
+        (every answer a vote, repeats included) when the greedy answer proposes a content edit that
+        has no other evidence; then a repair while flagged problems remain."""
         original = finding.sentence.text
-        count = len(sentence_reasons(finding.reasons))
-        candidates = self._first_round(finding, job, document_text)
-        measured = self.verifier.verify([(original, candidates)], reasons=[count])[0] if candidates else []
-        if self._wants_llm(finding):
-            for step in (self.samples, self.repair):
-                if self._settled(measured):
-                    break
-                more = self._unique(original, step(job, measured), [m.candidate.text for m in measured])
-                if more:
-                    measured = list(measured) + self.verifier.verify([(original, more)], reasons=[count])[0]
-        return rank(measured)
+        proposed = self.fixed_candidates(finding, document_text)
+        wants_llm = self._wants_llm(finding)
+        if wants_llm:
+            proposed += [Candidate("llm", t) for t in self.generate(job.prompt())]
+        measured: list[Measured] = []
+        top, decisions, wants_votes = None, (), False
+
+        def add(more: Sequence[Candidate]) -> None:
+            nonlocal measured, top, decisions, wants_votes
+            proposed.extend(more)
+            new = self._unique(original, more, [m.candidate.text for m in measured])
+            if new:
+                measured = measured + self.verifier.verify([(original, new)])[0]
+            if measured:
+                top, decisions, wants_votes = self.compose(original, measured, proposed)
+
+        fixed, proposed = list(proposed), []
+        add(fixed)
+        if wants_llm and wants_votes:
+            add(self.samples(job, measured))
+        if wants_llm and (top is None or top.remaining):
+            add(self.repair(job, measured))
+        self.edit_decisions[original] = decisions
+        # A whole candidate is never the suggestion by itself: only its admitted edits are.
+        unused = Check("edits", False, "not every edit of it was admitted (see the edits)")
+        ranked = [dataclasses.replace(m, candidate=dataclasses.replace(m.candidate, checks=m.candidate.checks + (unused,)))
+                  if m.candidate.accepted and (top is None or m.candidate.text != top.candidate.text) else m
+                  for m in rank(measured)]
+        return ([top] if top is not None else []) + ranked
 
     # -- the stage -------------------------------------------------------------------------
     def rewrite_texts(self, document: Document | None, sentences: Sequence[Sentence], targets: Sequence[Finding],
-                      hints: dict[int, list[TermHint]] | None = None) -> list[list[Measured]]:
+                      hints: dict[int, list[TermHint]] | None = None,
+                      sources: Mapping[int, str] | None = None) -> list[list[Measured]]:
         targets = [dataclasses.replace(f, reasons=self.editable(f)) for f in targets] if self.keep_rules else list(targets)
         doc_text = document.text if document is not None else None
-        jobs = self.jobs_for(sentences, targets, hints, doc_text)
+        jobs = self.jobs_for(sentences, targets, hints, doc_text, sources)
         return [self.rewrite_one(f, job, doc_text) for f, job in zip(targets, jobs)]
 
     def rewrite(self, document: Document, sentences: Sequence[Sentence], findings: Sequence[Finding],
-                hints: dict[int, list[TermHint]] | None = None) -> tuple[Finding, ...]:
+                hints: dict[int, list[TermHint]] | None = None,
+                sources: Mapping[int, str] | None = None) -> tuple[Finding, ...]:
         targets = [f for f in findings if f.flagged and not f.suppressed and f.sentence.kind == "prose"]
         if not targets:
             return tuple(findings)
-        ranked = self.rewrite_texts(document, sentences, targets, hints)
+        ranked = self.rewrite_texts(document, sentences, targets, hints, sources)
         doc_text = document.text
         model = self._backend.model_id if self._backend is not None else ""
         by_index = {}
@@ -295,16 +355,18 @@ class Rewriter:
             top = measured[0] if measured and measured[0].candidate.accepted else None
             note = ""
             if top is None:
-                note = _note(measured) if measured or sentence_reasons(self.editable(finding)) else (
+                note = _note(measured, self.edit_decisions.get(finding.sentence.text, ())) if measured or sentence_reasons(self.editable(finding)) else (
                     "nothing in the sentence itself was flagged (it reads as translated with the article around it)")
             # The safe rules' fix on its own, when verification accepted it (mtcheck fix applies it).
             # Settled (overlapping fixes applied in turn) when accepted, else one pass of them.
-            accepted = {m.candidate.text for m in measured if m.candidate.accepted}
+            # Verified whole (only the edit-level choice, not a check, kept it from being the suggestion).
+            accepted = {m.candidate.text for m in measured if set(m.candidate.rejected_by) <= {"edits"}}
             safe = next((c for c in (safe_candidate(finding.sentence, self.editable(finding), doc_text, settle=settle)
                                      for settle in (True, False)) if c is not None and c.text in accepted), None)
             by_index[finding.sentence.index] = Rewrite(
                 text=top.candidate.text if top else None, candidates=tuple(m.candidate for m in measured), model=model,
                 remaining=tuple(self.problem_messages(finding.sentence.text, top.remaining)) if top else (), note=note,
+                edits=self.edit_decisions.get(finding.sentence.text, ()),
                 safe_fix=safe.text if safe is not None and safe.text in accepted else None,
             )
         chosen = {id(f) for f in targets}

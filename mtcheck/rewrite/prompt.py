@@ -88,8 +88,14 @@ def _fence(text: str) -> str:
     return " ".join(text.replace("<", "‹").replace(">", "›").split())
 
 
-def editor_prompt(sentence: str, before: str = "", after: str = "", hints: tuple[str, ...] = ()) -> ChatPrompt:
+def editor_prompt(sentence: str, before: str = "", after: str = "", hints: tuple[str, ...] = (),
+                  source: str = "") -> ChatPrompt:
     parts = []
+    if source:
+        # The Russian says what the translation meant; the system prompt (shared, evaluated once)
+        # stays the same with or without it.
+        parts.append("The Russian original of the sentence, for its meaning only (the English facts stay):\n"
+                     f"<source>{_fence(source)}</source>")
     if before or after:
         parts.append(
             "<context>\n" + (f"Previous: {_fence(before)}\n" if before else "") + (f"Next: {_fence(after)}\n" if after else "") + "</context>"
@@ -104,10 +110,10 @@ def editor_prompt(sentence: str, before: str = "", after: str = "", hints: tuple
 
 
 def repair_prompt(sentence: str, attempt: str, remaining: Sequence[str], faults: Sequence[str],
-                  before: str = "", after: str = "") -> ChatPrompt:
+                  before: str = "", after: str = "", source: str = "") -> ChatPrompt:
     """A second try for a sentence whose first fix left a problem in or lost something: the model
     sees its own attempt and what is still wrong with it."""
-    base = editor_prompt(sentence, before, after, ())
+    base = editor_prompt(sentence, before, after, (), source)
     notes = [f"- still there: {_fence(r)}" for r in remaining[:4]] + [f"- {_fence(f)}" for f in faults[:4]]
     user = base.user.replace(
         f"<sentence>{_fence(sentence)}</sentence>",
@@ -126,7 +132,7 @@ _PREFIXES = ("fixed:", "corrected sentence:", "rewritten sentence:", "rewrite:",
 def clean_output(text: str) -> str:
     """The model's answer reduced to one sentence: no tags, labels, quotes or commentary."""
     text = text.strip()
-    for tag in ("<sentence>", "</sentence>", "<attempt>", "</attempt>"):
+    for tag in ("<sentence>", "</sentence>", "<attempt>", "</attempt>", "<source>", "</source>"):
         text = text.replace(tag, "")
     text = text.strip()
     lines = [line.strip() for line in text.splitlines() if line.strip()]

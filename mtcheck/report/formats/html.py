@@ -34,6 +34,7 @@ from mtcheck.report.view import (
     UNTRANSLATED,
     checked,
     comparison_rows,
+    edit_lines,
     failed,
     no_suggestion_reason,
     points_at_words,
@@ -105,6 +106,7 @@ class Card:
     accepted_candidates: int
     remaining: tuple[str, ...]  # problems a partial suggestion leaves in place
     note: str  # why there is no suggestion ("" when there is one or rewriting did not run)
+    edits: list[tuple[bool, str]]  # every proposed edit: admitted or not, and why
     references: list[dict[str, Any]]
     scores: list[dict[str, Any]]
     hints: list[dict[str, str]]
@@ -183,6 +185,7 @@ def _card(result: DocumentResult, finding: Finding, card_id: str, doc_number: in
         accepted_candidates=sum(1 for c in candidates if c.accepted),
         remaining=remaining_problems(finding),
         note=no_suggestion_reason(finding),
+        edits=edit_lines(finding),
         references=references,
         scores=scores,
         hints=hints,

@@ -20,6 +20,7 @@ from mtcheck.report.view import (
     UNTRANSLATED,
     checked,
     comparison_rows,
+    edit_lines,
     failed,
     points_at_words,
     position,
@@ -94,6 +95,8 @@ def _finding_block(result: DocumentResult, finding: Finding):
     status = rewrite_status(finding)
     if status:
         block.append(f"\n  {status}", style="yellow" if suggestion else "dim")
+    for admitted, line in edit_lines(finding):
+        block.append(f"\n    {'edit' if admitted else 'not '} {line}", style="green" if admitted else "dim")
     alignment = finding.alignment
     if alignment is not None and alignment.references:
         best = alignment.references[0]

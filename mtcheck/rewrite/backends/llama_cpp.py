@@ -29,8 +29,12 @@ class LlamaCppBackend:
             raise ModelError(f"the llama_cpp backend needs a .gguf file, got {self.path}", fix=fix_for_model(self.path))
         self.n_ctx = options.n_ctx
         self.n_threads = options.n_threads
+        self.prompt_lookup = options.prompt_lookup
         self.settings = settings
-        self.model_id = f"llama_cpp:{Path(self.path).name}:{file_fingerprint(Path(self.path))}"
+        # Drafted tokens are verified in batches whose logits differ in the last bits: a near-tie may
+        # flip, so answers with and without prompt lookup are cached apart.
+        self.model_id = (f"llama_cpp:{Path(self.path).name}:{file_fingerprint(Path(self.path))}"
+                         + (f":pld{self.prompt_lookup}" if self.prompt_lookup else ""))
         self.lock = threading.Lock()  # one llama context cannot serve two threads at once
         self._prefixes: dict[str, list[int]] = {}  # system prompt -> its pinned token prefix
         self._last: tuple[str, str] | None = None  # the prompt evaluated last
@@ -39,7 +43,7 @@ class LlamaCppBackend:
 
     @property
     def llama(self) -> Any:
-        return load_llama(self.path, self.n_ctx, self.n_threads)
+        return load_llama(self.path, self.n_ctx, self.n_threads, prompt_lookup=self.prompt_lookup)
 
     def generate(
         self, prompts: Sequence[ChatPrompt], n: int = 1, temperature: float = 0.0, max_tokens: int = 96, seed: int = 0
@@ -102,7 +106,9 @@ class LlamaCppBackend:
             from llama_cpp import __version__ as version
         except ImportError:  # pragma: no cover
             version = "?"
-        key = hashlib.sha256(json.dumps([self.model_id, self.n_ctx, version, prefix]).encode()).hexdigest()[:32]
+        # The model id without the prompt-lookup suffix: the state of the system prompt is the same.
+        model = self.model_id.split(":pld")[0]
+        key = hashlib.sha256(json.dumps([model, self.n_ctx, version, prefix]).encode()).hexdigest()[:32]
         return (directory or cache_dir() / "llama-prefix") / f"{key}.state"
 
     def _state_paths(self, prefix: list[int]) -> list[Path]:

@@ -1,32 +1,25 @@
-"""``fact_checks``: every check a candidate rewrite must pass, in a fixed order."""
+"""``fact_checks``: the facts a rewrite must keep, checked strictly on the whole sentence."""
 
 from __future__ import annotations
 
-from typing import Any, Collection
+from typing import Any
 
-from mtcheck.rewrite.facts.content import content_added, content_dropped
-from mtcheck.rewrite.facts.grammar import plurality_changed, voice_changed
 from mtcheck.rewrite.facts.modals import modality_lost, negations
 from mtcheck.rewrite.facts.names import _DOTTED_NAME, names_added, names_missing
 from mtcheck.rewrite.facts.numeric import _match_numbers, approximation_changed, number_label, number_mentions
 from mtcheck.rewrite.facts.parsing import _parser
 from mtcheck.rewrite.facts.quotes import quotations_added, quotations_kept
-from mtcheck.rewrite.facts.scope import quantifiers_changed, repeats_lost, stance_added
 from mtcheck.rewrite.facts.temporal import _match_dates, date_mentions
-from mtcheck.rewrite.facts.words import Similar
 from mtcheck.types import Check
 
 
-def fact_checks(original: str, candidate: str, nlp: Any = None, replaceable: Collection[str] = (),
-                similar: Similar | None = None, allowed: Collection[str] = ()) -> list[Check]:
-    """Every check a candidate rewrite of ``original`` must pass, in this order: numbers, dates,
-    approximation, entities, content, plurality, quotations, negation, modality.
+def fact_checks(original: str, candidate: str, nlp: Any = None) -> list[Check]:
+    """Every fact check of a rewrite of ``original``, in this order: numbers, dates, approximation,
+    entities, quotations, negation, modality (hedges and attribution).
 
-    ``nlp`` parses a text to a spaCy Doc (with the lemmatizer); without it the checks fall back to
-    regular expressions and plurality passes. ``replaceable`` holds the lower-case words of the
-    original that the flagged problems cover: they may disappear. ``similar`` scores pairs of short
-    texts (MiniLM cosine); with it, a content word may be swapped for a synonym but not for an
-    unrelated word.
+    ``nlp`` parses a text to a spaCy Doc; without it the checks fall back to regular expressions.
+    Whether a content word may be replaced is no longer decided here but per edit, on evidence
+    (mtcheck/rewrite/evidence.py).
     """
     parse = _parser(nlp)
     doc_o, doc_c = parse(original), parse(candidate)
@@ -52,17 +45,6 @@ def fact_checks(original: str, candidate: str, nlp: Any = None, replaceable: Col
     detail = ", ".join([f"dropped {m}" for m in missing] + [f"added {m}" for m in invented])
     checks.append(Check("entities", not missing and not invented, detail))
 
-    dropped = content_dropped(original, candidate, parse, replaceable, similar)
-    added_words = content_added(original, candidate, parse, replaceable, allowed, similar)
-    detail = ", ".join([f"dropped {w}" for w in dropped] + [f"added {w}" for w in added_words])
-    checks.append(Check("content", not dropped and not added_words, detail))
-
-    voice = voice_changed(original, candidate, parse)
-    checks.append(Check("voice", not voice, ", ".join(voice)))
-
-    plural = plurality_changed(original, candidate, parse)
-    checks.append(Check("plurality", not plural, ", ".join(plural)))
-
     quotes = [f"changed “{q}”" for q in quotations_kept(original, candidate)]
     quotes += [f"added “{q}”" for q in quotations_added(original, candidate)]
     checks.append(Check("quotations", not quotes, "; ".join(quotes)))
@@ -72,7 +54,4 @@ def fact_checks(original: str, candidate: str, nlp: Any = None, replaceable: Col
 
     modal = modality_lost(original, candidate, doc_o, doc_c)
     checks.append(Check("modality", not modal, ", ".join(f"lost {m}" for m in modal)))
-
-    scope = quantifiers_changed(original, candidate) + stance_added(original, candidate) + repeats_lost(original, candidate)
-    checks.append(Check("scope", not scope, ", ".join(scope)))
     return checks

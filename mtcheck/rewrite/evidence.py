@@ -1,0 +1,288 @@
+"""Edit-level acceptance: each typed edit a candidate proposes is admitted on its own evidence.
+
+A candidate sentence is no longer accepted or rejected whole. Every candidate (the rules' fixes,
+LanguageTool's, the model's greedy answer and its samples) is split into ERRANT edits against the
+original (mtcheck/rewrite/edits.py); the same edit proposed by several candidates is one proposal
+with several sources. Each proposal is tried alone on the original and admitted by its type:
+
+- a form edit (function word, punctuation, word order, inflection) needs fluency evidence (SmolLM2
+  surprisal of the sentence with that edit lower by ``fluency_gain``) or a flagged problem it
+  resolves;
+- a content edit (a noun, verb, adjective, adverb or phrase replaced, inserted or deleted) needs
+  meaning evidence: a rule's own fix for a flagged problem, the same edit proposed independently
+  by at least ``min_support`` of the model's candidates, or, for a replacement or deletion that
+  resolves a flagged problem, a sentence embedding (MiniLM) that finds the edited sentence
+  equivalent to the original (never for an insertion: an embedding does not see added words);
+- a rule's or LanguageTool's fix of one flagged span is one edit, however ERRANT splits it; a
+  model's insertion resolves nothing by itself (it may only hide the phrase from the pattern);
+- whatever its type, an edit alone may not change a fact (numbers, dates, names, quotations,
+  negation, hedges, attribution: mtcheck/rewrite/facts/), add a flagged problem, or read clearly
+  worse.
+
+Overlapping admitted edits keep the better supported one. The suggestion is the original with the
+admitted edits applied, verified again as a whole by the Verifier (facts, LanguageTool, problems,
+fluency, similarity); if the whole fails, edits are dropped one at a time until it passes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from mtcheck.rewrite.edits import Edit, EditExtractor
+from mtcheck.rewrite.facts import fact_checks
+from mtcheck.rewrite.verify import (
+    DEFAULT_EQUIVALENCE,
+    DEFAULT_FLUENCY_GAIN as DEFAULT_EDIT_FLUENCY_GAIN,
+    DEFAULT_MIN_SUPPORT,
+    DEFAULT_SUPPORT_SHARE,
+)
+from mtcheck.rewrite.problems import introduced, resolution
+from mtcheck.types import Candidate, EditDecision
+
+# A content edit that drops this many more words than it adds is a deletion.
+DROP_WORDS = 2
+# Any single edit may cost this much surprisal at most (one that fixes a flagged problem, the
+# resolved tolerance of the whole-sentence check instead).
+DEFAULT_EDIT_TOLERANCE = 0.1
+
+
+@dataclass
+class Proposal:
+    edit: Edit
+    sources: list[str] = field(default_factory=list)  # one generator name per proposing candidate
+    text: str = ""  # the original with this edit alone
+    evidence: str = ""
+    reason: str = ""
+    resolved: tuple[str, ...] = ()
+    gain: float = 0.0
+    needs_votes: bool = False  # rejected only for want of agreeing model candidates
+
+    @property
+    def model_support(self) -> int:
+        return sum(1 for s in self.sources if s.startswith("llm"))
+
+    def decision(self, accepted: bool) -> EditDecision:
+        e = self.edit
+        return EditDecision(e.type, e.original, e.replacement, accepted, self.evidence if accepted else "",
+                            "" if accepted else self.reason, tuple(dict.fromkeys(self.sources)))
+
+
+def proposals(extractor: EditExtractor, original: str, candidates: Sequence[Candidate],
+              units: Sequence[tuple[int, int]] = ()) -> list[Proposal]:
+    """Every distinct edit of every candidate, with the generators that proposed it (a candidate
+    given twice, as two samples that agree, is two votes). A rule's or LanguageTool's fix of one
+    flagged span (``units``) is one edit."""
+    found: dict[tuple, Proposal] = {}
+    edits: dict[str, list[Edit]] = {}
+    for cand in candidates:
+        if not cand.text.strip():
+            continue
+        if cand.text not in edits:
+            spans = () if _from_model(cand.generator) else units
+            edits[cand.text] = list({e.key: e for e in extractor.edits(original, cand.text, spans)}.values())
+        for edit in edits[cand.text]:
+            found.setdefault(edit.key, Proposal(edit)).sources.append(cand.generator)
+    return sorted(found.values(), key=lambda p: (p.edit.start, p.edit.end))
+
+
+def _trigrams(text: str) -> Counter:
+    words = re.findall(r"[\w’']+", text.lower())
+    return Counter(zip(words, words[1:], words[2:]))
+
+
+def repeats(original: str, text: str) -> str:
+    """A three-word phrase ``text`` has more often than ``original`` while ``original`` already has
+    it ("" when none): an edit that copies words the sentence still has."""
+    had, has = _trigrams(original), _trigrams(text)
+    for gram, count in has.items():
+        if count > had[gram] and had[gram] > 0:
+            return " ".join(gram)
+    return ""
+
+
+def _from_model(generator: str) -> bool:
+    return generator.startswith("llm")
+
+
+def _touching(edits: Sequence[Edit], edit: Edit) -> list[Edit]:
+    """The edits of one candidate connected to ``edit`` through gaps of at most one token."""
+    group = [edit]
+    changed = True
+    while changed:
+        changed = False
+        for e in edits:
+            if e.key not in {g.key for g in group} and any(e.start - g.end <= 1 and g.start - e.end <= 1 for g in group):
+                group.append(e)
+                changed = True
+    return group
+
+
+class EditJudge:
+    """Decides which proposed edits of one sentence go into its suggestion. ``verifier`` supplies
+    the measurements (mtcheck/rewrite/verify.py); the thresholds are ``[rewrite]`` settings."""
+
+    def __init__(self, verifier: Any, extractor: EditExtractor, fluency_gain: float = DEFAULT_EDIT_FLUENCY_GAIN,
+                 min_support: int = DEFAULT_MIN_SUPPORT, support_share: float = DEFAULT_SUPPORT_SHARE,
+                 equivalence: float = DEFAULT_EQUIVALENCE, tolerance: float = DEFAULT_EDIT_TOLERANCE):
+        self.verifier = verifier
+        self.extractor = extractor
+        self.fluency_gain = fluency_gain
+        self.min_support = min_support
+        self.support_share = support_share
+        self.equivalence = equivalence
+        self.tolerance = tolerance
+
+    def support_needed(self, model_candidates: int) -> int:
+        return max(self.min_support, math.ceil(self.support_share * model_candidates))
+
+    def judge(self, original: str, candidates: Sequence[Candidate]) -> tuple[list[Proposal], list[Proposal]]:
+        """(admitted, rejected) proposals: each alone on the original, then clashes settled."""
+        v = self.verifier
+        before = v.problems(original)
+        found = proposals(self.extractor, original, candidates, [(q.start, q.end) for q in before])
+        if not found:
+            return [], []
+        for p in found:
+            p.text = self.extractor.apply(original, [p.edit])
+        texts = list(dict.fromkeys([original] + [p.text for p in found]))
+        surprisal = dict(zip(texts, v.surprisal(texts))) if v.use_models else {}
+        matches = v.languagetool_matches(texts)
+        problems = {t: v.problems(t) for t in texts}
+        problems[original] = before
+        model_candidates = sum(1 for c in candidates if c.generator.startswith("llm"))
+        need = self.support_needed(model_candidates)
+        content = [p for p in found if p.edit.kind == "content"]
+        sims = dict(zip([p.text for p in content], v.similarity([(original, p.text) for p in content]))) \
+            if v.use_models and content else {}
+        admitted, rejected = [], []
+        for p in found:
+            p.resolved = resolution(before, problems[p.text])[0]
+            if original in surprisal:
+                p.gain = surprisal[original] - surprisal[p.text]
+            p.reason = self._fault(original, p, before, problems[p.text], matches)
+            if not p.reason:
+                p.evidence, p.reason = self._evidence(p, need, model_candidates, sims.get(p.text))
+            (admitted if p.evidence else rejected).append(p)
+        admitted, rejected = self._with_neighbours(admitted, rejected, candidates, original)
+        kept = []
+        # A rule's fix first: it is the most specific evidence there is for its own problem.
+        for p in sorted(admitted, key=lambda p: (all(_from_model(s) for s in p.sources), -len(p.resolved),
+                                                 -len(p.sources), -p.gain)):
+            # One fix per flagged problem: "foreign Minister" fixed by "Foreign" and by "minister"
+            # at once is "Foreign minister". (An edit admitted on other evidence, fluency or votes,
+            # is not a fix of the problem it happens to hide.)
+            fixes = set(p.resolved) if p.evidence.startswith(("resolves", "a rule's own fix")) else set()
+            clash = next((k for k in kept if k.edit.overlaps(p.edit) or set(k.resolved) & fixes), None)
+            if clash is None:
+                kept.append(p)
+            else:
+                p.evidence, p.reason = "", f"overlaps the better supported edit {clash.edit.describe()}"
+                rejected.append(p)
+        return sorted(kept, key=lambda p: p.edit.start), rejected
+
+    def on_top(self, original: str, kept: Sequence[Proposal], rejected: Sequence[Proposal]) -> list[Proposal]:
+        """Form edits refused alone that read better once the admitted edits are in: edits interact
+        ("the rest who want" -> "anyone else who want" needs "wants", which alone read worse). Each
+        is measured against the original with the admitted edits, for fluency and facts."""
+        v = self.verifier
+        if not kept or not v.use_models:
+            return []
+        base = self.extractor.apply(original, [k.edit for k in kept])
+        tried = [p for p in rejected if p.edit.kind == "form" and not p.needs_votes
+                 and not any(k.edit.overlaps(p.edit) for k in kept)
+                 and (p.reason.startswith("reads worse") or " no fluency gain " in p.reason)]
+        if not tried:
+            return []
+        texts = [self.extractor.apply(original, [k.edit for k in kept] + [p.edit]) for p in tried]
+        before, *after = v.surprisal([base] + texts)
+        added = []
+        for p, text, cost in zip(tried, texts, after):
+            gain = before - cost
+            if any(a.edit.overlaps(p.edit) for a in added):
+                continue
+            if gain >= self.fluency_gain and all(c.passed for c in fact_checks(original, text, v.nlp)):
+                p.gain, p.reason = gain, ""
+                p.evidence = f"reads more fluently with the admitted edits (surprisal down {gain:.2f})"
+                added.append(p)
+        return added
+
+    def _with_neighbours(self, admitted: list[Proposal], rejected: list[Proposal], candidates: Sequence[Candidate],
+                         original: str) -> tuple[list[Proposal], list[Proposal]]:
+        """Edits of one candidate that touch (at most one unchanged token between them) stand or fall
+        together: "an agreement" -> "a deal" split into a DET and a NOUN edit must not become "an
+        deal". An admitted edit stays while some candidate proposing it has all its touching edits
+        admitted too; dropping one may drop its neighbours in turn."""
+        units = [(q.start, q.end) for q in self.verifier.problems(original)]
+        by_text = {c.text: self.extractor.edits(original, c.text, () if _from_model(c.generator) else units)
+                   for c in candidates if c.text.strip()}
+        while True:
+            keys = {p.edit.key for p in admitted}
+            alone = []
+            for p in admitted:
+                groups = [_touching(edits, p.edit) for edits in by_text.values() if any(e.key == p.edit.key for e in edits)]
+                if groups and not any(all(e.key in keys for e in group) for group in groups):
+                    missing = next(e for e in groups[0] if e.key not in keys)
+                    p.evidence, p.reason = "", f"stands or falls with {missing.describe()}, which was not admitted"
+                    alone.append(p)
+            if not alone:
+                return admitted, rejected
+            admitted = [p for p in admitted if p not in alone]
+            rejected = rejected + alone
+
+    def _fault(self, original: str, p: Proposal, before: Sequence[Any], after: Sequence[Any],
+               matches: dict[str, list[Any]]) -> str:
+        """Why the edit alone is unacceptable whatever its evidence ("" when it is not)."""
+        failed = [c for c in fact_checks(original, p.text, self.verifier.nlp) if not c.passed]
+        if failed:
+            return "; ".join(f"{c.name}: {c.detail}" if c.detail else c.name for c in failed)
+        repeated = repeats(original, p.text)
+        if repeated:
+            # Half of a move: the words are put in elsewhere while their deletion is judged apart
+            # ("It will create X, the newspaper reported" -> "The newspaper will create X, ...").
+            return f"repeats “{repeated}”, which is already in the sentence"
+        added = introduced(before, after)
+        if added:
+            return "adds " + ", ".join(added)
+        if matches:
+            was = {m.rule_id for m in matches.get(original, [])}
+            new = sorted({m.rule_id for m in matches.get(p.text, [])} - was)
+            if new:
+                return "adds a LanguageTool error (" + ", ".join(new) + ")"
+        limit = self.tolerance if not p.resolved else self.verifier.resolved_tolerance
+        if p.gain < -limit:
+            return f"reads worse (surprisal up {-p.gain:.2f})"
+        return ""
+
+    def _evidence(self, p: Proposal, need: int, model_candidates: int, similarity: float | None) -> tuple[str, str]:
+        by_rule = any(not _from_model(s) for s in p.sources)
+        inserted = not p.edit.original
+        # An insertion leaves every word of the flagged phrase in place: it can hide the phrase from
+        # the pattern that found it without fixing it ("On the eve of the Russian centre reported"),
+        # so it resolves a problem only when a rule proposes it. The model's insertions need fluency
+        # (form) or agreeing answers (content) like its other edits.
+        resolves = f"resolves {', '.join(p.resolved)}" if p.resolved and (by_rule or not inserted) else ""
+        if p.edit.kind == "form":
+            if resolves:
+                return resolves, ""
+            if p.gain >= self.fluency_gain:
+                return f"reads more fluently (surprisal down {p.gain:.2f})", ""
+            return "", f"a {p.edit.type} edit with no fluency gain (surprisal {-p.gain:+.2f}) and no flagged problem"
+        if resolves and by_rule:
+            return f"a rule's own fix: {resolves}", ""
+        if (not p.edit.replacement or p.edit.drops >= DROP_WORDS) and not resolves:
+            # Dropping content loses information: only a flagged problem on those words says they
+            # were the problem; votes and fluency do not ("it is worth noting that" left a dangling clause).
+            return "", f"a {p.edit.type} deletion of content (“{p.edit.original}”) that resolves no flagged problem"
+        if p.model_support >= need:
+            return f"proposed by {p.model_support} of {model_candidates} model candidates", ""
+        if resolves and similarity is not None and similarity >= self.equivalence:
+            return f"{resolves}; equivalent sentence (MiniLM {similarity:.2f})", ""
+        p.needs_votes = p.model_support > 0
+        why = f"a content edit proposed by {p.model_support} of {model_candidates} model candidates (needs {need})"
+        if resolves and similarity is not None:
+            why += f", equivalence {similarity:.2f} (needs {self.equivalence:.2f})"
+        return "", why

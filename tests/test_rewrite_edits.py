@@ -1,0 +1,252 @@
+"""Typed edits (mtcheck/rewrite/edits.py) and edit-level evidence (mtcheck/rewrite/evidence.py).
+
+The evidence rules run on a fake extractor (whitespace tokens, types from a table) and fake
+measurements; ERRANT on the real spaCy model is the integration test at the end.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+import pytest
+
+from mtcheck.rewrite.edits import Edit
+from mtcheck.rewrite.evidence import EditJudge
+from mtcheck.rewrite.problems import Problem, find_problems
+from mtcheck.types import Candidate
+
+SEED = ("As reports Reuters, citing an unnamed representative of the opposition, the rebels will be able to "
+        "leave the city the corridors within 48 hours.")
+
+
+class FakeExtractor:
+    """Whitespace tokens; an edit's type from ``types`` (by replacement words), else R:OTHER."""
+
+    def __init__(self, types: dict[str, str] | None = None):
+        self.types = types or {}
+
+    def edits(self, original, candidate, units=()):
+        a, b = original.split(), candidate.split()
+        out = []
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+            if op != "equal":
+                repl = " ".join(b[j1:j2])
+                out.append(Edit(i1, i2, " ".join(a[i1:i2]), repl, self.types.get(repl or " ".join(a[i1:i2]), "R:OTHER")))
+        return out
+
+    def apply(self, original, edits):
+        tokens = original.split()
+        for e in sorted(edits, key=lambda e: -e.start):
+            tokens[e.start:e.end] = e.replacement.split()
+        return " ".join(tokens)
+
+
+class FakeVerifier:
+    """Surprisal: 1 nat per "zz" word, less 0.5 for "a"/"the" before "vaccine"; no LanguageTool; the
+    interference rules for real (pure Python)."""
+
+    use_models = True
+    nlp = None
+    resolved_tolerance = 0.5
+
+    def surprisal(self, texts):
+        return [1.0 + sum(w.startswith("zz") for w in t.split()) - 0.5 * (" a vaccine" in t) for t in texts]
+
+    def similarity(self, pairs):
+        return [0.95 for _ in pairs]
+
+    def languagetool_matches(self, texts):
+        return {}
+
+    def problems(self, text):
+        return find_problems(text)
+
+
+def judge(types=None, **kwargs):
+    return EditJudge(FakeVerifier(), FakeExtractor(types), **kwargs)
+
+
+def by_replacement(proposals):
+    return {p.edit.replacement: p for p in proposals}
+
+
+def test_a_form_edit_needs_fluency_or_a_flagged_problem():
+    original = "Producers plan to provide vaccine adapted to Omicron."
+    fluent = "Producers plan to provide a vaccine adapted to Omicron."
+    churn = "Producers plan to provide vaccine adapted for Omicron."
+    admitted, rejected = judge({"a": "M:DET", "for": "R:PREP"}).judge(
+        original, [Candidate("llm", fluent), Candidate("llm", churn)])
+    assert [p.edit.replacement for p in admitted] == ["a"]
+    assert "surprisal down 0.50" in admitted[0].evidence
+    (refused,) = rejected
+    assert refused.edit.type == "R:PREP" and "no fluency gain" in refused.reason
+
+
+def test_a_rule_fix_of_a_flagged_problem_is_admitted_whatever_its_type():
+    original = "More than 78 thousand civilians left Aleppo, the ministry said."
+    fixed = original.replace("78 thousand", "78,000")
+    admitted, _ = judge().judge(original, [Candidate("rules", fixed)])
+    assert [p.edit.replacement for p in admitted] == ["78,000"]
+    assert admitted[0].evidence.startswith("a rule's own fix: resolves ")
+    # The same edit from the model alone resolves the problem too: a form edit would pass on that,
+    # a content edit needs the MiniLM equivalence (the fake says 0.95).
+    (alone,), _ = judge().judge(original, [Candidate("llm", fixed)])
+    assert "equivalent sentence (MiniLM 0.95)" in alone.evidence
+
+
+def test_a_content_edit_needs_several_model_candidates_to_agree():
+    original = "The militants dabble in the city, the ministry said."
+    once = original.replace("dabble", "babble")
+    twice = original.replace("dabble", "meddle")
+    votes = [Candidate("llm", once), Candidate("llm-sample", twice), Candidate("llm-sample", twice),
+             Candidate("llm-sample", original), Candidate("llm-sample", original)]
+    admitted, rejected = judge().judge(original, votes)
+    assert [p.edit.replacement for p in admitted] == ["meddle"]
+    assert admitted[0].evidence == "proposed by 2 of 5 model candidates"
+    assert "proposed by 1 of 5 model candidates (needs 2)" in by_replacement(rejected)["babble"].reason
+
+
+def test_an_edit_that_changes_a_fact_is_rejected_whatever_its_support():
+    original = "More than 78 thousand civilians left Aleppo, the ministry said."
+    wrong = original.replace("78 thousand", "87 thousand")
+    admitted, rejected = judge().judge(original, [Candidate("llm", wrong)] * 5)
+    assert admitted == [] and rejected[0].reason.startswith("numbers:")
+
+
+def test_a_content_deletion_needs_more_than_votes():
+    original = "The long talks ended on Monday."
+    shorter = "The talks ended on Monday."
+    admitted, rejected = judge().judge(original, [Candidate("llm", shorter)] * 3)
+    assert admitted == [] and any("deletion" in p.reason for p in rejected)
+
+
+def test_clashing_edits_keep_the_better_supported_one():
+    original = "The rebels dabble in the city, the ministry said."
+    a, b = original.replace("dabble", "meddle"), original.replace("dabble", "interfere")
+    admitted, rejected = judge(support_share=0.0).judge(
+        original, [Candidate("llm", a), Candidate("llm-sample", a), Candidate("llm-sample", a),
+                   Candidate("llm-sample", b), Candidate("llm-sample", b)])
+    assert [p.edit.replacement for p in admitted] == ["meddle"]
+    assert "overlaps the better supported edit" in by_replacement(rejected)["interfere"].reason
+
+
+def test_edits_clash_by_span_and_insertions_by_position():
+    replace, insert_inside, insert_at = Edit(2, 4, "x y", "z", "R:NOUN"), Edit(3, 3, "", "a", "M:DET"), Edit(2, 2, "", "a", "M:DET")
+    assert replace.overlaps(insert_inside) and not replace.overlaps(insert_at)
+    assert insert_at.overlaps(Edit(2, 2, "", "the", "M:DET")) and not Edit(4, 5, "w", "v", "R:VERB").overlaps(replace)
+    assert Edit(0, 1, "on", "in", "R:PREP").kind == "form" and Edit(0, 1, "x", "y", "R:NOUN").kind == "content"
+    assert Edit(0, 0, "", ",", "M:PUNCT").kind == "form" and Edit(0, 2, "a b", "b a", "R:WO").kind == "form"
+
+
+def test_a_model_insertion_that_hides_a_flagged_phrase_does_not_fix_it():
+    # "the" breaks the on-the-eve pattern without fixing the calque: only a rule's insertion counts
+    # as a fix; the model's needs fluency or votes like its other edits.
+    original = "On the eve of Russian reconciliation centre reported that 93% of Aleppo is under control."
+    hidden = original.replace("of Russian", "of the Russian")
+    admitted, rejected = judge({"the": "M:DET"}).judge(original, [Candidate("llm", hidden)])
+    assert admitted == [] and "no flagged problem" in rejected[0].reason
+    (by_rule,), _ = judge({"the": "M:DET"}).judge(original, [Candidate("rules", hidden)])
+    assert by_rule.evidence.startswith("resolves on-the-eve")
+
+
+def test_an_insertion_that_repeats_words_the_sentence_still_has_is_half_a_move_and_refused():
+    original = "It will create written residences, the newspaper in Moscow reported."
+    moved = "The newspaper in Moscow will create written residences, reported."
+    admitted, rejected = judge().judge(original, [Candidate("llm", moved), Candidate("llm-sample", moved)])
+    assert admitted == []
+    assert any(p.reason.startswith("repeats “") and p.reason.endswith("”, which is already in the sentence")
+               for p in rejected)
+
+
+def test_one_fix_per_flagged_problem_and_the_rule_fix_first():
+    original = "Earlier, Russian foreign Minister Sergei Lavrov said it."
+    rule, model = original.replace("foreign", "Foreign"), original.replace("Minister", "minister")
+    admitted, rejected = judge({"Foreign": "R:ORTH", "minister": "R:ORTH"}).judge(
+        original, [Candidate("llm", model), Candidate("llm-sample", model), Candidate("rules", rule)])
+    assert [p.edit.replacement for p in admitted] == ["Foreign"]
+    assert "overlaps the better supported edit" in by_replacement(rejected)["minister"].reason
+
+
+class InteractingVerifier(FakeVerifier):
+    """"the rest who want" is flagged; "anyone else who want" and "the rest who wants" read worse."""
+
+    def surprisal(self, texts):
+        return [1.0 + 0.5 * ("rest who wants" in t) + 0.5 * ("else who want " in t) - 0.3 * ("anyone else" in t)
+                for t in texts]
+
+    def problems(self, text):
+        at = text.find("the rest who")
+        return [Problem("the-rest-who", "the rest", "a calque", at, at + 8, "anyone else")] if at >= 0 else []
+
+
+def test_a_form_edit_refused_alone_is_admitted_when_it_reads_better_with_the_admitted_ones():
+    original = "For the rest who want to leave the city, no restrictions."
+    rule = original.replace("the rest", "anyone else")
+    agreement = original.replace("want", "wants")
+    j = EditJudge(InteractingVerifier(), FakeExtractor({"wants": "R:VERB:SVA"}))
+    admitted, rejected = j.judge(original, [Candidate("rules", rule), Candidate("llm", agreement)])
+    assert [p.edit.replacement for p in admitted] == ["anyone else"]
+    assert by_replacement(rejected)["wants"].reason.startswith("reads worse")
+    (later,) = j.on_top(original, admitted, rejected)
+    assert later.edit.replacement == "wants" and later.evidence.startswith("reads more fluently with the admitted edits")
+    assert j.extractor.apply(original, [admitted[0].edit, later.edit]) == \
+        "For anyone else who wants to leave the city, no restrictions."
+
+
+# -- ERRANT on the real spaCy model ----------------------------------------------------------
+@pytest.fixture(scope="module")
+def extractor():
+    from mtcheck.rewrite.edits import EditExtractor
+    from mtcheck.services.english import english
+
+    return EditExtractor(english())
+
+
+@pytest.mark.integration
+def test_errant_types_the_edits_and_applies_a_subset(extractor):
+    fixed = ("As Reuters reports, citing an unnamed representative of the opposition, the rebels will be able to "
+             "leave the city through the corridors within 48 hours.")
+    edits = extractor.edits(SEED, fixed)
+    assert {e.type for e in edits} == {"R:WO", "M:PREP"}
+    prep = [e for e in edits if e.type == "M:PREP"]
+    assert extractor.apply(SEED, prep) == SEED.replace("the city the corridors", "the city through the corridors")
+    assert extractor.apply(SEED, edits) == fixed
+    assert extractor.apply(SEED, []) == SEED
+
+
+@pytest.mark.integration
+def test_a_rule_fix_inside_its_flagged_span_is_one_edit(extractor):
+    original = "The countdown was not specified, said RIA “Novosti”."
+    moved = "The countdown was not specified, RIA “Novosti” said."
+    span = (original.index("said"), original.index("”.") + 1)
+    assert len(extractor.edits(original, moved)) > 1  # ERRANT alone: an insertion and a deletion
+    (edit,) = extractor.edits(original, moved, [span])
+    assert edit.type == "R:WO" and edit.kind == "form"
+    assert extractor.apply(original, [edit]) == moved
+
+
+@pytest.mark.integration
+def test_errant_content_and_punctuation_edits(extractor):
+    original = "The militants dabble in the city said the ministry."
+    edits = extractor.edits(original, "The militants meddle in the city, said the ministry.")
+    assert {(e.type, e.replacement) for e in edits} == {("R:VERB", "meddle"), ("M:PUNCT", ",")}
+    assert extractor.apply(original, [e for e in edits if e.type == "M:PUNCT"]) == \
+        "The militants dabble in the city, said the ministry."
+
+
+def test_reports_list_each_edit_with_its_evidence_or_reason():
+    from mtcheck.report.serialize import rewrite_to_dict
+    from mtcheck.report.view import edit_lines
+    from mtcheck.types import EditDecision, Finding, Rewrite, Sentence
+
+    edits = (EditDecision("R:WO", "reports Reuters", "Reuters reports", True, evidence="resolves reporting-inversion",
+                          sources=("rules", "llm")),
+             EditDecision("R:VERB", "dabble", "babble", False, reason="proposed by 1 of 5 model candidates (needs 2)",
+                          sources=("llm",)))
+    finding = Finding(Sentence(0, 0, 3, "x"), 0.9, True, rewrite=Rewrite("y", edits=edits))
+    assert edit_lines(finding) == [
+        (True, "R:WO “reports Reuters” → “Reuters reports”: resolves reporting-inversion"),
+        (False, "R:VERB “dabble” → “babble”: proposed by 1 of 5 model candidates (needs 2)")]
+    listed = rewrite_to_dict(finding.rewrite)["edits"]
+    assert [(e["type"], e["accepted"], e["sources"]) for e in listed] == [("R:WO", True, ("rules", "llm")),
+                                                                      ("R:VERB", False, ("llm",))]
