@@ -12,7 +12,7 @@ from mtcheck.types import Sentence
 
 # Cheap signals (a spaCy parse, no language model) extracted in a pass of their own: adding or
 # editing one leaves the cached features of the others (MiniLM: ~25 sentences/s) valid.
-SEPARATE_SIGNALS = ("syntax",)
+SEPARATE_SIGNALS = ("syntax", "chars")
 
 Progress = Callable[[str], None]
 
