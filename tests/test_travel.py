@@ -133,3 +133,54 @@ def test_chars_signal_hides_names_numbers_and_topic_words():
     assert "15" not in grams and "ryab" not in grams.lower() and "mosc" not in grams.lower() and "diplo" not in grams
     masked = masked_text(parse([text])[0])
     assert masked.startswith("P P said on P that D") and "Nork" in masked
+
+
+@pytest.fixture()
+def benchmarks(monkeypatch):
+    """``benchmarks`` importable as a package from the repository root, for this test only."""
+    import sys
+    from pathlib import Path
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent))
+    yield
+    for name in [m for m in sys.modules if m == "benchmarks" or m.startswith("benchmarks.")]:
+        del sys.modules[name]
+
+
+def test_shifts_leave_out_a_category_or_a_family_and_test_on_it(benchmarks):
+    from benchmarks.travel_shift import measure, shifts
+    from mtcheck.evaluate.refit import fit_stack
+
+    examples, rows = fake_examples()
+    categories = {e.doc_id: ("tech" if e.doc_id.endswith(("1", "5", "7")) else "sport") for e in examples if e.source == "bbc"}
+    plan = {s.name: s for s in shifts(categories, ["A", "Online-W", "SRPOL"])}
+    assert list(plan) == ["bbc:sport", "bbc:tech", "family:online", "family:research"]
+    tech, online = plan["bbc:tech"], plan["family:online"]
+    bbc_tech = [e for e in examples if e.source == "bbc" and categories[e.doc_id] == "tech"]
+    assert bbc_tech and all(tech.held(e) for e in bbc_tech)
+    assert not any(tech.held(e) for e in examples if e.source != "bbc" or categories[e.doc_id] != "tech")
+    assert [t.name for t in online.tests] == ["family vs WMT22 originals", "family vs BBC", "Online-W vs WMT22 originals"]
+    full = fit_stack(examples, rows, ("style",))
+    held = fit_stack(examples, rows, ("style",), keep=lambda e: not tech.held(e))
+    out = measure(tech, held, full, examples, rows)
+    assert [r.test for r in out] == ["WMT22 MT vs the category (validation)", "WMT22 MT vs the category (all its sentences)"]
+    assert out[1].n_neg == len(bbc_tech) > out[0].n_neg > 0 and out[0].n_pos == 40
+    assert all(0.5 < r.auroc <= 1 and 0.5 < r.auroc_with <= 1 for r in out)
+
+
+def test_chars_experiment_adds_its_sub_model_for_its_own_run_only(benchmarks):
+    from benchmarks.chars_experiment import chars_submodel, grouped_validation, submodel_alone
+    from mtcheck.detect import train as training
+    from mtcheck.evaluate.refit import fit_stack
+
+    examples, rows = fake_examples()
+    rows = [{**r, **({"chars.ng. of": 0.6} if e.positive else {"chars.ng.he ": 0.6})} for e, r in zip(examples, rows)]
+    with chars_submodel():
+        assert training.SUBMODELS["chars.score"] == "chars.ng."
+        extended = fit_stack(examples, rows, ("style", "chars"))
+    assert "chars.score" not in training.SUBMODELS
+    assert set(extended.submodels) == {"style.score", "chars.score"}
+    assert "chars.score" not in fit_stack(examples, rows, ("style",)).submodels
+    alone = submodel_alone(extended, examples, rows)
+    assert alone["MT vs wmt22-en"]["auroc"] == 1.0 and alone["MT vs bbc"]["n_neg"] == 20
+    assert grouped_validation(extended, examples, rows)["worst system vs wmt22-en"]["system"] in ("A", "B")
