@@ -41,7 +41,8 @@ def detect_command(
     ),
     holdout_refit: str = typer.Option(
         "stack", "--holdout-refit", help="What --holdout refits without the held-out source: 'stack' (sub-models, sentence model, "
-        "calibration, threshold and document model; about a minute each) or 'submodels' (quicker; the stacking weights stay the model's own)."
+        "calibration, threshold and document model; 2-5 minutes each on two cores) or 'submodels' (quicker; the stacking "
+        "weights stay the model's own)."
     ),
     holdout_only: Optional[str] = typer.Option(
         None, "--holdout-only", help="Comma-separated held-out sources to run (e.g. Online-A,bbc); default all."
