@@ -151,13 +151,13 @@ def test_holdout_report_names_the_worst_case():
     from mtcheck.evaluate.holdout import HeldOut, recall_at_fpr, render
 
     rows = [
-        HeldOut("system:A", 100, 50, 0.91, 0.6, 10, 0.99),
-        HeldOut("system:B", 100, 50, 0.86, 0.4, 10, 0.97),
-        HeldOut("system:mlqepe-transformer", 300, 50, 0.70, 0.2, 0, float("nan")),
-        HeldOut("originals:bbc", 300, 200, 0.88, 0.5, 40, float("nan")),
+        HeldOut("system:A", 100, 50, 0.91, 0.6, 10, 0.99, 0.5, 0.95),
+        HeldOut("system:B", 100, 50, 0.86, 0.4, 10, 0.97, 0.3, 0.93),
+        HeldOut("system:mlqepe-transformer", 300, 50, 0.70, 0.2, 0, float("nan"), 0.1, 0.8),
+        HeldOut("originals:bbc", 300, 200, 0.88, 0.5, 40, float("nan"), 0.4, 0.9),
     ]
     text = render(rows)
-    assert "worst held-out news MT systems: sentence AUROC 0.860 (system:B), document AUROC 0.970 (system:B)" in text
+    assert "worst held-out news MT systems: sentence AUROC 0.860 (system:B), recall at FPR <= 3% 0.300, document AUROC 0.970 (system:B)" in text
     assert "worst held-out out-of-domain MT (MLQE-PE): sentence AUROC 0.700 (system:mlqepe-transformer)" in text
     assert "worst held-out originals: sentence AUROC 0.880 (originals:bbc)" in text
     assert recall_at_fpr([True, True, False, False, False], [0.9, 0.2, 0.1, 0.3, 0.0], 0.0) == 0.5

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from mtcheck.detect.classifier import load_model
 from mtcheck.detect.data import FILES, OPTIONAL_FILES, all_examples, articles, documents, subsample
 from mtcheck.detect.fitting import logistic_with_offset, threshold_for_fpr
-from mtcheck.detect.train import _fit_document_model, train
+from mtcheck.detect.train import fit_document_model, train
 from mtcheck.detect.train_context import context_data, fit_context_model
 from mtcheck.detect.training_choices import DEFAULTS
 from mtcheck.evaluate.sets import write_sets
@@ -107,7 +107,7 @@ def test_document_model_is_monotone():
         {"doc.mean": m, "doc.q25": -m, "doc.q50": 0.0, "doc.q75": m, "doc.max": m, "doc.flagged_share": m / 2, "doc.n_flagged_log": 1.0}
         for m in (-2, -1, 0, 1, 2, 3)
     ]
-    model = _fit_document_model(rows, [False, False, False, True, True, True])
+    model = fit_document_model(rows, [False, False, False, True, True, True])
     assert all(c >= 0 for c in model.coef)
 
 

@@ -86,7 +86,7 @@ def source_weights(examples: Sequence[Example]):
     return np.array([shares[(e.positive, e.source)] / counts[(e.positive, e.source)] * n / 2 for e in examples])
 
 
-def _fit_sentence_model(X, y, groups, offset, weight=None):
+def fit_sentence_model(X, y, groups, offset, weight=None):
     """Logistic regression around the fixed offset, plus out-of-fold raw log-odds."""
     import numpy as np
     from sklearn.model_selection import GroupKFold
@@ -143,7 +143,7 @@ def fit_submodel(rows: list[dict], y, submodel: Submodel, weight=None) -> Linear
     )
 
 
-def _stacked_features(
+def stacked_features(
     rows: list[dict], y, groups, progress: Progress, weight=None, signals: Sequence[str] = ()
 ) -> tuple[dict[str, LinearModel], list[dict]]:
     """Sub-models (those the ``signals``' contracts declare) fitted on all ``rows`` and, per row, the out-of-fold sub-model outputs."""
@@ -166,7 +166,7 @@ def _stacked_features(
     return models, derived
 
 
-def _fit_document_model(doc_rows: list[dict], doc_labels: list[bool]) -> LinearModel:
+def fit_document_model(doc_rows: list[dict], doc_labels: list[bool]) -> LinearModel:
     """Logistic regression over document statistics, kept monotone: more or stronger evidence
     must never lower the score, so features that get a negative weight (collinear quantiles)
     are dropped one by one and the model is refitted."""
@@ -194,7 +194,7 @@ def _fit_document_model(doc_rows: list[dict], doc_labels: list[bool]) -> LinearM
     )
 
 
-def _document_rows(examples: list[Example], logodds: dict[int, float], threshold: float, rng: random.Random):
+def document_rows(examples: list[Example], logodds: dict[int, float], threshold: float, rng: random.Random):
     """Whole documents plus random contiguous excerpts (articles come in every length)."""
     index = {id(e): i for i, e in enumerate(examples)}
     rows, labels = [], []
@@ -242,7 +242,7 @@ def train(
     groups = np.array([examples[i].doc_id for i in fit_idx])
     weight = source_weights([examples[i] for i in fit_idx])
 
-    submodels, oof_derived = _stacked_features([rows[i] for i in fit_idx], y_fit, groups, say, weight, signals)
+    submodels, oof_derived = stacked_features([rows[i] for i in fit_idx], y_fit, groups, say, weight, signals)
     raw_names = {k for i in fit_idx for k in rows[i]}
     if submodels:
         direct = {k for c in contracts(signals).values() for k in c.direct_features}
@@ -255,7 +255,7 @@ def train(
     offset = np.array([sum(w * row.get(k, 0.0) for k, w in priors.items()) for row in fit_rows])
 
     say("fitting the sentence model")
-    w, intercept, mean, scale, oof = _fit_sentence_model(X, y_fit, groups, offset, weight)
+    w, intercept, mean, scale, oof = fit_sentence_model(X, y_fit, groups, offset, weight)
     # Platt scaling of the learned part only (the rule log-odds stay as set), baked into the
     # coefficients so that the stored model's calibration is the identity.
     a, b = platt(oof - offset, y_fit, offset, weight)
@@ -288,8 +288,8 @@ def train(
 
     say("fitting the document model")
     rng = random.Random(DEFAULTS.seed)
-    doc_rows, doc_labels = _document_rows(fit_examples, dict(enumerate(oof_calibrated)), threshold, rng)
-    document = _fit_document_model(doc_rows, doc_labels)
+    doc_rows, doc_labels = document_rows(fit_examples, dict(enumerate(oof_calibrated)), threshold, rng)
+    document = fit_document_model(doc_rows, doc_labels)
     model = DetectorModel(
         sentence=sentence, calibration=model.calibration, document=document, threshold=threshold,
         signals=tuple(signals), name="trained", submodels=submodels, context=context,
