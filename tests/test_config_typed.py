@@ -185,7 +185,8 @@ def test_the_stages_run_on_the_defaults(monkeypatch):
         rewrite.candidates, rewrite.temperature, rewrite.sample_temperature, rewrite.repair, rewrite.seed, rewrite.max_tokens,
         rewrite.llm, rewrite.context, rewrite.rule_sources, frozenset())
     verifier = Verifier(Settings())
-    assert (verifier.threshold, verifier.min_support, verifier.use_models) == (rewrite.similarity_threshold, rewrite.min_support, rewrite.model_checks)
+    expected = (rewrite.similarity_threshold, rewrite.min_support, rewrite.model_checks)
+    assert (verifier.threshold, verifier.min_support, verifier.use_models) == expected
     service = LanguageToolService(Settings())
     assert (service.mode, service.port, service.heap, service.start_timeout, service.language, service.mother_tongue, service.picky,
             service.disabled_rules) == ("managed", languagetool.port, languagetool.heap, languagetool.start_timeout,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+from conftest import error_line, run_main
 from mtcheck.rewrite import Job
 from mtcheck.rewrite.prompt import clean_output, editor_prompt
 from mtcheck.rewrite.source import align, source_sentences, split_russian
 from mtcheck.types import Finding, Sentence
-
-from conftest import error_line, run_main
 
 RUSSIAN = ("Как сообщает агентство Reuters, боевики смогут покинуть город по коридорам в течение 48 часов. "
            "По данным агентства, т.е. источника в оппозиции, выход обеспечат для всех. "

@@ -232,7 +232,8 @@ def evaluate_rewrites(
     for record, sheet_id in zip(records, sheet_ids(file.stem, evaluated_rows)):
         record["sheet_id"] = sheet_id
     result: dict[str, Any] = {
-        "file": str(file), "with_source": russian_field is not None, "system": chosen_system, "offset": offset, "segments_read": seen, "flagged_read": flagged_total, "evaluated": n,
+        "file": str(file), "with_source": russian_field is not None, "system": chosen_system, "offset": offset,
+        "segments_read": seen, "flagged_read": flagged_total, "evaluated": n,
         "model": getattr(getattr(rewriter, "_backend", None), "model_id", ""),
         "coverage": reach,
         "original": reference_scores(originals, references), "suggested": reference_scores(suggestions, references),

@@ -57,7 +57,6 @@ fields were added to version 1 without changing its number.
 from __future__ import annotations
 
 import dataclasses
-
 from typing import Any, Iterable
 
 from mtcheck import __version__

@@ -307,7 +307,8 @@ class Rewriter:
         if wants_llm:
             proposed += [Candidate("llm", t) for t in self.generate(job.prompt())]
         measured: list[Measured] = []
-        top, decisions, wants_votes = None, (), False
+        top, wants_votes = None, False
+        decisions: tuple[EditDecision, ...] = ()
 
         def add(more: Sequence[Candidate]) -> None:
             nonlocal measured, top, decisions, wants_votes
@@ -355,8 +356,10 @@ class Rewriter:
             top = measured[0] if measured and measured[0].candidate.accepted else None
             note = ""
             if top is None:
-                note = _note(measured, self.edit_decisions.get(finding.sentence.text, ())) if measured or sentence_reasons(self.editable(finding)) else (
-                    "nothing in the sentence itself was flagged (it reads as translated with the article around it)")
+                if measured or sentence_reasons(self.editable(finding)):
+                    note = _note(measured, self.edit_decisions.get(finding.sentence.text, ()))
+                else:
+                    note = "nothing in the sentence itself was flagged (it reads as translated with the article around it)"
             # The safe rules' fix on its own, when verification accepted it (mtcheck fix applies it).
             # Settled (overlapping fixes applied in turn) when accepted, else one pass of them.
             # Verified whole (only the edit-level choice, not a check, kept it from being the suggestion).

@@ -102,7 +102,7 @@ class EditExtractor:
         found = sorted(self.annotator.annotate(orig, cor), key=lambda e: (e.o_start, e.o_end))
         out = []
         for group in _grouped(found, orig, units):
-            first, last = group[0], group[-1]
+            first = group[0]
             start, end = first.o_start, max(e.o_end for e in group)
             c_start, c_end = first.c_start, max(e.c_end for e in group)
             replacement = "".join(t.text_with_ws for t in cor[c_start:c_end]).strip()

@@ -34,13 +34,15 @@ from typing import Any, Sequence
 
 from mtcheck.rewrite.edits import Edit, EditExtractor
 from mtcheck.rewrite.facts import fact_checks
+from mtcheck.rewrite.problems import introduced, resolution
 from mtcheck.rewrite.verify import (
     DEFAULT_EQUIVALENCE,
-    DEFAULT_FLUENCY_GAIN as DEFAULT_EDIT_FLUENCY_GAIN,
     DEFAULT_MIN_SUPPORT,
     DEFAULT_SUPPORT_SHARE,
 )
-from mtcheck.rewrite.problems import introduced, resolution
+from mtcheck.rewrite.verify import (
+    DEFAULT_FLUENCY_GAIN as DEFAULT_EDIT_FLUENCY_GAIN,
+)
 from mtcheck.types import Candidate, EditDecision
 
 # A content edit that drops this many more words than it adds is a deletion.
@@ -158,7 +160,8 @@ class EditJudge:
         content = [p for p in found if p.edit.kind == "content"]
         sims = dict(zip([p.text for p in content], v.similarity([(original, p.text) for p in content]))) \
             if v.use_models and content else {}
-        admitted, rejected = [], []
+        admitted: list[Proposal] = []
+        rejected: list[Proposal] = []
         for p in found:
             p.resolved = resolution(before, problems[p.text])[0]
             if original in surprisal:
@@ -168,7 +171,7 @@ class EditJudge:
                 p.evidence, p.reason = self._evidence(p, need, model_candidates, sims.get(p.text))
             (admitted if p.evidence else rejected).append(p)
         admitted, rejected = self._with_neighbours(admitted, rejected, candidates, original)
-        kept = []
+        kept: list[Proposal] = []
         # A rule's fix first: it is the most specific evidence there is for its own problem.
         for p in sorted(admitted, key=lambda p: (all(_from_model(s) for s in p.sources), -len(p.resolved),
                                                  -len(p.sources), -p.gain)):
@@ -199,7 +202,7 @@ class EditJudge:
             return []
         texts = [self.extractor.apply(original, [k.edit for k in kept] + [p.edit]) for p in tried]
         before, *after = v.surprisal([base] + texts)
-        added = []
+        added: list[Proposal] = []
         for p, text, cost in zip(tried, texts, after):
             gain = before - cost
             if any(a.edit.overlaps(p.edit) for a in added):
