@@ -136,6 +136,8 @@ def test_edits_clash_by_span_and_insertions_by_position():
     assert insert_at.overlaps(Edit(2, 2, "", "the", "M:DET")) and not Edit(4, 5, "w", "v", "R:VERB").overlaps(replace)
     assert Edit(0, 1, "on", "in", "R:PREP").kind == "form" and Edit(0, 1, "x", "y", "R:NOUN").kind == "content"
     assert Edit(0, 0, "", ",", "M:PUNCT").kind == "form" and Edit(0, 2, "a b", "b a", "R:WO").kind == "form"
+    # A pronoun says who: "According to her" -> "him" needs meaning evidence, not fluency.
+    assert Edit(2, 3, "her", "him", "R:PRON").kind == "content"
 
 
 def test_a_model_insertion_that_hides_a_flagged_phrase_does_not_fix_it():

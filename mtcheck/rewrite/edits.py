@@ -20,9 +20,10 @@ from typing import Any, Sequence
 # ERRANT types whose edits change form, not content: function words, punctuation, word order,
 # inflection and spelling case. They need fluency evidence (or a flagged problem they resolve).
 # Every other type (NOUN, VERB, ADJ, ADV, OTHER, SPELL, ...) changes what the sentence says and
-# needs meaning evidence.
+# needs meaning evidence. A pronoun is not form: it says who ("According to her" -> "him" read
+# more fluently to the language model and changed the speaker).
 FORM_TYPES = frozenset({
-    "DET", "PREP", "PUNCT", "WO", "ORTH", "MORPH", "CONJ", "CONTR", "PART", "PRON",
+    "DET", "PREP", "PUNCT", "WO", "ORTH", "MORPH", "CONJ", "CONTR", "PART",
     "NOUN:INFL", "NOUN:NUM", "NOUN:POSS", "VERB:FORM", "VERB:INFL", "VERB:SVA", "VERB:TENSE", "ADJ:FORM",
 })
 
