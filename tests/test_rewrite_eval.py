@@ -149,7 +149,7 @@ def _fake_rewriter(plan):
         def __init__(self, settings, detector=None, services=None, backend=None):
             self._backend = SimpleNamespace(model_id="fake-rewriter:1")
 
-        def rewrite_texts(self, document, sentences, targets, hints=None):
+        def rewrite_texts(self, document, sentences, targets, hints=None, sources=None):
             return [list(plan.get(f.sentence.text, [])) for f in targets]
 
     return _Rewriter
