@@ -73,20 +73,24 @@ class Proposal:
                             "" if accepted else self.reason, tuple(dict.fromkeys(self.sources)))
 
 
-def proposals(extractor: EditExtractor, original: str, candidates: Sequence[Candidate],
-              units: Sequence[tuple[int, int]] = ()) -> list[Proposal]:
-    """Every distinct edit of every candidate, with the generators that proposed it (a candidate
-    given twice, as two samples that agree, is two votes). A rule's or LanguageTool's fix of one
+def candidate_edits(extractor: EditExtractor, original: str, candidates: Sequence[Candidate],
+                    units: Sequence[tuple[int, int]] = ()) -> dict[str, list[Edit]]:
+    """Each distinct candidate text's edits, extracted once. A rule's or LanguageTool's fix of one
     flagged span (``units``) is one edit."""
-    found: dict[tuple, Proposal] = {}
     edits: dict[str, list[Edit]] = {}
     for cand in candidates:
-        if not cand.text.strip():
-            continue
-        if cand.text not in edits:
+        if cand.text.strip() and cand.text not in edits:
             spans = () if _from_model(cand.generator) else units
             edits[cand.text] = list({e.key: e for e in extractor.edits(original, cand.text, spans)}.values())
-        for edit in edits[cand.text]:
+    return edits
+
+
+def proposals(candidates: Sequence[Candidate], edits: dict[str, list[Edit]]) -> list[Proposal]:
+    """Every distinct edit of every candidate (``edits``: :func:`candidate_edits`), with the
+    generators that proposed it (a candidate given twice, as two samples that agree, is two votes)."""
+    found: dict[tuple, Proposal] = {}
+    for cand in candidates:
+        for edit in edits.get(cand.text, ()):
             found.setdefault(edit.key, Proposal(edit)).sources.append(cand.generator)
     return sorted(found.values(), key=lambda p: (p.edit.start, p.edit.end))
 
@@ -145,7 +149,8 @@ class EditJudge:
         """(admitted, rejected) proposals: each alone on the original, then clashes settled."""
         v = self.verifier
         before = v.problems(original)
-        found = proposals(self.extractor, original, candidates, [(q.start, q.end) for q in before])
+        edits = candidate_edits(self.extractor, original, candidates, [(q.start, q.end) for q in before])
+        found = proposals(candidates, edits)
         if not found:
             return [], []
         for p in found:
@@ -170,7 +175,7 @@ class EditJudge:
             if not p.reason:
                 p.evidence, p.reason = self._evidence(p, need, model_candidates, sims.get(p.text))
             (admitted if p.evidence else rejected).append(p)
-        admitted, rejected = self._with_neighbours(admitted, rejected, candidates, original)
+        admitted, rejected = self._with_neighbours(admitted, rejected, edits)
         kept: list[Proposal] = []
         # A rule's fix first: it is the most specific evidence there is for its own problem.
         for p in sorted(admitted, key=lambda p: (all(_from_model(s) for s in p.sources), -len(p.resolved),
@@ -213,15 +218,12 @@ class EditJudge:
                 added.append(p)
         return added
 
-    def _with_neighbours(self, admitted: list[Proposal], rejected: list[Proposal], candidates: Sequence[Candidate],
-                         original: str) -> tuple[list[Proposal], list[Proposal]]:
+    def _with_neighbours(self, admitted: list[Proposal], rejected: list[Proposal], by_text: dict[str, list[Edit]]
+                         ) -> tuple[list[Proposal], list[Proposal]]:
         """Edits of one candidate that touch (at most one unchanged token between them) stand or fall
         together: "an agreement" -> "a deal" split into a DET and a NOUN edit must not become "an
         deal". An admitted edit stays while some candidate proposing it has all its touching edits
         admitted too; dropping one may drop its neighbours in turn."""
-        units = [(q.start, q.end) for q in self.verifier.problems(original)]
-        by_text = {c.text: self.extractor.edits(original, c.text, () if _from_model(c.generator) else units)
-                   for c in candidates if c.text.strip()}
         while True:
             keys = {p.edit.key for p in admitted}
             alone = []
