@@ -302,6 +302,17 @@ def test_a_named_slice_is_chosen_by_document_hash_and_mixes_systems():
     assert held_out.select(rows) == chosen
 
 
+def test_a_later_slice_never_takes_the_documents_an_earlier_one_looked_at():
+    from mtcheck.evaluate.slices import named_slice
+
+    earlier, later = named_slice("rewrite-heldout-2026-12"), named_slice("rewrite-fresh-2026-12b")
+    rows = [{"doc_id": f"doc{i}", "system": system} for i in range(400) for system in earlier.systems]
+    seen = {r["doc_id"] for r in earlier.select(rows)}
+    fresh = {r["doc_id"] for r in later.select(rows)}
+    assert fresh and not fresh & seen
+    assert 80 < len(fresh) < 220  # half of the documents the earlier slice left
+
+
 def test_an_unknown_slice_or_another_file_is_one_input_error(tmp_path):
     from mtcheck.errors import InputError
     from mtcheck.evaluate.rewrites import read_rows

@@ -26,6 +26,7 @@ class DocumentSlice:
     flagged_limit: int        # report on the first this many flagged sentences, in file order
     defined: str              # the date the definition was committed, before any output of it was seen
     purpose: str
+    excluding: tuple[str, ...] = ()  # earlier slices whose documents this one never takes (already looked at)
 
     def _hash(self, doc_id: str) -> int:
         return int.from_bytes(hashlib.sha256(f"{self.salt}:{doc_id}".encode()).digest()[:8], "big")
@@ -33,7 +34,7 @@ class DocumentSlice:
     def system_for(self, doc_id: str) -> str | None:
         """The system whose output of ``doc_id`` is in the slice, or None when the document is not."""
         h = self._hash(doc_id)
-        if h % self.modulus:
+        if h % self.modulus or any(SLICES[name].system_for(doc_id) is not None for name in self.excluding):
             return None
         return self.systems[(h // self.modulus) % len(self.systems)]
 
@@ -56,6 +57,17 @@ SLICES = {s.name: s for s in (
         flagged_limit=200,
         defined="2026-12-06",
         purpose="issue #25: the untouched rows the edit-level rewriter is judged on once, at the end",
+    ),
+    DocumentSlice(
+        name="rewrite-fresh-2026-12b",
+        data_file="wmt22_ruen_news.jsonl",
+        salt="mtcheck-rewrite-fresh-2026-12b",
+        modulus=2,
+        systems=_UNTUNED_SYSTEMS,
+        flagged_limit=150,
+        defined="2026-12-06",
+        purpose="issue #25: the rows the source-checked rewriter is judged on once, with and without --source",
+        excluding=("rewrite-heldout-2026-12",),
     ),
 )}
 
