@@ -98,6 +98,8 @@ class RewriteConfig:
     min_support: int = 2  # a content edit: this many model candidates propose it ...
     support_share: float = 0.4  # ... and this share of them
     equivalence: float = 0.9  # ... or it resolves a flagged problem and MiniLM finds the sentences equivalent
+    source_gain: float = 3.0  # with --source: a content edit making the sentence this much likelier a translation of the Russian (nats)
+    source_loss: float = 8.0  # with --source: a model edit making it this much less likely is refused
     surprisal_tolerance: float = 0.1
     resolved_surprisal_tolerance: float = 0.5
     model_checks: bool = True  # the spaCy, MiniLM and SmolLM2 checks (false: rules only)

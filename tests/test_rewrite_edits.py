@@ -106,6 +106,51 @@ def test_a_content_edit_needs_several_model_candidates_to_agree():
     assert "proposed by 1 of 5 model candidates (needs 2)" in by_replacement(rejected)["babble"].reason
 
 
+class FakeSourceInformation:
+    """Against the Russian: ``scale`` nats of likelihood and of information per word the text shares
+    with ``meant`` (its English gloss)."""
+
+    def __init__(self, meant: str, scale: float = 4.0):
+        self.meant, self.scale, self.calls = set(meant.lower().split()), scale, []
+
+    def scores(self, russian, texts):
+        from mtcheck.rewrite.adequacy import SourceScore
+
+        self.calls.append((russian, list(texts)))
+        return [SourceScore(self.scale * len(self.meant & set(t.lower().split())), 0.0) for t in texts]
+
+
+def test_with_the_source_a_content_edit_it_supports_needs_no_votes():
+    original = "The militants will leave the city the corridors, Reuters reported."
+    closer = original.replace("the corridors", "through corridors")
+    elsewhere = original.replace("the corridors", "the tunnels")
+    scorer = FakeSourceInformation("The militants will leave the city through corridors")
+    j = judge(source_information=scorer)
+    admitted, rejected = j.judge(original, [Candidate("llm", closer), Candidate("llm-sample", elsewhere)],
+                                 source="Боевики покинут город по коридорам, сообщает Reuters.")
+    assert [p.edit.replacement for p in admitted] == ["through"]
+    assert admitted[0].evidence.startswith("the Russian source supports it (as its translation, log-likelihood up 4.0)")
+    assert "proposed by 1 of 2 model candidates" in by_replacement(rejected)["tunnels,"].reason
+    assert scorer.calls[0][0].startswith("Боевики")
+    # Without the source the same answers have no evidence: one vote each.
+    admitted, _ = judge(source_information=scorer).judge(original, [Candidate("llm", closer), Candidate("llm-sample", elsewhere)])
+    assert admitted == []
+
+
+def test_with_the_source_a_model_edit_that_loses_what_it_says_is_refused_whatever_its_votes():
+    original = "The militants dabble in the city, the ministry said."
+    drifted = original.replace("dabble", "babble")
+    scorer = FakeSourceInformation("militants dabble", scale=8.0)
+    admitted, rejected = judge(source_information=scorer).judge(original, [Candidate("llm", drifted)] * 3, source="…")
+    assert admitted == []
+    assert rejected[0].reason == "the Russian source does not support it (as its translation, log-likelihood down 8.0)"
+    # A rule's own fix is never weighed: a translation model prefers the literal rendering it replaces.
+    fixed = "More than 78,000 civilians left Aleppo, the ministry said."
+    admitted, _ = judge(source_information=FakeSourceInformation("78 thousand", 9.0)).judge(
+        "More than 78 thousand civilians left Aleppo, the ministry said.", [Candidate("rules", fixed)], source="…")
+    assert admitted and admitted[0].evidence.startswith("a rule's own fix")
+
+
 def test_an_edit_that_changes_a_fact_is_rejected_whatever_its_support():
     original = "More than 78 thousand civilians left Aleppo, the ministry said."
     wrong = original.replace("78 thousand", "87 thousand")

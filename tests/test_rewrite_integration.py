@@ -173,3 +173,24 @@ def test_every_flagged_seed_sentence_has_a_suggestion_or_says_why_not(seed_rewri
             assert rewrite["remaining"]
     suggested = [s for s in seed_rewrites if s["rewrite"]["text"]]
     assert len(suggested) >= len(seed_rewrites) // 2
+
+
+def test_the_rewriter_model_weighs_edits_against_the_russian_source():
+    """The source scores on the real GGUF: the fix the Russian says is a likelier translation of it,
+    well past the admission bar; a word that says something else, or a negation, is a less likely one."""
+    from mtcheck.rewrite.adequacy import SourceInformation
+    from mtcheck.rewrite.evidence import DEFAULT_SOURCE_GAIN
+
+    scorer = SourceInformation(str(_rewriter_model()))
+    russian = "Боевики смогут покинуть город по коридорам, сообщает Reuters."
+    original = "As reports Reuters, the militants will be able to leave the city the corridors."
+    fixed = "The militants will be able to leave the city through the corridors, Reuters reports."
+    tunnels = original.replace("corridors", "tunnels")
+    negated = original.replace("will be able", "will not be able")
+    base, *others = scorer.scores(russian, [original, fixed, tunnels, negated])
+    gain = {name: s.given - base.given for name, s in zip(("fixed", "tunnels", "negated"), others)}
+    assert gain["fixed"] > DEFAULT_SOURCE_GAIN and gain["tunnels"] < -4 and gain["negated"] < -4, gain
+    # Information about the source (the plain LM's likelihood taken out) agrees here.
+    assert others[0].information > base.information > max(others[1].information, others[2].information)
+    # Memoised per text: asking again evaluates nothing new.
+    assert scorer.information(russian, [fixed])[0] == pytest.approx(others[0].information)

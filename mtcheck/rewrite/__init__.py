@@ -143,10 +143,23 @@ class Rewriter:
             from mtcheck.rewrite.evidence import EditJudge
 
             v = self.verifier
+            options = self.settings.rewrite_config
             self._judge = EditJudge(v, EditExtractor(v.nlp if v.nlp is not None else self.services.english()),
                                     fluency_gain=v.fluency_gain, min_support=v.min_support,
-                                    support_share=v.support_share, equivalence=v.equivalence)
+                                    support_share=v.support_share, equivalence=v.equivalence,
+                                    source_information=self._source_information(), source_gain=options.source_gain,
+                                    source_loss=options.source_loss)
         return self._judge
+
+    def _source_information(self) -> Any:
+        """The scorer that weighs edits against the Russian source: the rewriter's own GGUF model in a
+        scoring context (mtcheck/rewrite/adequacy.py); None for a backend without local weights."""
+        path = str(getattr(self.backend, "path", "") or "")
+        if not path.endswith(".gguf"):
+            return None
+        from mtcheck.rewrite.adequacy import SourceInformation
+
+        return SourceInformation(path, self.settings.rewrite_config.n_threads)
 
     @property
     def backend(self) -> Any:
@@ -239,14 +252,15 @@ class Rewriter:
         jobs = self.jobs_for(sentences, targets, hints, doc_text)
         return [self._first_round(f, job, doc_text) for f, job in zip(targets, jobs)]
 
-    def _wants_llm(self, finding: Finding) -> bool:
+    def _wants_llm(self, finding: Finding, job: Job | None = None) -> bool:
         # A sentence flagged only for the article around it has nothing of its own to fix: asking
-        # the model anyway costs seconds and invites churn.
-        return self.use_llm and bool(sentence_reasons(finding.reasons))
+        # the model anyway costs seconds and invites churn. With its Russian original the model has
+        # something to go on (what the sentence meant), and its edits are weighed against it.
+        return self.use_llm and (bool(sentence_reasons(finding.reasons)) or bool(job is not None and job.source))
 
     def _first_round(self, finding: Finding, job: Job, document_text: str | None) -> list[Candidate]:
         found = self.fixed_candidates(finding, document_text)
-        if self._wants_llm(finding):
+        if self._wants_llm(finding, job):
             found += [Candidate("llm", t) for t in self.generate(job.prompt())]
         return self._unique(finding.sentence.text, found)
 
@@ -271,13 +285,13 @@ class Rewriter:
         prompt = repair_prompt(job.sentence, attempt.candidate.text, remaining, faults, job.before, job.after, job.source)
         return [Candidate("llm-repair", t) for t in self.generate(prompt, kind="repair")]
 
-    def compose(self, original: str, measured: Sequence[Measured], proposed: Sequence[Candidate]
+    def compose(self, original: str, measured: Sequence[Measured], proposed: Sequence[Candidate], source: str = ""
                 ) -> tuple[Measured | None, tuple[EditDecision, ...], bool]:
         """The suggestion from the edits of every ``proposed`` candidate (duplicates are votes): each
         admitted on its own evidence, then the original with them applied, verified as a whole; while
         the whole fails a check, the least supported edit is dropped (mtcheck/rewrite/evidence.py).
         The flag says whether some model edit was refused only for want of agreeing candidates."""
-        admitted, rejected = self.judge.judge(original, proposed)
+        admitted, rejected = self.judge.judge(original, proposed, source)
         wants_votes = any(p.needs_votes for p in rejected)
         later = self.judge.on_top(original, admitted, rejected)
         admitted = sorted(admitted + later, key=lambda p: p.edit.start)
@@ -303,7 +317,7 @@ class Rewriter:
         has no other evidence; then a repair while flagged problems remain."""
         original = finding.sentence.text
         proposed = self.fixed_candidates(finding, document_text)
-        wants_llm = self._wants_llm(finding)
+        wants_llm = self._wants_llm(finding, job)
         if wants_llm:
             proposed += [Candidate("llm", t) for t in self.generate(job.prompt())]
         measured: list[Measured] = []
@@ -317,7 +331,7 @@ class Rewriter:
             if new:
                 measured = measured + self.verifier.verify([(original, new)])[0]
             if measured:
-                top, decisions, wants_votes = self.compose(original, measured, proposed)
+                top, decisions, wants_votes = self.compose(original, measured, proposed, job.source)
 
         fixed, proposed = list(proposed), []
         add(fixed)

@@ -88,6 +88,12 @@ def _fence(text: str) -> str:
     return " ".join(text.replace("<", "‹").replace(">", "›").split())
 
 
+_FIX = "Fix the problems. Output only the corrected sentence."
+_POST_EDIT = ("Correct the sentence so that it says what the Russian says, in natural English news style: fix "
+              "mistranslated words, word order and grammar; keep names, numbers and attribution. Output only the "
+              "corrected sentence.")
+
+
 def editor_prompt(sentence: str, before: str = "", after: str = "", hints: tuple[str, ...] = (),
                   source: str = "") -> ChatPrompt:
     parts = []
@@ -102,10 +108,11 @@ def editor_prompt(sentence: str, before: str = "", after: str = "", hints: tuple
         )
     if hints:
         parts.append("Problems found in the sentence:\n" + "\n".join(f"- {_fence(h)}" for h in hints[:6]))
-    else:
+    elif not source:
         parts.append("No specific problem was found: fix only clear grammar or word-order errors.")
     parts.append(f"<sentence>{_fence(sentence)}</sentence>")
-    parts.append("Fix the problems. Output only the corrected sentence.")
+    # With the Russian the task is post-editing: the sentence is a draft of the Russian's meaning.
+    parts.append(_POST_EDIT if source else _FIX)
     return ChatPrompt(system=system_prompt(), user="\n\n".join(parts), sentence=sentence)
 
 
@@ -119,7 +126,7 @@ def repair_prompt(sentence: str, attempt: str, remaining: Sequence[str], faults:
         f"<sentence>{_fence(sentence)}</sentence>",
         f"<sentence>{_fence(sentence)}</sentence>\n\nA first attempt was:\n<attempt>{_fence(attempt)}</attempt>\n"
         "What is wrong with the attempt:\n" + "\n".join(notes),
-    ).replace("Fix the problems. Output only the corrected sentence.",
+    ).replace(_POST_EDIT if source else _FIX,
               "Write a corrected sentence that fixes this and keeps every fact of the original. "
               "Output only the corrected sentence.")
     return ChatPrompt(system=base.system, user=user, sentence=sentence)
