@@ -114,7 +114,7 @@ class SourceInformation:
 def _continuation_logprobs(llama: Any, head: list[int], body: list[int]) -> list[float]:
     """log P(body token | head and the body before it), evaluating ``head`` only when the context
     does not hold it already (the same Russian sentence's next text reuses it)."""
-    import numpy as np
+    from mtcheck.services.fluency_lm import evaluated_logprobs
 
     k = len(head) - 1  # the head's last token is evaluated again: its logits predict the body's first
     if not (llama.n_tokens >= k and [int(t) for t in llama.input_ids[:k]] == head[:k]):
@@ -126,8 +126,4 @@ def _continuation_logprobs(llama: Any, head: list[int], body: list[int]) -> list
             llama._logits_all = True
     llama.n_tokens = k
     llama.eval([head[-1]] + body)
-    buffer = getattr(llama, "_scores", None)
-    logits = np.asarray((buffer if buffer is not None else llama.scores)[k: k + len(body)], dtype=np.float64)
-    top = logits.max(axis=1, keepdims=True)
-    logprobs = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
-    return logprobs[np.arange(len(body)), body].tolist()
+    return evaluated_logprobs(llama, k, body)

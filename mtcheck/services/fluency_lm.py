@@ -55,16 +55,22 @@ def fluency_model_path() -> str:
 def token_logprobs(llama: Any, tokens: Sequence[int], first: int = 1) -> list[float]:
     """log P(token | the tokens before it) for ``tokens[first:]``, from one evaluation of the whole
     sequence (``llama`` must keep every position's logits: ``logits_all=True``)."""
-    import numpy as np
-
     llama.reset()
     llama.eval(list(tokens))
+    return evaluated_logprobs(llama, first - 1, tokens[first:])
+
+
+def evaluated_logprobs(llama: Any, start: int, tokens: Sequence[int]) -> list[float]:
+    """log P(tokens[i]) from the logits the context kept at position ``start + i`` (evaluated with
+    ``logits_all``)."""
+    import numpy as np
+
     # ``_scores`` is the context's logits buffer; the public ``scores`` may copy all of it.
     buffer = getattr(llama, "_scores", None)
-    logits = np.asarray((buffer if buffer is not None else llama.scores)[first - 1: len(tokens) - 1], dtype=np.float64)
+    logits = np.asarray((buffer if buffer is not None else llama.scores)[start: start + len(tokens)], dtype=np.float64)
     top = logits.max(axis=1, keepdims=True)
     logprobs = logits - top - np.log(np.exp(logits - top).sum(axis=1, keepdims=True))
-    return logprobs[np.arange(len(tokens) - first), list(tokens[first:])].tolist()
+    return logprobs[np.arange(len(tokens)), list(tokens)].tolist()
 
 
 class _LlamaSurprisals:
