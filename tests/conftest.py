@@ -36,6 +36,23 @@ def seed_ref() -> Path:
 
 
 @pytest.fixture(scope="session")
+def seed_checked(tmp_path_factory) -> SimpleNamespace:
+    """The seed article checked once per session as an editor runs it, with rewrites and the
+    reference (real detector, LanguageTool, the default rewriter): the HTML report and the JSON of
+    one run, shared by the browser test and the rewrite integration tests (a run costs minutes)."""
+    import subprocess
+
+    folder = tmp_path_factory.mktemp("seed-checked")
+    page, data = folder / "seed-000.html", folder / "seed-000.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "mtcheck", "check", str(SEED_MT), "--reference", str(SEED_REF), "--html", str(page),
+         "--format", "json", "--output", str(data), "--fail-on", "warning"],
+        capture_output=True, cwd=ROOT, timeout=900,
+    )
+    return SimpleNamespace(page=page, data=data, returncode=proc.returncode, stderr=proc.stderr.decode())
+
+
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"no development data at {SHARED_DATA} (set MTCHECK_DATA)")

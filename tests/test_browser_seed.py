@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, SEED_MT, SEED_REF
+from conftest import ROOT, SEED_MT
 from test_browser import _cards, opened
 from test_cli_check import mtcheck
 
@@ -15,16 +15,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def seed_report(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("seed-report")
-    page = folder / "seed-000.html"
-    data = folder / "seed-000.json"
-    proc = mtcheck(
-        "check", str(SEED_MT), "--reference", str(SEED_REF), "--html", str(page),
-        "--format", "json", "--output", str(data), "--fail-on", "warning",
-    )
-    assert proc.returncode == 1, proc.stderr.decode()
-    downloads = folder / "downloads"
+def seed_report(tmp_path_factory, seed_checked):
+    page, data = seed_checked.page, seed_checked.data
+    assert seed_checked.returncode == 1, seed_checked.stderr
+    downloads = tmp_path_factory.mktemp("seed-report") / "downloads"
     downloads.mkdir()
     with opened(page, downloads) as driver:
         yield driver, json.loads(data.read_text()), downloads

@@ -125,19 +125,14 @@ def test_seed_sentence_and_injection_with_the_default_model(languagetool, tmp_pa
 
 
 @pytest.fixture(scope="module")
-def seed_rewrites(tmp_path_factory):
-    """The seed article checked as an editor runs it: real detector, LanguageTool, the default rewriter."""
+def seed_rewrites(seed_checked):
+    """The seed article checked as an editor runs it: real detector, LanguageTool, the default
+    rewriter (the session's one run, conftest.seed_checked; it fails the default gate)."""
     import json
 
-    from conftest import SEED_MT, SEED_REF
-    from test_cli_check import mtcheck
-
     _rewriter_model()
-    out = tmp_path_factory.mktemp("seed-rewrites") / "seed.json"
-    proc = mtcheck("check", str(SEED_MT), "--reference", str(SEED_REF), "--format", "json", "--output", str(out),
-                   "--fail-on", "none")
-    assert proc.returncode == 0, proc.stderr.decode()
-    (document,) = json.loads(out.read_text(encoding="utf-8"))["documents"]
+    assert seed_checked.returncode == 1, seed_checked.stderr
+    (document,) = json.loads(seed_checked.data.read_text(encoding="utf-8"))["documents"]
     return [s for s in document["sentences"] if s["flagged"]]
 
 
