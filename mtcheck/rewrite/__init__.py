@@ -252,11 +252,11 @@ class Rewriter:
         jobs = self.jobs_for(sentences, targets, hints, doc_text)
         return [self._first_round(f, job, doc_text) for f, job in zip(targets, jobs)]
 
-    def _wants_llm(self, finding: Finding, job: Job | None = None) -> bool:
+    def _wants_llm(self, finding: Finding, job: Job) -> bool:
         # A sentence flagged only for the article around it has nothing of its own to fix: asking
         # the model anyway costs seconds and invites churn. With its Russian original the model has
         # something to go on (what the sentence meant), and its edits are weighed against it.
-        return self.use_llm and (bool(sentence_reasons(finding.reasons)) or bool(job is not None and job.source))
+        return self.use_llm and (bool(sentence_reasons(finding.reasons)) or bool(job.source))
 
     def _first_round(self, finding: Finding, job: Job, document_text: str | None) -> list[Candidate]:
         found = self.fixed_candidates(finding, document_text)

@@ -35,23 +35,13 @@ _LOCK = threading.Lock()
 def _chat(llama: Any, system: str, user: str) -> list[int]:
     """The tokens of a chat turn up to where the assistant's answer starts, by the GGUF's own
     template; a plain "Russian: ... English:" frame when the file has none."""
-    try:
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+    from mtcheck.services.llama import chat_template_ids
 
-        model = llama._model
-        eos, bos = llama.token_eos(), llama.token_bos()
-        formatter = Jinja2ChatFormatter(
-            template=llama.metadata["tokenizer.chat_template"],
-            eos_token=model.token_get_text(eos) if eos >= 0 else "",
-            bos_token=model.token_get_text(bos) if bos >= 0 else "",
-            add_generation_prompt=True,
-        )
-        result = formatter(messages=[{"role": "system", "content": system}, {"role": "user", "content": user}])
-        return [int(t) for t in llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special,
-                                               special=True)]
-    except Exception:
-        text = f"{system}\n\nRussian: {user}\nEnglish:" if user else f"{system}\n\nEnglish:"
-        return [int(t) for t in llama.tokenize(text.encode("utf-8"), add_bos=True, special=False)]
+    ids = chat_template_ids(llama, [{"role": "system", "content": system}, {"role": "user", "content": user}])
+    if ids is not None:
+        return ids
+    text = f"{system}\n\nRussian: {user}\nEnglish:" if user else f"{system}\n\nEnglish:"
+    return [int(t) for t in llama.tokenize(text.encode("utf-8"), add_bos=True, special=False)]
 
 
 @dataclass(frozen=True)
@@ -72,7 +62,7 @@ class SourceInformation:
     def __init__(self, model_path: str, n_threads: int = 2):
         self.model_path = model_path
         self.n_threads = n_threads
-        self._memo: dict[tuple[str, str], float] = {}
+        self._memo: dict[tuple[str, str, str], float] = {}  # (system, user, text) -> log P
 
     @property
     def llama(self) -> Any:
@@ -96,8 +86,7 @@ class SourceInformation:
         return [SourceScore(given[t], alone[t]) for t in texts]
 
     def _logprobs(self, system: str, user: str, texts: Sequence[str]) -> dict[str, float]:
-        out: dict[str, float] = {}
-        todo = [t for t in texts if (user + "\x00" + system, t) not in self._memo]
+        todo = [t for t in texts if (system, user, t) not in self._memo]
         if todo:
             with _LOCK:
                 llama = self.llama
@@ -105,10 +94,8 @@ class SourceInformation:
                 for text in todo:
                     body = [int(t) for t in llama.tokenize(text.encode("utf-8"), add_bos=False)]
                     body = body[: max(1, MAX_TOKENS - len(head))]
-                    self._memo[(user + "\x00" + system, text)] = sum(_continuation_logprobs(llama, head, body))
-        for text in texts:
-            out[text] = self._memo[(user + "\x00" + system, text)]
-        return out
+                    self._memo[(system, user, text)] = sum(_continuation_logprobs(llama, head, body))
+        return {text: self._memo[(system, user, text)] for text in texts}
 
 
 def _continuation_logprobs(llama: Any, head: list[int], body: list[int]) -> list[float]:

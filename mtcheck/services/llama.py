@@ -82,3 +82,24 @@ def _last_logits_for_prompts(llama: Any, draft_batch: int) -> None:
             llama._logits_all = True
 
     llama.eval = eval_prompt_cheaply
+
+
+def chat_template_ids(llama: Any, messages: list[dict[str, str]]) -> list[int] | None:
+    """The tokens llama-cpp-python's chat handler evaluates for ``messages``, up to where the
+    assistant's answer starts, by the GGUF's own chat template, without evaluating them; None when
+    the file has no usable template."""
+    try:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        model = llama._model
+        eos, bos = llama.token_eos(), llama.token_bos()
+        formatter: Any = Jinja2ChatFormatter(
+            template=llama.metadata["tokenizer.chat_template"],
+            eos_token=model.token_get_text(eos) if eos >= 0 else "",
+            bos_token=model.token_get_text(bos) if bos >= 0 else "",
+        )
+        result = formatter(messages=messages)
+        return [int(t) for t in llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special,
+                                               special=True)]
+    except Exception:
+        return None

@@ -12,7 +12,7 @@ from mtcheck.errors import ModelError
 from mtcheck.registry import backends
 from mtcheck.rewrite.backends.base import file_fingerprint, resolve_rewriter_model
 from mtcheck.rewrite.prompt import ChatPrompt
-from mtcheck.services.llama import load_llama
+from mtcheck.services.llama import chat_template_ids, load_llama
 from mtcheck.services.modelstore.store import fix_for_model
 
 # The folder beside the models where `mtcheck models prepare` keeps the evaluated system prompt.
@@ -38,7 +38,6 @@ class LlamaCppBackend:
         self.lock = threading.Lock()  # one llama context cannot serve two threads at once
         self._prefixes: dict[str, list[int]] = {}  # system prompt -> its pinned token prefix
         self._last: tuple[str, str] | None = None  # the prompt evaluated last
-        self._formatter: Any = None
         self.persist_prefix = options.persist_prefix and settings.cache
 
     @property
@@ -181,24 +180,8 @@ class LlamaCppBackend:
             return None  # a read-only cache only costs speed
 
     def _prompt_ids(self, llama: Any, prompt: ChatPrompt) -> list[int] | None:
-        """The tokens ``create_chat_completion`` will evaluate for ``prompt``, without evaluating them:
-        the GGUF's own chat template, tokenised as llama-cpp-python's chat handler does."""
-        try:
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-            if self._formatter is None:
-                model = llama._model
-                eos, bos = llama.token_eos(), llama.token_bos()
-                self._formatter = Jinja2ChatFormatter(
-                    template=llama.metadata["tokenizer.chat_template"],
-                    eos_token=model.token_get_text(eos) if eos >= 0 else "",
-                    bos_token=model.token_get_text(bos) if bos >= 0 else "",
-                )
-            result = self._formatter(messages=prompt.messages())
-            return [int(t) for t in llama.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special,
-                                                   special=True)]
-        except Exception:
-            return None
+        """The tokens ``create_chat_completion`` will evaluate for ``prompt``, without evaluating them."""
+        return chat_template_ids(llama, prompt.messages())
 
     def _learn_prefix(self, llama: Any, prompt: ChatPrompt) -> list[int]:
         """The prompt's tokens up to the end of its system message (less one token, which may merge
