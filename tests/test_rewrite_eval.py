@@ -313,6 +313,15 @@ def test_a_later_slice_never_takes_the_documents_an_earlier_one_looked_at():
     assert 80 < len(fresh) < 220  # half of the documents the earlier slice left
 
 
+def test_the_last_fresh_slice_takes_every_document_no_earlier_slice_took():
+    from mtcheck.evaluate.slices import named_slice
+
+    first, second, last = (named_slice(n) for n in ("rewrite-heldout-2026-12", "rewrite-fresh-2026-12b", "rewrite-fresh-2026-12c"))
+    ids = [f"doc{i}" for i in range(400)]
+    taken = {d for d in ids if first.system_for(d) or second.system_for(d)}
+    assert {d for d in ids if last.system_for(d)} == set(ids) - taken
+
+
 def test_an_unknown_slice_or_another_file_is_one_input_error(tmp_path):
     from mtcheck.errors import InputError
     from mtcheck.evaluate.rewrites import read_rows

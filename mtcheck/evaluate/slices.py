@@ -69,6 +69,17 @@ SLICES = {s.name: s for s in (
         purpose="issue #25: the rows the source-checked rewriter is judged on once, with and without --source",
         excluding=("rewrite-heldout-2026-12",),
     ),
+    DocumentSlice(
+        name="rewrite-fresh-2026-12c",
+        data_file="wmt22_ruen_news.jsonl",
+        salt="mtcheck-rewrite-fresh-2026-12c",
+        modulus=1,
+        systems=_UNTUNED_SYSTEMS,
+        flagged_limit=150,
+        defined="2026-12-06",
+        purpose="issue #25: the rows the rewriter with retrieved post-edit demonstrations is judged on once",
+        excluding=("rewrite-heldout-2026-12", "rewrite-fresh-2026-12b"),
+    ),
 )}
 
 
