@@ -91,6 +91,10 @@ class RewriteConfig:
     context: bool = False  # also show the model the previous sentence
     rule_sources: tuple[str, ...] = ("interference",)  # signals whose suggestions are applied as they are
     keep_rules: tuple[str, ...] = ()  # house style: rule ids reported but never rewritten
+    # Post-edits to learn from: a JSON-lines file of (mt_en, ref_en) pairs, e.g. the desk's own
+    # corrections (mtcheck/rewrite/demonstrations.py); the nearest few go into each prompt.
+    demonstrations: str | None = None
+    demonstration_count: int = 2
     # Verification.
     similarity_threshold: float = 0.75
     max_rise: float = 0.1

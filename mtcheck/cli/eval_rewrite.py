@@ -37,6 +37,8 @@ def eval_rewrite(
     with_source: bool = typer.Option(False, "--with-source", help="Give the rewriter each segment's Russian original "
                                      "(the --russian-field), as 'mtcheck check --source' does."),
     russian_field: str = typer.Option("source_ru", "--russian-field", help="Field with the Russian original (--with-source)."),
+    demonstrations: Path = typer.Option(None, "--demonstrations", help="Post-edits to show the model, the nearest few per "
+                                        "sentence ([rewrite] demonstrations): JSONL of mt_en/ref_en pairs, e.g. MLQE-PE train."),
     json_out: Path = typer.Option(None, "--json", help="Also write the numbers and every rewrite to this JSON file."),
     judge_sheet: Path = typer.Option(None, "--judge-sheet", help="Write a blind A/B sheet of original vs suggestion for a judge "
                                      "(JSON lines; its key goes to SHEET with .key.jsonl); score it with 'mtcheck eval judge'."),
@@ -66,6 +68,10 @@ def eval_rewrite(
     settings = load_settings(config)
     if model:
         settings = settings.with_table_values("rewrite", {"model": model})
+    if demonstrations is not None:
+        if not demonstrations.is_file():
+            raise InputError(f"--demonstrations {demonstrations}: no such file")
+        settings = settings.with_table_values("rewrite", {"demonstrations": str(demonstrations)})
     run = evaluate_rewrites(file, settings, source_field, reference_field, limit, offset, system, backend, languagetool, slice_name,
                             russian_field=russian_field if with_source else None)
     seen, flagged_total, records, result = run.segments_read, run.flagged_read, run.records, run.result
@@ -80,7 +86,8 @@ def eval_rewrite(
     typer.echo(f"{file.name}: {n} flagged segments evaluated ({flagged_total} flagged of {seen} read"
                + (f" after skipping {offset} rows" if offset else "") + ")"
                + (f", system {chosen_system}" if chosen_system else "") + f", model {result['model']}"
-               + (", with the Russian source" if result.get("with_source") else ""))
+               + (", with the Russian source" if result.get("with_source") else "")
+               + (f", demonstrations from {demonstrations.name}" if demonstrations is not None else ""))
     typer.echo(f"suggestions: {reach['suggestions']} of {n} flagged sentences ({_share(reach['suggestions'], n)})")
     typer.echo(f"partial: {reach['partial']} of {reach['suggestions']} suggestions leave a flagged problem")
     typer.echo(f"flagged rule/LanguageTool spans gone from the suggestions: {reach['problems_resolved']} of {reach['problems']} "

@@ -58,9 +58,10 @@ class Job:
     after: str = ""
     hints: tuple[str, ...] = ()  # one line per problem: words, what is wrong, the known fix
     source: str = ""  # the Russian sentence it was translated from, when the desk has it
+    demonstrations: tuple[tuple[str, str], ...] = ()  # (machine translation, its post-edit) of similar sentences
 
     def prompt(self) -> ChatPrompt:
-        return editor_prompt(self.sentence, self.before, self.after, self.hints, self.source)
+        return editor_prompt(self.sentence, self.before, self.after, self.hints, self.source, self.demonstrations)
 
 
 # What a failed check tells the model on its second try.
@@ -133,6 +134,7 @@ class Rewriter:
             self.verifier.languagetool = self.services.languagetool
         self.cache = cache or GenerationCache(enabled=settings.cache)
         self._judge: Any = None
+        self._memory: Any = None
         # The edits proposed for each original sentence, admitted and rejected, from the last rewrite of it.
         self.edit_decisions: dict[str, tuple[EditDecision, ...]] = {}
 
@@ -160,6 +162,20 @@ class Rewriter:
         from mtcheck.rewrite.adequacy import SourceInformation
 
         return SourceInformation(path, self.settings.rewrite_config.n_threads)
+
+    @property
+    def memory(self) -> Any:
+        """The post-edit memory the prompt's demonstrations come from; None when none is configured."""
+        options = self.settings.rewrite_config
+        if self._memory is None and options.demonstrations and options.demonstration_count > 0:
+            from mtcheck.rewrite.demonstrations import PostEditMemory
+
+            self._memory = PostEditMemory(options.demonstrations, self.services.embedder, options.demonstration_count)
+        return self._memory
+
+    def demonstrations_for(self, sentence: str) -> tuple[tuple[str, str], ...]:
+        memory = self.memory if self.use_llm else None
+        return tuple((d.translated, d.edited) for d in memory.nearest(sentence)) if memory is not None else ()
 
     @property
     def backend(self) -> Any:
@@ -220,7 +236,7 @@ class Rewriter:
             # The problems as found in the sentence itself (the same finders verification runs), so a
             # rule the detector model has no weight for yet still reaches the editor's prompt.
             jobs.append(Job(s.text, _clip(before, tail=True), "", problem_hints(self.verifier.problems(s.text), terms),
-                            (sources or {}).get(s.index, "")))
+                            (sources or {}).get(s.index, ""), self.demonstrations_for(s.text)))
         return jobs
 
     def fixed_candidates(self, finding: Finding, document_text: str | None) -> list[Candidate]:

@@ -94,9 +94,20 @@ _POST_EDIT = ("Correct the sentence so that it says what the Russian says, in na
               "corrected sentence.")
 
 
+def _demonstrations_block(demonstrations: Sequence[tuple[str, str]]) -> str:
+    lines = ["How editors corrected similar machine translations (other articles):"]
+    for translated, edited in demonstrations:
+        lines.append(f"Machine translation: {_fence(translated)}\nEdited: {_fence(edited)}")
+    return "\n".join(lines)
+
+
 def editor_prompt(sentence: str, before: str = "", after: str = "", hints: tuple[str, ...] = (),
-                  source: str = "") -> ChatPrompt:
+                  source: str = "", demonstrations: Sequence[tuple[str, str]] = ()) -> ChatPrompt:
     parts = []
+    if demonstrations:
+        # Per sentence, so after the shared system prompt: the nearest real post-edits show what a
+        # correction of this kind of sentence looks like (mtcheck/rewrite/demonstrations.py).
+        parts.append(_demonstrations_block(demonstrations))
     if source:
         # The Russian says what the translation meant; the system prompt (shared, evaluated once)
         # stays the same with or without it.
