@@ -310,8 +310,8 @@ class Rewriter:
         admitted, rejected = self.judge.judge(original, proposed, source)
         wants_votes = any(p.needs_votes for p in rejected)
         later = self.judge.on_top(original, admitted, rejected)
-        admitted = sorted(admitted + later, key=lambda p: p.edit.start)
-        rejected = [p for p in rejected if p not in later]
+        admitted, mixed = self.judge.one_answer(sorted(admitted + later, key=lambda p: p.edit.start))
+        rejected = [p for p in rejected if p not in later] + mixed
         kept, top = list(admitted), None
         while kept:
             text = self.judge.extractor.apply(original, [p.edit for p in kept])

@@ -70,6 +70,7 @@ DEFAULT_SOURCE_LOSS = 8.0
 class Proposal:
     edit: Edit
     sources: list[str] = field(default_factory=list)  # one generator name per proposing candidate
+    answers: set[str] = field(default_factory=set)  # the model answers (texts) that propose it
     text: str = ""  # the original with this edit alone
     evidence: str = ""
     reason: str = ""
@@ -106,7 +107,10 @@ def proposals(candidates: Sequence[Candidate], edits: dict[str, list[Edit]]) -> 
     found: dict[tuple, Proposal] = {}
     for cand in candidates:
         for edit in edits.get(cand.text, ()):
-            found.setdefault(edit.key, Proposal(edit)).sources.append(cand.generator)
+            proposal = found.setdefault(edit.key, Proposal(edit))
+            proposal.sources.append(cand.generator)
+            if _from_model(cand.generator):
+                proposal.answers.add(cand.text)
     return sorted(found.values(), key=lambda p: (p.edit.start, p.edit.end))
 
 
@@ -129,14 +133,20 @@ def _from_model(generator: str) -> bool:
     return generator.startswith("llm")
 
 
+# Edits of one answer this close (unchanged tokens between them) are one change: "amid the
+# depreciation of the lira" -> "as the lira depreciated" is a replacement and, two tokens on, an
+# insertion; the insertion alone made "... of the lira depreciated".
+NEIGHBOUR_GAP = 2
+
+
 def _touching(edits: Sequence[Edit], edit: Edit) -> list[Edit]:
-    """The edits of one candidate connected to ``edit`` through gaps of at most one token."""
+    """The edits of one candidate connected to ``edit`` through gaps of at most NEIGHBOUR_GAP tokens."""
     group = [edit]
     changed = True
     while changed:
         changed = False
         for e in edits:
-            if e.key not in {g.key for g in group} and any(e.start - g.end <= 1 and g.start - e.end <= 1 for g in group):
+            if e.key not in {g.key for g in group} and any(e.start - g.end <= NEIGHBOUR_GAP and g.start - e.end <= NEIGHBOUR_GAP for g in group):
                 group.append(e)
                 changed = True
     return group
@@ -215,6 +225,25 @@ class EditJudge:
                 rejected.append(p)
         return sorted(kept, key=lambda p: p.edit.start), rejected
 
+    @staticmethod
+    def one_answer(kept: Sequence[Proposal]) -> tuple[list[Proposal], list[Proposal]]:
+        """(kept, dropped): the model's edits in one suggestion all come from one of its answers.
+        Edits of different answers, each sound alone, made sentences no answer wrote and a reader
+        would not ("due to the depreciation of the lira depreciated", "In the last year of ...'s life
+        was fruitful"): on the judged slice rewrite-fresh-2026-12b, 4 of the 8 suggestions the judge
+        liked less than the original were such mixtures. A rule's or LanguageTool's fix joins any
+        answer; of the model's answers, the one holding the most (then best supported) edits wins."""
+        only_model = [p for p in kept if p.answers and all(_from_model(s) for s in p.sources)]
+        answers = {a for p in only_model for a in p.answers}
+        if len(answers) <= 1 or any(all(a in p.answers for p in only_model) for a in answers):
+            return list(kept), []
+        best = max(sorted(answers), key=lambda a: (sum(a in p.answers for p in only_model),
+                                                   sum(len(p.sources) for p in only_model if a in p.answers)))
+        dropped = [p for p in only_model if best not in p.answers]
+        for p in dropped:
+            p.evidence, p.reason = "", "from another model answer than the suggestion's other edits (answers are not mixed)"
+        return [p for p in kept if p not in dropped], dropped
+
     def _weigh_against_source(self, original: str, source: str, found: Sequence[Proposal]) -> None:
         """Each model-only edit's gain in log-likelihood as a translation of the Russian ``source`` (a
         rule's fix is not weighed: a translation model prefers the literal rendering it replaces)."""
@@ -255,7 +284,7 @@ class EditJudge:
 
     def _with_neighbours(self, admitted: list[Proposal], rejected: list[Proposal], by_text: dict[str, list[Edit]]
                          ) -> tuple[list[Proposal], list[Proposal]]:
-        """Edits of one candidate that touch (at most one unchanged token between them) stand or fall
+        """Edits of one candidate that touch (at most NEIGHBOUR_GAP unchanged tokens between them) stand or fall
         together: "an agreement" -> "a deal" split into a DET and a NOUN edit must not become "an
         deal". An admitted edit stays while some candidate proposing it has all its touching edits
         admitted too; dropping one may drop its neighbours in turn."""
