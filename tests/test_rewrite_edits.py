@@ -297,3 +297,32 @@ def test_reports_list_each_edit_with_its_evidence_or_reason():
     listed = rewrite_to_dict(finding.rewrite)["edits"]
     assert [(e["type"], e["accepted"], e["sources"]) for e in listed] == [("R:WO", True, ("rules", "llm")),
                                                                       ("R:VERB", False, ("llm",))]
+
+
+def test_a_suggestion_never_mixes_the_model_edits_of_two_answers():
+    from mtcheck.rewrite.evidence import Proposal
+
+    def proposal(start, replacement, *answers):
+        return Proposal(Edit(start, start + 1, "w", replacement, "R:VERB"), ["llm"] * len(answers), answers=set(answers))
+
+    greedy, sample = "answer one", "answer two"
+    tense = proposal(4, "has found", greedy)
+    verb = proposal(12, "receive", sample, greedy)
+    kept, dropped = EditJudge.one_answer([tense, verb])
+    assert kept == [tense, verb] and not dropped  # both in the greedy answer
+    stray = proposal(8, "obtained", sample)
+    kept, dropped = EditJudge.one_answer([tense, stray, verb])
+    assert dropped == [stray] and "answers are not mixed" in stray.reason
+    # A rule's fix joins any answer.
+    rule = Proposal(Edit(2, 3, "78 thousand", "78,000", "R:NUM"), ["rules", "llm"], answers={sample})
+    assert EditJudge.one_answer([tense, rule])[1] == []
+
+
+def test_edits_of_one_answer_two_words_apart_stand_or_fall_together():
+    original = "Exports fell amid the depreciation of the lira ."
+    answers = [Candidate("llm", "Exports fell as the lira depreciated ."),
+               Candidate("llm-sample", "Exports fell while the lira depreciated ."), Candidate("llm-sample", original)]
+    # "depreciated" has two votes, but its partners one each: alone it would leave "... of the lira depreciated".
+    admitted, rejected = judge().judge(original, answers)
+    assert admitted == []
+    assert "stands or falls with" in by_replacement(rejected)["depreciated"].reason
