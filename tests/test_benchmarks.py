@@ -55,3 +55,14 @@ def test_serve_benchmark_percentiles_and_distinct_paragraphs(benchmarks):
     sentences = seed_sentences()
     assert len(sentences) == 15  # the seed's prose sentences: the 15-sentence article
     assert len({varied_paragraph(n, sentences) for n in range(1000)}) == 1000  # nothing answered from a memo
+
+
+def test_post_edit_operations_count_word_changes_of_edited_rows_only(benchmarks):
+    from benchmarks.post_edit_operations import operations
+
+    rows = [{"mt_en": "He went to shop .", "ref_en": "He went to the shop ."},
+            {"mt_en": "There is a cat on roof .", "ref_en": "A cat is on the roof ."},
+            {"mt_en": "Unchanged here .", "ref_en": "Unchanged here ."}]
+    found, edited = operations(rows)
+    assert edited == 2
+    assert found[("", "the")] == 2
