@@ -322,6 +322,14 @@ def test_the_last_fresh_slice_takes_every_document_no_earlier_slice_took():
     assert {d for d in ids if last.system_for(d)} == set(ids) - taken
 
 
+def test_a_slice_of_a_one_system_file_takes_every_document_but_the_skipped_ones():
+    from mtcheck.evaluate.slices import named_slice
+
+    chosen = named_slice("rewrite-fresh-2026-12d")
+    rows = [{"doc_id": "https://www.reddit.com/r/x/1", "mt_en": "a"}, {"doc_id": "https://ru.wikiquote.org/wiki/P", "mt_en": "b"}]
+    assert chosen.select(rows) == rows[:1]
+
+
 def test_an_unknown_slice_or_another_file_is_one_input_error(tmp_path):
     from mtcheck.errors import InputError
     from mtcheck.evaluate.rewrites import read_rows
