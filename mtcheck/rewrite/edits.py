@@ -123,6 +123,11 @@ class EditExtractor:
 def _grouped(found: Sequence[Any], doc: Any, units: Sequence[tuple[int, int]]) -> list[list[Any]]:
     """ERRANT's edits, those falling in one unit (a character span of ``doc``) merged into a group."""
 
+    # Overlapping flagged spans are one region to fix: a rule's match and LanguageTool's smaller
+    # one inside it ("reports the Semana portal", "reports") must not split the rule's move into a
+    # deletion and an insertion that are judged apart ("..., reports the Semana portal reports").
+    units = _merged(units)
+
     def unit_of(e: Any) -> int | None:
         begin = doc[e.o_start].idx if e.o_start < len(doc) else len(doc.text)
         finish = doc[e.o_end - 1].idx + len(doc[e.o_end - 1].text) if e.o_end > e.o_start else begin
@@ -141,6 +146,16 @@ def _grouped(found: Sequence[Any], doc: Any, units: Sequence[tuple[int, int]]) -
             groups.append([e])
         last = unit
     return groups
+
+
+def _merged(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def apply_edits(doc: Any, edits: Sequence[Edit]) -> str:
