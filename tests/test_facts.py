@@ -18,7 +18,7 @@ from mtcheck.rewrite.facts import (
     numbers,
 )
 
-CHECKS = ("numbers", "dates", "approximation", "entities", "quotations", "negation", "modality")
+CHECKS = ("numbers", "dates", "approximation", "entities", "quotations", "negation", "modality", "pronouns")
 
 SEED = ("As reports Reuters, citing an unnamed representative of the opposition, the rebels will be able to "
         "leave the city the corridors within 48 hours.")
@@ -305,3 +305,12 @@ def test_a_spelled_out_fraction_is_not_a_rank():
 
 def test_a_name_written_with_a_dot_stays_one_word():
     assert "entities" in failed("Analysts told Gazeta.Ru they buy more.", "Analysts told Gazeta. Ru they buy more.")
+
+
+def test_a_rewrite_gives_nobody_a_gender_the_original_did_not():
+    assert failed("According to her, the talks failed.", "According to him, the talks failed.") == {
+        "pronouns": "a masculine pronoun added"}
+    assert "pronouns" in failed("This was reported on Friday.", "He reported this on Friday.")
+    # A gendered pronoun for a thing may become "it"; the same speaker may move.
+    assert "pronouns" not in failed("The virus mutated, and he met no resistance.", "The virus mutated and met no resistance.")
+    assert "pronouns" not in failed("According to her, the talks failed.", "The talks failed, she said.")

@@ -72,6 +72,7 @@ _FAULTS = {
     "quotations": "it changed a quotation ({})",
     "negation": "it changed a negation ({})",
     "modality": "it dropped a hedge or who said it ({})",
+    "pronouns": "it gave someone a gender the original does not ({})",
     "approximation": "it changed how exact a number is ({})",
     "similarity": "it changed the meaning",
     "languagetool": "it added a grammar error ({})",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mtcheck.rewrite.facts.modals import modality_lost, negations
+from mtcheck.rewrite.facts.modals import genders_added, modality_lost, negations
 from mtcheck.rewrite.facts.names import _DOTTED_NAME, names_added, names_missing
 from mtcheck.rewrite.facts.numeric import _match_numbers, approximation_changed, number_label, number_mentions
 from mtcheck.rewrite.facts.parsing import _parser
@@ -15,7 +15,8 @@ from mtcheck.types import Check
 
 def fact_checks(original: str, candidate: str, nlp: Any = None) -> list[Check]:
     """Every fact check of a rewrite of ``original``, in this order: numbers, dates, approximation,
-    entities, quotations, negation, modality (hedges and attribution).
+    entities, quotations, negation, modality (hedges and attribution), pronouns (no gender the
+    original does not give).
 
     ``nlp`` parses a text to a spaCy Doc; without it the checks fall back to regular expressions.
     Whether a content word may be replaced is no longer decided here but per edit, on evidence
@@ -54,4 +55,7 @@ def fact_checks(original: str, candidate: str, nlp: Any = None) -> list[Check]:
 
     modal = modality_lost(original, candidate, doc_o, doc_c)
     checks.append(Check("modality", not modal, ", ".join(f"lost {m}" for m in modal)))
+
+    genders = genders_added(original, candidate)
+    checks.append(Check("pronouns", not genders, ", ".join(f"a {g} pronoun added" for g in genders)))
     return checks

@@ -109,3 +109,25 @@ def modality_lost(original: str, candidate: str, doc_o: Any = None, doc_c: Any =
         elif name not in after:
             lost.append(name)
     return lost
+
+
+# A person's gender is a fact like their name: the model guesses it ("According to her" ->
+# "According to him", from the three answers of one prompt alike). A pronoun may go from gendered
+# to "it" or "they" (Russian MT calls a virus or a company "he"), never the other way or across.
+_GENDERED = {"he": "masculine", "him": "masculine", "his": "masculine", "himself": "masculine",
+             "she": "feminine", "her": "feminine", "hers": "feminine", "herself": "feminine"}
+_PRONOUN = re.compile(r"\b(" + "|".join(_GENDERED) + r")\b", re.IGNORECASE)
+
+
+def genders_added(original: str, candidate: str) -> list[str]:
+    """The genders the candidate gives more pronouns than the original does ("masculine")."""
+    def count(text: str) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for word in _PRONOUN.findall(text):
+            gender = _GENDERED[word.lower()]
+            found[gender] = found.get(gender, 0) + 1
+        return found
+
+    before, after = count(original), count(candidate)
+    return sorted(g for g, n in after.items() if n > before.get(g, 0))
+
