@@ -98,7 +98,7 @@ class RewriteConfig:
     # Verification.
     similarity_threshold: float = 0.75
     max_rise: float = 0.1
-    fluency_gain: float = 0.02  # a form edit with no flagged problem: mean surprisal down by this much
+    fluency_gain: float = 0.1  # a form edit with no flagged problem: mean surprisal down by this much
     min_support: int = 2  # a content edit: this many model candidates propose it ...
     support_share: float = 0.4  # ... and this share of them
     equivalence: float = 0.9  # ... or it resolves a flagged problem and MiniLM finds the sentences equivalent

@@ -326,3 +326,18 @@ def test_edits_of_one_answer_two_words_apart_stand_or_fall_together():
     admitted, rejected = judge().judge(original, answers)
     assert admitted == []
     assert "stands or falls with" in by_replacement(rejected)["depreciated"].reason
+
+
+@pytest.mark.integration
+def test_a_rule_fix_inside_overlapping_flagged_spans_stays_one_edit():
+    from mtcheck.config import Settings
+    from mtcheck.rewrite.edits import EditExtractor
+    from mtcheck.services.factory import Services
+
+    original = "It helps with heart disease by lowering cholesterol, reports the Semana portal."
+    fixed = "It helps with heart disease by lowering cholesterol, the Semana portal reports."
+    at = original.index("reports the")
+    # The rule's match and a smaller LanguageTool match inside it.
+    units = [(at, at + len("reports")), (at, original.index("."))]
+    (edit,) = EditExtractor(Services.offline(Settings()).english()).edits(original, fixed, units)
+    assert (edit.original, edit.replacement) == ("reports the Semana portal", "the Semana portal reports")
