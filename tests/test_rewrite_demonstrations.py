@@ -50,15 +50,6 @@ class WordEmbedder:
     def encode(self, texts):
         return np.stack([self._vector(t) for t in texts])
 
-    def load(self):
-        embedder = self
-
-        class Model:
-            def encode(self, texts, **_):
-                return embedder.encode(texts)
-
-        return Model()
-
 
 def test_only_small_real_corrections_of_sentence_sized_text_are_kept(tmp_path):
     kept = read_memory(write(tmp_path, ROWS))

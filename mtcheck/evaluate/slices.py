@@ -42,12 +42,11 @@ class DocumentSlice:
         return self.systems[(h // self.modulus) % len(self.systems)] if self.systems else ""
 
     def select(self, rows: Iterable[dict]) -> list[dict]:
-        chosen = []
-        for r in rows:
-            system = self.system_for(str(r.get("doc_id")))
-            if system is not None and (system == r.get("system") or not self.systems):
-                chosen.append(r)
-        return chosen
+        def wanted(row: dict) -> bool:
+            system = self.system_for(str(row.get("doc_id")))
+            return system is not None and (not self.systems or system == row.get("system"))
+
+        return [r for r in rows if wanted(r)]
 
 
 # Every WMT22 system except ALMAnaCH-Inria, the one system every earlier rewrite round tuned and

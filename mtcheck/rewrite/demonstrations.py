@@ -16,7 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from mtcheck.errors import InputError
 
@@ -99,30 +99,24 @@ class PostEditMemory:
         import numpy as np
 
         from mtcheck.config import cache_dir
+        from mtcheck.fsutil import atomic_file
 
         rows = read_memory(self.path)
         digest = hashlib.sha256(self.path.read_bytes() + str(self.embedder.location).encode()).hexdigest()[:24]
         stored = (self.cache_root or cache_dir() / "demonstrations") / f"{digest}.npy"
-        vectors = None
         try:
             vectors = np.load(stored)
         except (OSError, ValueError):
-            pass
+            vectors = None
         if vectors is None or vectors.shape[0] != len(rows):
-            vectors = self._encode([r.translated for r in rows])
+            vectors = self.embedder.encode([r.translated for r in rows])
             try:
                 stored.parent.mkdir(parents=True, exist_ok=True)
-                tmp = stored.with_name(stored.stem + ".tmp.npy")
-                np.save(tmp, vectors)
-                tmp.replace(stored)
-            except OSError:
+                with atomic_file(stored) as tmp, open(tmp, "wb") as handle:
+                    np.save(handle, vectors)
+            except (OSError, InputError):
                 pass  # a read-only cache only costs time
         self._rows, self._vectors = rows, vectors
-
-    def _encode(self, texts: Sequence[str]) -> Any:
-        model = self.embedder.load()
-        return model.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False,
-                            convert_to_numpy=True).astype("float32")
 
     def nearest(self, sentence: str) -> tuple[Demonstration, ...]:
         if self.count < 1:

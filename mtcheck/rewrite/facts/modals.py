@@ -121,13 +121,5 @@ _PRONOUN = re.compile(r"\b(" + "|".join(_GENDERED) + r")\b", re.IGNORECASE)
 
 def genders_added(original: str, candidate: str) -> list[str]:
     """The genders the candidate gives more pronouns than the original does ("masculine")."""
-    def count(text: str) -> dict[str, int]:
-        found: dict[str, int] = {}
-        for word in _PRONOUN.findall(text):
-            gender = _GENDERED[word.lower()]
-            found[gender] = found.get(gender, 0) + 1
-        return found
-
-    before, after = count(original), count(candidate)
-    return sorted(g for g, n in after.items() if n > before.get(g, 0))
-
+    before, after = (Counter(_GENDERED[w.lower()] for w in _PRONOUN.findall(t)) for t in (original, candidate))
+    return sorted(g for g, n in after.items() if n > before[g])
