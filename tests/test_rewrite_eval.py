@@ -330,6 +330,17 @@ def test_a_slice_of_a_one_system_file_takes_every_document_but_the_skipped_ones(
     assert chosen.select(rows) == rows[:1]
 
 
+def test_the_training_split_slice_takes_a_quarter_of_its_reddit_documents():
+    from mtcheck.evaluate.slices import named_slice
+
+    chosen = named_slice("rewrite-fresh-2026-12e")
+    assert chosen.data_file == "mlqepe_ruen_train.jsonl"
+    reddit = [{"doc_id": f"https://www.reddit.com/r/x/{i}", "mt_en": "a"} for i in range(400)]
+    wikiquote = [{"doc_id": f"https://ru.wikiquote.org/wiki/{i}", "mt_en": "b"} for i in range(400)]
+    taken = chosen.select(reddit + wikiquote)
+    assert 70 < len(taken) < 130 and all("reddit" in r["doc_id"] for r in taken)
+
+
 def test_an_unknown_slice_or_another_file_is_one_input_error(tmp_path):
     from mtcheck.errors import InputError
     from mtcheck.evaluate.rewrites import read_rows

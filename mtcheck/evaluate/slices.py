@@ -98,6 +98,17 @@ SLICES = {s.name: s for s in (
         purpose="issue #25: fresh rows after every WMT22 document was looked at; judges the checks the 12c slice prompted",
         skip_prefixes=("https://ru.wikiquote.org/",),
     ),
+    DocumentSlice(
+        name="rewrite-fresh-2026-12e",
+        data_file="mlqepe_ruen_train.jsonl",
+        salt="mtcheck-rewrite-fresh-2026-12e",
+        modulus=4,
+        systems=(),
+        flagged_limit=150,
+        defined="2026-12-06",
+        purpose="issue #25: fresh rows after WMT22 and MLQE-PE dev were looked at; judges the relational-edit evidence",
+        skip_prefixes=("https://ru.wikiquote.org/",),
+    ),
 )}
 
 
