@@ -73,13 +73,49 @@ def by_replacement(proposals):
 def test_a_form_edit_needs_fluency_or_a_flagged_problem():
     original = "Producers plan to provide vaccine adapted to Omicron."
     fluent = "Producers plan to provide a vaccine adapted to Omicron."
-    churn = "Producers plan to provide vaccine adapted for Omicron."
-    admitted, rejected = judge({"a": "M:DET", "for": "R:PREP"}).judge(
+    churn = "Producers plan to provide vaccine adapted to the Omicron."
+    admitted, rejected = judge({"a": "M:DET", "the": "M:DET"}).judge(
         original, [Candidate("llm", fluent), Candidate("llm", churn)])
     assert [p.edit.replacement for p in admitted] == ["a"]
     assert "surprisal down 0.50" in admitted[0].evidence
     (refused,) = rejected
-    assert refused.edit.type == "R:PREP" and "no fluency gain" in refused.reason
+    assert refused.edit.replacement == "the" and "no fluency gain" in refused.reason
+
+
+@pytest.mark.parametrize("kind", ["R:PREP", "M:PREP", "M:VERB:TENSE"])
+def test_a_preposition_or_tense_edit_needs_agreeing_answers_not_fluency(kind):
+    # The fake LM reads " a vaccine" 0.5 nats better; typed as a preposition or a tense, the same
+    # edit says where or when, which fluency cannot vouch for.
+    original = "Producers plan to provide vaccine adapted to Omicron."
+    edited = "Producers plan to provide a vaccine adapted to Omicron."
+    admitted, rejected = judge({"a": kind}).judge(original, [Candidate("llm", edited), Candidate("llm-sample", original)])
+    assert admitted == []
+    assert "changes where, when or how sure" in rejected[0].reason and "(needs 2)" in rejected[0].reason
+    agreed, _ = judge({"a": kind}).judge(original, [Candidate("llm", edited), Candidate("llm-sample", edited)])
+    assert [p.evidence for p in agreed] == ["proposed by 2 of 2 model candidates"]
+
+
+class GrammarRuleVerifier(FakeVerifier):
+    """LanguageTool's BEEN_PART_AGREEMENT flags "still sugar", the project's thousand-count rule the rest."""
+
+    def problems(self, text):
+        at = text.find("still sugar.")
+        own = [Problem("BEEN_PART_AGREEMENT", "sugar", "a participle?", at + 6, at + 11, "sugared", "languagetool")]
+        return find_problems(text) + (own if at >= 0 else [])
+
+
+def test_languagetools_own_word_fix_needs_a_model_answer_to_count_as_resolving():
+    original = "Brown or white, it is still sugar."
+    fixed = original.replace("sugar", "sugared")
+    j = EditJudge(GrammarRuleVerifier(), FakeExtractor({"sugared.": "R:VERB:FORM"}))
+    admitted, (refused,) = j.judge(original, [Candidate("languagetool", fixed)])
+    assert admitted == [] and "no fluency gain" in refused.reason
+    confirmed, _ = j.judge(original, [Candidate("languagetool", fixed), Candidate("llm", fixed)])
+    assert [p.evidence for p in confirmed] == ["resolves BEEN_PART_AGREEMENT: sugar"]
+    # The project's own rules are taken as they are, whoever applies them.
+    count = "More than 78 thousand civilians left, it is still sugar."
+    rule_fix, _ = j.judge(count, [Candidate("languagetool", count.replace("78 thousand", "78,000"))])
+    assert [p.evidence for p in rule_fix] == ["a rule's own fix: resolves thousand-count: 78 thousand"]
 
 
 def test_a_rule_fix_of_a_flagged_problem_is_admitted_whatever_its_type():

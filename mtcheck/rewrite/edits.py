@@ -26,6 +26,14 @@ FORM_TYPES = frozenset({
     "DET", "PREP", "PUNCT", "WO", "ORTH", "MORPH", "CONJ", "CONTR", "PART",
     "NOUN:INFL", "NOUN:NUM", "NOUN:POSS", "VERB:FORM", "VERB:INFL", "VERB:SVA", "VERB:TENSE", "ADJ:FORM",
 })
+# Form edits that still say something: a preposition put in or swapped says where, whence or why
+# ("buildings in Borodino" -> "from Borodino", "amid the depreciation" -> "due to"), a tense says
+# when and how sure ("the money returned" -> "the money will be returned"). The small LM's fluency
+# cannot tell whether the relation is the one meant, so these need the evidence of a content edit.
+# On the judged slices 12b-12d, 13 suggestions had such an edit admitted on fluency alone: 4 with a
+# meaning error, none fixed, the original preferred 8 times and the suggestion 3 times. Dropping a
+# preposition ("discussed about") stays a form edit.
+RELATIONAL_TYPES = frozenset({"M:PREP", "R:PREP", "M:VERB:TENSE", "R:VERB:TENSE", "U:VERB:TENSE"})
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,11 @@ class Edit:
     def kind(self) -> str:
         """``form`` (function words, punctuation, order, inflection) or ``content``."""
         return "form" if self.type.split(":", 1)[-1] in FORM_TYPES or self.type[2:] in FORM_TYPES else "content"
+
+    @property
+    def relational(self) -> bool:
+        """A form edit that changes a relation (place, direction, cause, time, certainty)."""
+        return self.type in RELATIONAL_TYPES
 
     def overlaps(self, other: "Edit") -> bool:
         """Two edits clash when their spans meet; an insertion clashes at its own position only."""

@@ -7,7 +7,8 @@ with several sources. Each proposal is tried alone on the original and admitted 
 
 - a form edit (function word, punctuation, word order, inflection) needs fluency evidence (SmolLM2
   surprisal of the sentence with that edit lower by ``fluency_gain``) or a flagged problem it
-  resolves;
+  resolves; a relational one (a preposition put in or swapped, a tense: ``Edit.relational``) needs
+  a flagged problem it resolves or the meaning evidence of a content edit, never fluency alone;
 - a content edit (a noun, verb, adjective, adverb or phrase replaced, inserted or deleted) needs
   meaning evidence: a rule's own fix for a flagged problem, the same edit proposed independently
   by at least ``min_support`` of the model's candidates, or, for a replacement or deletion that
@@ -20,6 +21,9 @@ with several sources. Each proposal is tried alone on the original and admitted 
   fluency;
 - a rule's or LanguageTool's fix of one flagged span is one edit, however ERRANT splits it; a
   model's insertion resolves nothing by itself (it may only hide the phrase from the pattern);
+  LanguageTool's own grammar rules declare no fix safe, so their fix of a word (not only its case or
+  punctuation) counts as resolving only when a model answer proposes the same edit: alone it is
+  weighed like a model's edit ("it is still sugar" -> "sugared" for BEEN_PART_AGREEMENT);
 - whatever its type, an edit alone may not change a fact (numbers, dates, names, quotations,
   negation, hedges, attribution: mtcheck/rewrite/facts/), add a flagged problem, or read clearly
   worse.
@@ -131,6 +135,19 @@ def repeats(original: str, text: str) -> str:
 
 def _from_model(generator: str) -> bool:
     return generator.startswith("llm")
+
+
+def _unconfirmed_languagetool_word_fix(p: Proposal) -> bool:
+    """LanguageTool's own rule (not one of the project's ``MTCHECK_`` rules in its pack) changes a
+    word, beyond its case or punctuation, and neither a project rule nor a model answer proposes
+    the same edit."""
+    if not p.resolved or any(s.startswith(("llm", "rules")) and s != "rules+languagetool" for s in p.sources):
+        return False
+    rule_ids = [r.split(":", 1)[0] for r in p.resolved]
+    if not all(r.isupper() and not r.startswith("MTCHECK_") for r in rule_ids):
+        return False
+    letters = [re.sub(r"\W", "", t).lower() for t in (p.edit.original, p.edit.replacement)]
+    return letters[0] != letters[1]
 
 
 # Edits of one answer this close (unchanged tokens between them) are one change: "amid the
@@ -329,7 +346,8 @@ class EditJudge:
         return ""
 
     def _source_supports(self, p: Proposal) -> bool:
-        return p.edit.kind == "content" and p.source_given is not None and p.source_given >= self.source_gain
+        return (p.edit.kind == "content" or p.edit.relational) and p.source_given is not None \
+            and p.source_given >= self.source_gain
 
     def _evidence(self, p: Proposal, need: int, model_candidates: int, similarity: float | None) -> tuple[str, str]:
         by_rule = any(not _from_model(s) for s in p.sources)
@@ -338,12 +356,21 @@ class EditJudge:
         # the pattern that found it without fixing it ("On the eve of the Russian centre reported"),
         # so it resolves a problem only when a rule proposes it. The model's insertions need fluency
         # (form) or agreeing answers (content) like its other edits.
-        resolves = f"resolves {', '.join(p.resolved)}" if p.resolved and (by_rule or not inserted) else ""
+        resolves = f"resolves {', '.join(p.resolved)}" if p.resolved and (by_rule or not inserted) \
+            and not _unconfirmed_languagetool_word_fix(p) else ""
         if p.source_given is not None and p.source_given <= -self.source_loss:
             return "", f"the Russian source does not support it (as its translation, log-likelihood down {-p.source_given:.1f})"
         if p.edit.kind == "form":
             if resolves:
                 return resolves, ""
+            if p.edit.relational:
+                if p.model_support >= need:
+                    return f"proposed by {p.model_support} of {model_candidates} model candidates", ""
+                if self._source_supports(p):
+                    return f"the Russian source supports it (as its translation, log-likelihood up {p.source_given:.1f})", ""
+                p.needs_votes = p.model_support > 0
+                return "", (f"a {p.edit.type} edit changes where, when or how sure; fluency is not evidence of that: "
+                            f"proposed by {p.model_support} of {model_candidates} model candidates (needs {need})")
             if p.gain >= self.fluency_gain:
                 return f"reads more fluently (surprisal down {p.gain:.2f})", ""
             return "", f"a {p.edit.type} edit with no fluency gain (surprisal {-p.gain:+.2f}) and no flagged problem"
