@@ -341,6 +341,16 @@ def test_the_training_split_slice_takes_a_quarter_of_its_reddit_documents():
     assert 70 < len(taken) < 130 and all("reddit" in r["doc_id"] for r in taken)
 
 
+def test_the_next_training_split_slice_never_takes_a_document_of_the_first():
+    from mtcheck.evaluate.slices import named_slice
+
+    first, second = named_slice("rewrite-fresh-2026-12e"), named_slice("rewrite-fresh-2026-12f")
+    reddit = [{"doc_id": f"https://www.reddit.com/r/x/{i}", "mt_en": "a"} for i in range(600)]
+    taken = {r["doc_id"] for r in second.select(reddit)}
+    assert taken and not taken & {r["doc_id"] for r in first.select(reddit)}
+    assert 100 < len(taken) < 200  # a third of the three quarters left
+
+
 def test_an_unknown_slice_or_another_file_is_one_input_error(tmp_path):
     from mtcheck.errors import InputError
     from mtcheck.evaluate.rewrites import read_rows

@@ -109,6 +109,18 @@ SLICES = {s.name: s for s in (
         purpose="issue #25: fresh rows after WMT22 and MLQE-PE dev were looked at; judges the relational-edit evidence",
         skip_prefixes=("https://ru.wikiquote.org/",),
     ),
+    DocumentSlice(
+        name="rewrite-fresh-2026-12f",
+        data_file="mlqepe_ruen_train.jsonl",
+        salt="mtcheck-rewrite-fresh-2026-12f",
+        modulus=3,
+        systems=(),
+        flagged_limit=150,
+        defined="2026-12-06",
+        purpose="issue #25: fresh rows after 12e was looked at; judges the change its meaning errors prompted",
+        excluding=("rewrite-fresh-2026-12e",),
+        skip_prefixes=("https://ru.wikiquote.org/",),
+    ),
 )}
 
 
