@@ -201,6 +201,15 @@ def test_a_content_deletion_needs_more_than_votes():
     assert admitted == [] and any("deletion" in p.reason for p in rejected)
 
 
+def test_a_replacement_that_only_drops_words_is_a_deletion():
+    original = "Now the ministry proceeds from the fact that talks failed."
+    shorter = original.replace("Now the", "The")
+    admitted, (refused,) = judge().judge(original, [Candidate("llm", shorter), Candidate("llm-sample", shorter)])
+    assert admitted == [] and refused.edit.only_removes
+    assert "deletion of content (“Now the”) that resolves no flagged problem" in refused.reason
+    assert not Edit(0, 2, "Now the", "Today the", "R:OTHER").only_removes
+
+
 def test_clashing_edits_keep_the_better_supported_one():
     original = "The rebels dabble in the city, the ministry said."
     a, b = original.replace("dabble", "meddle"), original.replace("dabble", "interfere")

@@ -14,6 +14,7 @@ alignment, merging rules and classifier.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -55,6 +56,13 @@ class Edit:
     def drops(self) -> int:
         """How many more words the edit removes than it adds."""
         return len(self.original.split()) - len(self.replacement.split())
+
+    @property
+    def only_removes(self) -> bool:
+        """Every word the edit leaves was there before, whatever its case: "Now the" -> "The" is a
+        deletion of "Now", though ERRANT types it a replacement."""
+        before, after = (Counter(t.lower().split()) for t in (self.original, self.replacement))
+        return not after - before and sum(after.values()) < sum(before.values())
 
     @property
     def kind(self) -> str:

@@ -376,9 +376,10 @@ class EditJudge:
             return "", f"a {p.edit.type} edit with no fluency gain (surprisal {-p.gain:+.2f}) and no flagged problem"
         if resolves and by_rule:
             return f"a rule's own fix: {resolves}", ""
-        if (not p.edit.replacement or p.edit.drops >= DROP_WORDS) and not resolves:
+        if (not p.edit.replacement or p.edit.drops >= DROP_WORDS or p.edit.only_removes) and not resolves:
             # Dropping content loses information: only a flagged problem on those words says they
-            # were the problem; votes and fluency do not ("it is worth noting that" left a dangling clause).
+            # were the problem; votes and fluency do not ("it is worth noting that" left a dangling clause,
+            # "Now the Prosecutor General's Office ..." -> "The ..." lost when).
             return "", f"a {p.edit.type} deletion of content (“{p.edit.original}”) that resolves no flagged problem"
         if p.model_support >= need:
             return f"proposed by {p.model_support} of {model_candidates} model candidates", ""
