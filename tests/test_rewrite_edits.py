@@ -295,6 +295,17 @@ def extractor():
 
 
 @pytest.mark.integration
+def test_punctuation_put_before_a_closing_quote_stays_glued(extractor):
+    original = 'Analogues do not help or harm, "until you die"'
+    edits = extractor.edits(original, 'Analogues do not help or harm, "until you die."')
+    assert [e.replacement for e in edits] == ["."]
+    assert extractor.apply(original, edits) == 'Analogues do not help or harm, "until you die."'
+    # A word put there is still set off by a space.
+    (word,) = extractor.edits("He said it (twice)", "He said it again (twice)")
+    assert extractor.apply("He said it (twice)", [word]) == "He said it again (twice)"
+
+
+@pytest.mark.integration
 def test_errant_types_the_edits_and_applies_a_subset(extractor):
     fixed = ("As Reuters reports, citing an unnamed representative of the opposition, the rebels will be able to "
              "leave the city through the corridors within 48 hours.")

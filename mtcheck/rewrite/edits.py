@@ -179,6 +179,12 @@ def _merged(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
     return merged
 
 
+def _glued(doc: Any, edit: Edit) -> bool:
+    """No space in the original where the edit goes: after the replaced tokens, or at the insertion point."""
+    last = edit.end - 1 if edit.end > edit.start else edit.start - 1
+    return 0 <= last < len(doc) - 1 and not doc[last].whitespace_
+
+
 def apply_edits(doc: Any, edits: Sequence[Edit]) -> str:
     """``doc``'s text with each edit's tokens replaced: the original's spacing is kept away from the
     edits, an edit's words are set off by spaces, and no space is left before closing punctuation."""
@@ -188,7 +194,11 @@ def apply_edits(doc: Any, edits: Sequence[Edit]) -> str:
         if edit.start < at:
             raise ValueError(f"overlapping edits at token {edit.start}")
         pieces.extend(t.text_with_ws for t in doc[at:edit.start])
-        if edit.replacement:
+        if edit.replacement and _glued(doc, edit) and not any(c.isalnum() for c in edit.replacement):
+            # Punctuation put where the original has no space stays glued: "until you die" + '.'
+            # before its closing quote is 'die."', not 'die. "'.
+            pieces.append(edit.replacement)
+        elif edit.replacement:
             pieces.append(" " + edit.replacement + " ")
         elif edit.end > edit.start and not doc[edit.end - 1].whitespace_:
             pieces.append("")  # a deleted word glued to what follows ("the (" -> "(") leaves no gap
