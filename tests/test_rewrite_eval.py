@@ -349,6 +349,8 @@ def test_the_next_training_split_slice_never_takes_a_document_of_the_first():
     taken = {r["doc_id"] for r in second.select(reddit)}
     assert taken and not taken & {r["doc_id"] for r in first.select(reddit)}
     assert 100 < len(taken) < 200  # a third of the three quarters left
+    third = {r["doc_id"] for r in named_slice("rewrite-fresh-2026-12g").select(reddit)}
+    assert third and not third & (taken | {r["doc_id"] for r in first.select(reddit)})
 
 
 def test_an_unknown_slice_or_another_file_is_one_input_error(tmp_path):

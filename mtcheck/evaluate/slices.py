@@ -121,6 +121,18 @@ SLICES = {s.name: s for s in (
         excluding=("rewrite-fresh-2026-12e",),
         skip_prefixes=("https://ru.wikiquote.org/",),
     ),
+    DocumentSlice(
+        name="rewrite-fresh-2026-12g",
+        data_file="mlqepe_ruen_train.jsonl",
+        salt="mtcheck-rewrite-fresh-2026-12g",
+        modulus=2,
+        systems=(),
+        flagged_limit=150,
+        defined="2026-12-06",
+        purpose="issue #25: fresh rows after 12f was looked at; judges the change its meaning errors prompted",
+        excluding=("rewrite-fresh-2026-12e", "rewrite-fresh-2026-12f"),
+        skip_prefixes=("https://ru.wikiquote.org/",),
+    ),
 )}
 
 
