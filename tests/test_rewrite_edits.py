@@ -11,7 +11,7 @@ import difflib
 import pytest
 
 from mtcheck.rewrite.edits import Edit
-from mtcheck.rewrite.evidence import EditJudge
+from mtcheck.rewrite.evidence import EditJudge, copies
 from mtcheck.rewrite.problems import Problem, find_problems
 from mtcheck.types import Candidate
 
@@ -208,6 +208,18 @@ def test_a_replacement_that_only_drops_words_is_a_deletion():
     assert admitted == [] and refused.edit.only_removes
     assert "deletion of content (“Now the”) that resolves no flagged problem" in refused.reason
     assert not Edit(0, 2, "Now the", "Today the", "R:OTHER").only_removes
+
+
+def test_a_model_edit_that_copies_a_word_from_elsewhere_in_the_sentence_is_refused():
+    original = "When consciousness returned to normal, indifference gave way to fear."
+    copied = original.replace("indifference", "fear")
+    admitted, (refused,) = judge().judge(original, [Candidate("llm", copied)] * 3)
+    assert admitted == [] and refused.reason == "puts in “fear”, which the rest of the sentence already has"
+    # A function word the sentence has is no copy; nor is a rule's fix.
+    calm = original.replace("indifference", "calm")
+    (kept,), _ = judge().judge(original, [Candidate("llm", calm)] * 3)
+    assert kept.edit.replacement == "calm"
+    assert copies(original, Edit(5, 6, "indifference", "and to", "R:OTHER")) == ""
 
 
 def test_clashing_edits_keep_the_better_supported_one():

@@ -24,6 +24,8 @@ with several sources. Each proposal is tried alone on the original and admitted 
   LanguageTool's own grammar rules declare no fix safe, so their fix of a word (not only its case or
   punctuation) counts as resolving only when a model answer proposes the same edit: alone it is
   weighed like a model's edit ("it is still sugar" -> "sugared" for BEEN_PART_AGREEMENT);
+- a model's edit may not put in a content word the rest of the sentence already has (a copy from
+  its context, not a rewording);
 - whatever its type, an edit alone may not change a fact (numbers, dates, names, quotations,
   negation, hedges, attribution: mtcheck/rewrite/facts/), add a flagged problem, or read clearly
   worse.
@@ -131,6 +133,21 @@ def repeats(original: str, text: str) -> str:
         if count > had[gram] and had[gram] > 0:
             return " ".join(gram)
     return ""
+
+
+def _content_words(text: str) -> Counter:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return Counter(w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 1 and w not in STOP_WORDS)
+
+
+def copies(original: str, edit: Edit) -> str:
+    """A content word the edit puts in that the rest of the sentence already has ("" when none): a
+    small model copying from its context ("indifference gave way to fear" -> "fear gave way to
+    fear"; "... were nominated" put in a sentence that ends "were nominated")."""
+    put_in = _content_words(edit.replacement) - _content_words(edit.original)
+    rest = _content_words(original) - _content_words(edit.original)
+    return next((w for w in put_in if rest[w]), "")
 
 
 def _from_model(generator: str) -> bool:
@@ -330,6 +347,9 @@ class EditJudge:
             # Half of a move: the words are put in elsewhere while their deletion is judged apart
             # ("It will create X, the newspaper reported" -> "The newspaper will create X, ...").
             return f"repeats “{repeated}”, which is already in the sentence"
+        copied = copies(original, p.edit) if all(_from_model(s) for s in p.sources) else ""
+        if copied:
+            return f"puts in “{copied}”, which the rest of the sentence already has"
         added = introduced(before, after)
         if added:
             return "adds " + ", ".join(added)
