@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     detector = Detector(settings, services=services)
     targets = [f for f in detector.detect(doc, sentences).findings if f.flagged]
     rewriter = Rewriter(settings, detector, services=services, cache=GenerationCache(enabled=False))
-    jobs = [job for job, f in zip(rewriter.jobs_for(sentences, targets, None, doc.text), targets) if rewriter._wants_llm(f)]
+    jobs = [job for job, f in zip(rewriter.jobs_for(sentences, targets, None, doc.text), targets) if rewriter._wants_llm(f, job)]
     rewriter.generate(jobs[0].prompt())  # loads the model and evaluates the system prompt: untimed
     started = time.perf_counter()
     for job in jobs:
