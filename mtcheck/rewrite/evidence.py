@@ -369,6 +369,14 @@ class EditJudge:
         return (p.edit.kind == "content" or p.edit.relational) and p.source_given is not None \
             and p.source_given >= self.source_gain
 
+    def _meaning_evidence(self, p: Proposal, need: int, model_candidates: int) -> str:
+        """Agreeing model answers, or the Russian source's support ("" when neither)."""
+        if p.model_support >= need:
+            return f"proposed by {p.model_support} of {model_candidates} model candidates"
+        if self._source_supports(p):
+            return f"the Russian source supports it (as its translation, log-likelihood up {p.source_given:.1f})"
+        return ""
+
     def _evidence(self, p: Proposal, need: int, model_candidates: int, similarity: float | None) -> tuple[str, str]:
         by_rule = any(not _from_model(s) for s in p.sources)
         inserted = not p.edit.original
@@ -384,10 +392,9 @@ class EditJudge:
             if resolves:
                 return resolves, ""
             if p.edit.relational:
-                if p.model_support >= need:
-                    return f"proposed by {p.model_support} of {model_candidates} model candidates", ""
-                if self._source_supports(p):
-                    return f"the Russian source supports it (as its translation, log-likelihood up {p.source_given:.1f})", ""
+                meaning = self._meaning_evidence(p, need, model_candidates)
+                if meaning:
+                    return meaning, ""
                 p.needs_votes = p.model_support > 0
                 return "", (f"a {p.edit.type} edit changes where, when or how sure; fluency is not evidence of that: "
                             f"proposed by {p.model_support} of {model_candidates} model candidates (needs {need})")
@@ -401,10 +408,9 @@ class EditJudge:
             # were the problem; votes and fluency do not ("it is worth noting that" left a dangling clause,
             # "Now the Prosecutor General's Office ..." -> "The ..." lost when).
             return "", f"a {p.edit.type} deletion of content (“{p.edit.original}”) that resolves no flagged problem"
-        if p.model_support >= need:
-            return f"proposed by {p.model_support} of {model_candidates} model candidates", ""
-        if self._source_supports(p):
-            return f"the Russian source supports it (as its translation, log-likelihood up {p.source_given:.1f})", ""
+        meaning = self._meaning_evidence(p, need, model_candidates)
+        if meaning:
+            return meaning, ""
         if resolves and similarity is not None and similarity >= self.equivalence:
             return f"{resolves}; equivalent sentence (MiniLM {similarity:.2f})", ""
         p.needs_votes = p.model_support > 0
