@@ -27,6 +27,9 @@ def test_a_number_format_change_is_not_damage():
     assert fact_damage("Some 78 thousand people left.", "Some 78,000 people left.") == []
     assert fact_damage("More than 1.3 thousand militants left.", "More than 1,300 militants left.") == []
     assert fact_damage("Some 78 thousand people left.", "Some 87,000 people left.")
+    assert fact_damage("Profit up to £7m in 60 minutes", "Profit up to £7 million in 60 minutes") == []
+    assert fact_damage("It cost $3bn.", "It cost $3 billion.") == [] and fact_damage("It cost $3bn.", "It cost $3 million.")
+    assert audit_values("He ran 7m.") == [7.0]  # without a currency sign "m" may be metres
 
 
 def test_dates_are_one_value_whatever_their_format():

@@ -63,9 +63,15 @@ def audit_dates(text: str) -> list[str]:
     return _dates(text)[0]
 
 
+# News shorthand for money: "£7m", "$3bn", "€40k" ("7m" alone may be metres, so the currency sign is required).
+_MONEY_SCALE = re.compile(r"(?P<amount>[£$€]\s?\d[\d,.]*)\s?(?P<scale>bn|m|k)\b")
+_SCALE_WORDS = {"bn": "billion", "m": "million", "k": "thousand"}
+
+
 def audit_values(text: str) -> list[float]:
     """Numbers as values, read token by token (independent of the verifier's regexes); the
     digits of dates are left to ``audit_dates``."""
+    text = _MONEY_SCALE.sub(lambda m: f"{m.group('amount')} {_SCALE_WORDS[m.group('scale')]}", text)
     tokens = re.findall(r"\d[\d,.]*\d|\d|[A-Za-z]+", _dates(text)[1].replace("%", " percent "))
     values: list[float] = []
     at: list[int] = []  # the token index each value came from
