@@ -54,6 +54,18 @@ class DocumentSlice:
 _UNTUNED_SYSTEMS = ("HuaweiTSC", "JDExploreAcademy", "Lan-Bridge", "Online-A", "Online-B", "Online-G",
                     "Online-W", "Online-Y", "SRPOL")
 
+# MLQE-PE's Russian Wikiquote documents are proverbs, not news copy.
+_WIKIQUOTE = ("https://ru.wikiquote.org/",)
+
+
+def _post_edit_slice(letter: str, modulus: int, purpose: str, excluding: tuple[str, ...] = ()) -> DocumentSlice:
+    """A slice of MLQE-PE train's Reddit documents (one system, so no systems to draw)."""
+    name = f"rewrite-fresh-2026-12{letter}"
+    return DocumentSlice(name=name, data_file="mlqepe_ruen_train.jsonl", salt=f"mtcheck-{name}", modulus=modulus,
+                         systems=(), flagged_limit=150, defined="2026-12-06", purpose=f"issue #25: {purpose}",
+                         excluding=excluding, skip_prefixes=_WIKIQUOTE)
+
+
 SLICES = {s.name: s for s in (
     DocumentSlice(
         name="rewrite-heldout-2026-12",
@@ -96,43 +108,13 @@ SLICES = {s.name: s for s in (
         flagged_limit=150,
         defined="2026-12-06",
         purpose="issue #25: fresh rows after every WMT22 document was looked at; judges the checks the 12c slice prompted",
-        skip_prefixes=("https://ru.wikiquote.org/",),
+        skip_prefixes=_WIKIQUOTE,
     ),
-    DocumentSlice(
-        name="rewrite-fresh-2026-12e",
-        data_file="mlqepe_ruen_train.jsonl",
-        salt="mtcheck-rewrite-fresh-2026-12e",
-        modulus=4,
-        systems=(),
-        flagged_limit=150,
-        defined="2026-12-06",
-        purpose="issue #25: fresh rows after WMT22 and MLQE-PE dev were looked at; judges the relational-edit evidence",
-        skip_prefixes=("https://ru.wikiquote.org/",),
-    ),
-    DocumentSlice(
-        name="rewrite-fresh-2026-12f",
-        data_file="mlqepe_ruen_train.jsonl",
-        salt="mtcheck-rewrite-fresh-2026-12f",
-        modulus=3,
-        systems=(),
-        flagged_limit=150,
-        defined="2026-12-06",
-        purpose="issue #25: fresh rows after 12e was looked at; judges the change its meaning errors prompted",
-        excluding=("rewrite-fresh-2026-12e",),
-        skip_prefixes=("https://ru.wikiquote.org/",),
-    ),
-    DocumentSlice(
-        name="rewrite-fresh-2026-12g",
-        data_file="mlqepe_ruen_train.jsonl",
-        salt="mtcheck-rewrite-fresh-2026-12g",
-        modulus=2,
-        systems=(),
-        flagged_limit=150,
-        defined="2026-12-06",
-        purpose="issue #25: fresh rows after 12f was looked at; judges the change its meaning errors prompted",
-        excluding=("rewrite-fresh-2026-12e", "rewrite-fresh-2026-12f"),
-        skip_prefixes=("https://ru.wikiquote.org/",),
-    ),
+    _post_edit_slice("e", 4, "fresh rows after WMT22 and MLQE-PE dev were looked at; judges the relational-edit evidence"),
+    _post_edit_slice("f", 3, "fresh rows after 12e was looked at; judges the change its meaning errors prompted",
+                     excluding=("rewrite-fresh-2026-12e",)),
+    _post_edit_slice("g", 2, "fresh rows after 12f was looked at; judges the change its meaning errors prompted",
+                     excluding=("rewrite-fresh-2026-12e", "rewrite-fresh-2026-12f")),
 )}
 
 

@@ -45,6 +45,7 @@ from typing import Any, Sequence
 
 from mtcheck.rewrite.edits import Edit, EditExtractor
 from mtcheck.rewrite.facts import fact_checks
+from mtcheck.rewrite.generate import SAFE_GENERATOR
 from mtcheck.rewrite.problems import introduced, resolution
 from mtcheck.rewrite.verify import (
     DEFAULT_EQUIVALENCE,
@@ -154,14 +155,11 @@ def _from_model(generator: str) -> bool:
     return generator.startswith("llm")
 
 
-def _unconfirmed_languagetool_word_fix(p: Proposal) -> bool:
-    """LanguageTool's own rule (not one of the project's ``MTCHECK_`` rules in its pack) changes a
-    word, beyond its case or punctuation, and neither a project rule nor a model answer proposes
-    the same edit."""
-    if not p.resolved or any(s.startswith(("llm", "rules")) and s != "rules+languagetool" for s in p.sources):
-        return False
-    rule_ids = [r.split(":", 1)[0] for r in p.resolved]
-    if not all(r.isupper() and not r.startswith("MTCHECK_") for r in rule_ids):
+def _unconfirmed_word_fix(p: Proposal, unsafe: frozenset[str]) -> bool:
+    """Every problem the edit resolves is one whose rule declares no safe fix (``unsafe``: their
+    keys), the edit changes a word beyond its case or punctuation, and neither a project rule nor
+    a model answer proposes it."""
+    if not p.resolved or not set(p.resolved) <= unsafe or any(_from_model(s) or s in ("rules", SAFE_GENERATOR) for s in p.sources):
         return False
     letters = [re.sub(r"\W", "", t).lower() for t in (p.edit.original, p.edit.replacement)]
     return letters[0] != letters[1]
@@ -226,6 +224,7 @@ class EditJudge:
         matches = v.languagetool_matches(texts)
         problems = {t: v.problems(t) for t in texts}
         problems[original] = before
+        unsafe = frozenset(q.key for q in before if not q.fix_is_safe)
         model_candidates = sum(1 for c in candidates if c.generator.startswith("llm"))
         need = self.support_needed(model_candidates)
         content = [p for p in found if p.edit.kind == "content"]
@@ -240,7 +239,7 @@ class EditJudge:
                 p.gain = surprisal[original] - surprisal[p.text]
             p.reason = self._fault(original, p, before, problems[p.text], matches)
             if not p.reason:
-                p.evidence, p.reason = self._evidence(p, need, model_candidates, sims.get(p.text))
+                p.evidence, p.reason = self._evidence(p, need, model_candidates, sims.get(p.text), unsafe)
             (admitted if p.evidence else rejected).append(p)
         admitted, rejected = self._with_neighbours(admitted, rejected, edits)
         kept: list[Proposal] = []
@@ -377,7 +376,8 @@ class EditJudge:
             return f"the Russian source supports it (as its translation, log-likelihood up {p.source_given:.1f})"
         return ""
 
-    def _evidence(self, p: Proposal, need: int, model_candidates: int, similarity: float | None) -> tuple[str, str]:
+    def _evidence(self, p: Proposal, need: int, model_candidates: int, similarity: float | None,
+                  unsafe: frozenset[str]) -> tuple[str, str]:
         by_rule = any(not _from_model(s) for s in p.sources)
         inserted = not p.edit.original
         # An insertion leaves every word of the flagged phrase in place: it can hide the phrase from
@@ -385,7 +385,7 @@ class EditJudge:
         # so it resolves a problem only when a rule proposes it. The model's insertions need fluency
         # (form) or agreeing answers (content) like its other edits.
         resolves = f"resolves {', '.join(p.resolved)}" if p.resolved and (by_rule or not inserted) \
-            and not _unconfirmed_languagetool_word_fix(p) else ""
+            and not _unconfirmed_word_fix(p, unsafe) else ""
         if p.source_given is not None and p.source_given <= -self.source_loss:
             return "", f"the Russian source does not support it (as its translation, log-likelihood down {-p.source_given:.1f})"
         if p.edit.kind == "form":

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Sequence
 from mtcheck.detect import rules
 from mtcheck.detect.rules import find_matches
 from mtcheck.detect.signals.languagetool import NOISE_RULES, group_of
+from mtcheck.services.languagetool import RULE_PACK_CATEGORY
 
 # Interference rules about names or script (declared ``rewrite=False``): an editor checks them, a
 # rewrite must keep the words.
@@ -40,6 +41,12 @@ class Problem:
     @property
     def key(self) -> str:
         return f"{self.rule_id}: {' '.join(self.words.lower().split())}"
+
+    @property
+    def fix_is_safe(self) -> bool:
+        """The project's rules (its interference rules, and its pack inside LanguageTool) stand by
+        their fixes; LanguageTool's own grammar rules declare no fix safe."""
+        return self.source != "languagetool" or self.rule_id.startswith(RULE_PACK_CATEGORY)
 
 
 def _fixable_rule(rule_id: str, keep: frozenset[str]) -> bool:
