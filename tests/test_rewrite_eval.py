@@ -354,6 +354,9 @@ def test_the_next_training_split_slice_never_takes_a_document_of_the_first():
     assert 100 < len(taken) < 200  # a third of the three quarters left
     third = {r["doc_id"] for r in named_slice("rewrite-fresh-2026-12g").select(reddit)}
     assert third and not third & (taken | {r["doc_id"] for r in first.select(reddit)})
+    fourth = {r["doc_id"] for r in named_slice("rewrite-fresh-2026-12h").select(reddit)}
+    earlier = taken | third | {r["doc_id"] for r in first.select(reddit)}
+    assert fourth and not fourth & earlier and fourth | earlier == {r["doc_id"] for r in reddit}
 
 
 def test_an_unknown_slice_or_another_file_is_one_input_error(tmp_path):

@@ -115,6 +115,8 @@ SLICES = {s.name: s for s in (
                      excluding=("rewrite-fresh-2026-12e",)),
     _post_edit_slice("g", 2, "fresh rows after 12f was looked at; judges the change its meaning errors prompted",
                      excluding=("rewrite-fresh-2026-12e", "rewrite-fresh-2026-12f")),
+    _post_edit_slice("h", 1, "the last Reddit documents no round has looked at; judges vote-free meaning evidence",
+                     excluding=("rewrite-fresh-2026-12e", "rewrite-fresh-2026-12f", "rewrite-fresh-2026-12g")),
 )}
 
 
