@@ -65,8 +65,8 @@ def fake_surprisal(texts):
     return [1.0 + sum(w.startswith("zz") for w in t.split()) for t in texts]
 
 
-def make_rewriter(tmp_path, backend=None, detector=None, services=None):
-    return Rewriter(Settings(), detector, services=services, backend=backend or FakeBackend(),
+def make_rewriter(tmp_path, backend=None, detector=None, services=None, **rewrite):
+    return Rewriter(Settings(tables={"rewrite": rewrite}), detector, services=services, backend=backend or FakeBackend(),
                     verifier=fake_verifier(detector, services), cache=GenerationCache(tmp_path / "cache"))
 
 
@@ -467,11 +467,34 @@ def test_a_repair_follows_when_no_edit_is_admitted_and_samples_only_when_votes_a
     assert [(e.type, e.accepted) for e in out.rewrite.edits if e.accepted] == [("R:WO", True)]
     (dropped,) = [e for e in out.rewrite.edits if not e.accepted]
     assert dropped.sources == ("llm",) and dropped.reason == "modality: lost attribution"
-    # A content edit with no other evidence asks for samples, and their agreement admits it.
+    # With samples configured (a stronger model's), a content edit with no other evidence asks for
+    # them, and their agreement admits it.
     original = "The militants dabble in the city, the ministry said."
     agreed = FakeBackend(default=original.replace("dabble", "meddle"))
-    (out,) = make_rewriter(tmp_path / "votes", backend=agreed).rewrite(
+    (out,) = make_rewriter(tmp_path / "votes", backend=agreed, candidates=3).rewrite(
         Document("x", original, "text", "utf-8"), [finding(original).sentence], [finding(original)])
     assert len(agreed.calls) == 2  # the greedy answer, then the samples
     assert out.rewrite.text == original.replace("dabble", "meddle")
     assert [e.evidence for e in out.rewrite.edits] == ["proposed by 3 of 3 model candidates"]
+
+
+@pytest.mark.integration  # ERRANT loads the spaCy model
+def test_by_default_the_models_own_agreement_admits_no_content_edit(tmp_path):
+    # The local model's samples repeat its misreadings: by default none is asked for, and neither the
+    # greedy answer nor a repair that copies it is meaning evidence for a content edit.
+    original = "The militants dabble in the city, the ministry said."
+    asked = []
+
+    class Backend(FakeBackend):
+        def generate(self, prompts, n=1, temperature=0.0, max_tokens=96, seed=0):
+            asked.append((n, temperature))
+            return super().generate(prompts, n, temperature, max_tokens, seed)
+
+    backend = Backend(default=original.replace("dabble", "meddle"))
+    (out,) = make_rewriter(tmp_path, backend=backend).rewrite(
+        Document("x", original, "text", "utf-8"), [finding(original).sentence], [finding(original)])
+    assert asked and all(n == 1 and t == 0.0 for n, t in asked)
+    assert out.rewrite.text is None
+    (refused,) = out.rewrite.edits
+    assert not refused.accepted and refused.reason.startswith("a content edit of the model with no meaning evidence")
+    assert "no edit" in out.rewrite.note and "meaning evidence" in out.rewrite.note

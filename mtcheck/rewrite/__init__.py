@@ -31,10 +31,10 @@ from mtcheck.types import Candidate, Check, Document, EditDecision, Finding, Rea
 
 __all__ = ["Rewriter", "Job", "PROMPT_VERSION"]
 
-# Candidates from the LLM per sentence: the greedy answer and, when it proposes a content edit with
-# no other evidence, samples of the same prompt, whose agreement is the evidence (the default of
-# [rewrite] candidates, RewriteConfig in mtcheck/config_tables.py).
-DEFAULT_CANDIDATES = 3
+# Candidates from the LLM per sentence: the greedy answer and, with [rewrite] candidates above 1
+# (RewriteConfig in mtcheck/config_tables.py), samples of the same prompt whose agreement is
+# evidence for a content edit. The local model's agreement is not (see there), so one by default.
+DEFAULT_CANDIDATES = 1
 
 
 def _max_tokens(sentence: str, cap: int) -> int:

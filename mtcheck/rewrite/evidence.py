@@ -10,10 +10,13 @@ with several sources. Each proposal is tried alone on the original and admitted 
   resolves; a relational one (a preposition put in or swapped, a tense: ``Edit.relational``) needs
   a flagged problem it resolves or the meaning evidence of a content edit, never fluency alone;
 - a content edit (a noun, verb, adjective, adverb or phrase replaced, inserted or deleted) needs
-  meaning evidence: a rule's own fix for a flagged problem, the same edit proposed independently
-  by at least ``min_support`` of the model's candidates, or, for a replacement or deletion that
+  meaning evidence: a rule's own fix for a flagged problem, or, for a replacement or deletion that
   resolves a flagged problem, a sentence embedding (MiniLM) that finds the edited sentence
-  equivalent to the original (never for an insertion: an embedding does not see added words);
+  equivalent to the original (never for an insertion: an embedding does not see added words); with
+  ``[rewrite] candidates`` above 1 (a stronger model's samples), also the same edit proposed by at
+  least ``min_support`` of its independent answers. The local 1.5B model's answers are not
+  independent evidence by default: its samples share its prompt and repeat its misreadings
+  ("indifference gave way to fear" -> "fear gave way to fear" in 3 of 3);
 - with the Russian source, a model's edit is also weighed against it (mtcheck/rewrite/adequacy.py):
   a content edit that makes the sentence a likelier translation of the Russian by ``source_gain``
   nats is admitted on that alone (and may cost as much fluency as a problem's fix), and any model
@@ -71,6 +74,9 @@ DEFAULT_EDIT_TOLERANCE = 0.1
 # winner in".)
 DEFAULT_SOURCE_GAIN = 3.0
 DEFAULT_SOURCE_LOSS = 8.0
+# The model answers that count as votes: the greedy answer and its samples. A repair is shown the
+# earlier attempt, so its agreeing with it is a copy, not a second opinion.
+INDEPENDENT_ANSWERS = ("llm", "llm-sample")
 
 
 @dataclass
@@ -88,7 +94,7 @@ class Proposal:
 
     @property
     def model_support(self) -> int:
-        return sum(1 for s in self.sources if s.startswith("llm"))
+        return sum(1 for s in self.sources if s in INDEPENDENT_ANSWERS)
 
     def decision(self, accepted: bool) -> EditDecision:
         e = self.edit
@@ -225,7 +231,7 @@ class EditJudge:
         problems = {t: v.problems(t) for t in texts}
         problems[original] = before
         unsafe = frozenset(q.key for q in before if not q.fix_is_safe)
-        model_candidates = sum(1 for c in candidates if c.generator.startswith("llm"))
+        model_candidates = sum(1 for c in candidates if c.generator in INDEPENDENT_ANSWERS)
         need = self.support_needed(model_candidates)
         content = [p for p in found if p.edit.kind == "content"]
         sims = dict(zip([p.text for p in content], v.similarity([(original, p.text) for p in content]))) \
@@ -396,8 +402,9 @@ class EditJudge:
                 if meaning:
                     return meaning, ""
                 p.needs_votes = p.model_support > 0
-                return "", (f"a {p.edit.type} edit changes where, when or how sure; fluency is not evidence of that: "
-                            f"proposed by {p.model_support} of {model_candidates} model candidates (needs {need})")
+                votes = (f": proposed by {p.model_support} of {model_candidates} model candidates (needs {need})"
+                         if model_candidates > 1 else "")
+                return "", f"a {p.edit.type} edit changes where, when or how sure; fluency is not evidence of that{votes}"
             if p.gain >= self.fluency_gain:
                 return f"reads more fluently (surprisal down {p.gain:.2f})", ""
             return "", f"a {p.edit.type} edit with no fluency gain (surprisal {-p.gain:+.2f}) and no flagged problem"
@@ -414,7 +421,9 @@ class EditJudge:
         if resolves and similarity is not None and similarity >= self.equivalence:
             return f"{resolves}; equivalent sentence (MiniLM {similarity:.2f})", ""
         p.needs_votes = p.model_support > 0
-        why = f"a content edit proposed by {p.model_support} of {model_candidates} model candidates (needs {need})"
+        why = (f"a content edit proposed by {p.model_support} of {model_candidates} model candidates (needs {need})"
+               if model_candidates > 1 else "a content edit of the model with no meaning evidence (no rule proposes it"
+               + (", nor a flagged problem it resolves in an equivalent sentence" if not resolves else "") + ")")
         if resolves and similarity is not None:
             why += f", equivalence {similarity:.2f} (needs {self.equivalence:.2f})"
         return "", why
