@@ -186,3 +186,17 @@ def test_openai_backend_reports_an_unreachable_server():
     backend = load_backend(Settings(tables={"rewrite": {"base_url": f"http://127.0.0.1:{port}/v1", "timeout": 5}}), "openai")
     with pytest.raises(ComponentError, match="cannot reach"):
         backend.generate([editor_prompt(SENTENCE)], max_tokens=4)
+
+
+@pytest.mark.integration
+def test_the_fluency_lm_scores_the_same_on_the_rewriters_threads_and_goes_back_to_its_own():
+    # The rewrite stage's checks score with the rewriter's two threads, detection with one: the
+    # surprisal of a text must not depend on which asked first.
+    from mtcheck.services.fluency_lm import Surprisal, surprisal_model
+
+    texts = ["The rebels will be able to leave the city the corridors.", "Talks ended on Monday, officials said."]
+    one, two = Surprisal()(texts), Surprisal()(texts, threads=2)
+    assert one == pytest.approx(two, abs=1e-4) and all(v > 0 for v in one)
+    model = surprisal_model()
+    model.surprisals(texts[0])
+    assert model.threads_in_use == model.n_threads == 1

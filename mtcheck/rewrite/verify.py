@@ -171,7 +171,7 @@ class Verifier:
         # Answers are remembered by the services, so sentences detection checked are not sent again.
         self.languagetool = services.languagetool
         self._similarity = similarity
-        self._surprisal = surprisal
+        self._surprisal: Callable[[Sequence[str]], list[float]] | None = surprisal
         self._nlp = nlp
         self.use_models = options.model_checks
 
@@ -183,7 +183,10 @@ class Verifier:
 
     def surprisal(self, texts: Sequence[str]) -> list[float]:
         if self._surprisal is None:
-            self._surprisal = self.services.surprisal
+            # The checks run between the rewriter's generations, never beside them: the small LM may
+            # use the rewriter's threads (detection keeps it on one, its LanguageTool thread beside it).
+            scorer, threads = self.services.surprisal, self.settings.rewrite_config.n_threads
+            self._surprisal = lambda texts: scorer(texts, threads=threads)
         return self._surprisal(texts)
 
     @property

@@ -21,7 +21,7 @@ _LOCK = threading.Lock()
 
 
 class SurprisalModel(Protocol):
-    def surprisals(self, text: str) -> list[float]: ...
+    def surprisals(self, text: str, threads: int | None = None) -> list[float]: ...
 
 
 def _package_dir(name: str) -> Path | None:
@@ -81,6 +81,7 @@ class _LlamaSurprisals:
     def __init__(self, path: str, n_threads: int = 1):
         self.path = path
         self.n_threads = n_threads
+        self.threads_in_use = n_threads
 
     @property
     def llama(self) -> Any:
@@ -88,12 +89,20 @@ class _LlamaSurprisals:
 
         return load_llama(self.path, n_ctx=512, n_threads=self.n_threads, logits_all=True)
 
-    def surprisals(self, text: str) -> list[float]:
+    def surprisals(self, text: str, threads: int | None = None) -> list[float]:
         llama = self.llama
         tokens = [llama.token_bos()] + llama.tokenize(text.encode("utf-8"), add_bos=False)[:MAX_TOKENS]
         if len(tokens) < 2:
             return []
+        self._use_threads(llama, threads or self.n_threads)
         return [-lp for lp in token_logprobs(llama, tokens)]
+
+    def _use_threads(self, llama: Any, threads: int) -> None:
+        if self.threads_in_use != threads:
+            import llama_cpp
+
+            llama_cpp.llama_set_n_threads(llama.ctx, threads, threads)
+            self.threads_in_use = threads
 
 
 class _TransformersSurprisals:
@@ -107,8 +116,8 @@ class _TransformersSurprisals:
         self.tokenizer = AutoTokenizer.from_pretrained(str(where.parent), gguf_file=where.name)
         self.model = AutoModelForCausalLM.from_pretrained(str(where.parent), gguf_file=where.name).eval()
 
-    def surprisals(self, text: str) -> list[float]:
-        torch = self.torch
+    def surprisals(self, text: str, threads: int | None = None) -> list[float]:
+        torch = self.torch  # torch keeps the two threads it was given
         ids = self.tokenizer(text, return_tensors="pt").input_ids[:, :MAX_TOKENS]
         bos = self.tokenizer.bos_token_id
         if bos is not None:
@@ -157,11 +166,13 @@ class Surprisal:
         if isinstance(model, _LlamaSurprisals):
             model.llama  # noqa: B018 (loads the model)
 
-    def __call__(self, texts: Sequence[str]) -> list[float]:
+    def __call__(self, texts: Sequence[str], threads: int | None = None) -> list[float]:
+        """``threads``: for a caller that runs nothing beside the scoring (the rewrite stage's checks,
+        between generations): on two idle cores two threads score in 0.6 of the time of one."""
         model = self.model()
         for text in dict.fromkeys(texts):
             if text not in self._memo:
                 with _LOCK:
-                    values = model.surprisals(text)
+                    values = model.surprisals(text, threads)
                 self._memo[text] = float(sum(values) / len(values)) if values else 0.0
         return [self._memo[t] for t in texts]
