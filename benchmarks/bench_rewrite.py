@@ -10,8 +10,9 @@ to raw llama.cpp generation.
    Wall time and peak memory (the process tree's maximum resident set) of each.
 2. In this process, warm: raw llama.cpp generation of the greedy answer to each flagged sentence's
    prompt, beside the rewrite stage's time per flagged sentence from step 1.
-3. Tokens per second of the rewriter's answers (the greedy answer and the samples of each prompt)
-   with prompt-lookup decoding (``[rewrite] prompt_lookup``, the default) and without it.
+3. Tokens per second of the rewriter's answers (the greedy answer, and a sample of each prompt as
+   ``[rewrite] candidates`` above 1 would ask for) with prompt-lookup decoding (``[rewrite]
+   prompt_lookup``; off by default) and without it.
 
 Targets (issue #25): the seed with rewrites, cold cache, in at most 60 s; at most 3 s per flagged sentence.
 """
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     raw = (time.perf_counter() - started) / max(1, len(jobs))
     print(f"raw llama.cpp generation, greedy, warm: {raw:.2f} s per prompt ({len(jobs)} prompts; "
           f"{len(flagged) - len(jobs)} flagged sentences need none)")
-    print(f"rewrite stage (rules, LanguageTool, greedy + samples/repair while unsettled, verification): "
+    print(f"rewrite stage (rules, LanguageTool, greedy answer, a repair while unsettled, verification): "
           f"{per_sentence:.2f} s per flagged sentence")
     prompt_lookup_figures(jobs, max(1, rewriter.n - 1))
     print(f"target: at most 3 s per flagged sentence: {'met' if per_sentence <= 3 else 'not met'} ({per_sentence:.2f} s)")
@@ -157,7 +158,8 @@ def prompt_lookup_figures(jobs: list, samples: int) -> None:
     from mtcheck.config import Settings
 
     default = Settings().rewrite_config.prompt_lookup or 10
-    print(f"rewriter tokens/s, greedy answer + {samples} samples per prompt ({len(jobs)} prompts, warm):")
+    print(f"rewriter tokens/s, greedy answer + {samples} samples per prompt ({len(jobs)} prompts, warm; samples are "
+          f"asked for only with [rewrite] candidates above 1, default {Settings().rewrite_config.candidates}):")
     for label, k in ((f"with prompt lookup ({default} drafted tokens)", default), ("without prompt lookup", 0)):
         greedy, sampled, per_prompt = _speed(jobs, k, samples)
         print(f"  {label:<42} greedy {greedy:6.1f} tok/s   samples {sampled:6.1f} tok/s   {per_prompt:5.2f} s per prompt")
