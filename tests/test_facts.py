@@ -18,7 +18,7 @@ from mtcheck.rewrite.facts import (
     numbers,
 )
 
-CHECKS = ("numbers", "dates", "approximation", "entities", "quotations", "negation", "modality", "pronouns")
+CHECKS = ("numbers", "dates", "approximation", "entities", "quotations", "negation", "modality", "pronouns", "links")
 
 SEED = ("As reports Reuters, citing an unnamed representative of the opposition, the rebels will be able to "
         "leave the city the corridors within 48 hours.")
@@ -314,3 +314,16 @@ def test_a_rewrite_gives_nobody_a_gender_the_original_did_not():
     # A gendered pronoun for a thing may become "it"; the same speaker may move.
     assert "pronouns" not in failed("The virus mutated, and he met no resistance.", "The virus mutated and met no resistance.")
     assert "pronouns" not in failed("According to her, the talks failed.", "The talks failed, she said.")
+
+
+def test_a_link_is_kept_character_for_character_even_when_translation_spaced_it_out():
+    from mtcheck.rewrite.facts.links import links
+
+    spaced = "http: / / echo.msk.ru / programs / code / 1582608-echo / (at the end of the program)"
+    # LanguageTool's capital at a sentence start, applied to a scheme, breaks the address.
+    assert failed(spaced, spaced.replace("http:", "Http:"))["links"] == "changed http:, added Http:"
+    assert "links" in failed("Details at www.bbc.co.uk/news/world-123.", "Details at www.bbc.co.uk/news.")
+    assert "links" in failed("Write to press@kremlin.ru or @tass_agency.", "Write to press@kremlin.ru or @tass.")
+    assert "links" not in failed("See kremlin.ru for the text, he said.", "He said the text is on kremlin.ru.")
+    # Abbreviations, a name written with a dot and a sentence glued to the next are no links.
+    assert not links("The U.S. and e.g. the city.The next day Gazeta.Ru said 3.5 i.e. more.")

@@ -73,6 +73,7 @@ _FAULTS = {
     "negation": "it changed a negation ({})",
     "modality": "it dropped a hedge or who said it ({})",
     "pronouns": "it gave someone a gender the original does not ({})",
+    "links": "it changed a web address ({})",
     "approximation": "it changed how exact a number is ({})",
     "similarity": "it changed the meaning",
     "languagetool": "it added a grammar error ({})",

@@ -1,4 +1,4 @@
-"""What a rewrite must keep: numbers, dates, names, quotations, negation, hedges and attribution.
+"""What a rewrite must keep: numbers, dates, names, quotations, negation, hedges, attribution and links.
 
 Each extractor turns one sentence into comparable values, so a check is "the candidate's values
 cover the original's". The checks compare MEANING, not spelling: a number is its value ("78
@@ -11,7 +11,8 @@ here but per edit, on evidence (mtcheck/rewrite/evidence.py).
 
 One module per kind of fact: ``words`` (spelling), ``parsing`` (one parse per text), ``temporal``
 (dates), ``numeric`` (numbers, ranks, approximation), ``names``, ``quotes`` (quotations),
-``modals`` (negation, modality, attribution, hedges) and ``checks`` (``fact_checks``, in order).
+``modals`` (negation, modality, attribution, hedges), ``links`` (web and e-mail addresses, kept
+character for character) and ``checks`` (``fact_checks``, in order).
 """
 
 from __future__ import annotations

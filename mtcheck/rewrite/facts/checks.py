@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from mtcheck.rewrite.facts.links import links_changed
 from mtcheck.rewrite.facts.modals import genders_added, modality_lost, negations
 from mtcheck.rewrite.facts.names import _DOTTED_NAME, names_added, names_missing
 from mtcheck.rewrite.facts.numeric import _match_numbers, approximation_changed, number_label, number_mentions
@@ -16,7 +17,7 @@ from mtcheck.types import Check
 def fact_checks(original: str, candidate: str, nlp: Any = None) -> list[Check]:
     """Every fact check of a rewrite of ``original``, in this order: numbers, dates, approximation,
     entities, quotations, negation, modality (hedges and attribution), pronouns (no gender the
-    original does not give).
+    original does not give), links (web and e-mail addresses, handles: character for character).
 
     ``nlp`` parses a text to a spaCy Doc; without it the checks fall back to regular expressions.
     Whether a content word may be replaced is no longer decided here but per edit, on evidence
@@ -58,4 +59,7 @@ def fact_checks(original: str, candidate: str, nlp: Any = None) -> list[Check]:
 
     genders = genders_added(original, candidate)
     checks.append(Check("pronouns", not genders, ", ".join(f"a {g} pronoun added" for g in genders)))
+
+    changed = links_changed(original, candidate)
+    checks.append(Check("links", not changed, ", ".join(changed)))
     return checks
