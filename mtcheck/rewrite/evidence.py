@@ -161,6 +161,13 @@ def _from_model(generator: str) -> bool:
     return generator.startswith("llm")
 
 
+def _votes_short(p: Proposal, need: int, model_candidates: int) -> str:
+    """How far the model's agreeing answers fell short ("" when it gave one answer: no votes asked for)."""
+    if model_candidates <= 1:
+        return ""
+    return f"proposed by {p.model_support} of {model_candidates} model candidates (needs {need})"
+
+
 def _unconfirmed_word_fix(p: Proposal, unsafe: frozenset[str]) -> bool:
     """Every problem the edit resolves is one whose rule declares no safe fix (``unsafe``: their
     keys), the edit changes a word beyond its case or punctuation, and neither a project rule nor
@@ -402,9 +409,9 @@ class EditJudge:
                 if meaning:
                     return meaning, ""
                 p.needs_votes = p.model_support > 0
-                votes = (f": proposed by {p.model_support} of {model_candidates} model candidates (needs {need})"
-                         if model_candidates > 1 else "")
-                return "", f"a {p.edit.type} edit changes where, when or how sure; fluency is not evidence of that{votes}"
+                votes = _votes_short(p, need, model_candidates)
+                return "", (f"a {p.edit.type} edit changes where, when or how sure; fluency is not evidence of that"
+                            + (f": {votes}" if votes else ""))
             if p.gain >= self.fluency_gain:
                 return f"reads more fluently (surprisal down {p.gain:.2f})", ""
             return "", f"a {p.edit.type} edit with no fluency gain (surprisal {-p.gain:+.2f}) and no flagged problem"
@@ -421,9 +428,14 @@ class EditJudge:
         if resolves and similarity is not None and similarity >= self.equivalence:
             return f"{resolves}; equivalent sentence (MiniLM {similarity:.2f})", ""
         p.needs_votes = p.model_support > 0
-        why = (f"a content edit proposed by {p.model_support} of {model_candidates} model candidates (needs {need})"
-               if model_candidates > 1 else "a content edit of the model with no meaning evidence (no rule proposes it"
-               + (", nor a flagged problem it resolves in an equivalent sentence" if not resolves else "") + ")")
+        votes = _votes_short(p, need, model_candidates)
+        if votes:
+            why = f"a content edit {votes}"
+        elif resolves:
+            why = "a content edit of the model with no meaning evidence (no rule proposes it)"
+        else:
+            why = ("a content edit of the model with no meaning evidence (no rule proposes it, nor a flagged problem "
+                   "it resolves in an equivalent sentence)")
         if resolves and similarity is not None:
             why += f", equivalence {similarity:.2f} (needs {self.equivalence:.2f})"
         return "", why

@@ -16,23 +16,24 @@ _LINK = re.compile(
     r"\b(?:https?|ftp):/*"
     r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
     r"|(?<![\w@])@\w{2,}"
-    r"|\b(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/\S*)?",
+    r"|(?P<host>\b(?:[a-z0-9-]+\.)+[a-z]{2,})(?P<path>/\S*)?",
     re.IGNORECASE,
 )
 
 
 def links(text: str) -> Counter:
-    pieces = (m.group(0).rstrip(".,;:!?)\"”’'") if "/" in m.group(0) else m.group(0) for m in _LINK.finditer(text))
-    return Counter(p for p in pieces if _looks_like_link(p))
+    return Counter(_piece(m) for m in _LINK.finditer(text) if m.group("host") is None or _is_host(m.group("host")))
 
 
-def _looks_like_link(piece: str) -> bool:
-    if piece.lower().startswith(("http", "ftp")) and ":" in piece or "@" in piece:
-        return True
+def _is_host(host: str) -> bool:
     # "U.S", "Gazeta.Ru" and a sentence glued to the next ("city.The") are no hosts: a host's last
     # part is lowercase, and so is its first letter.
-    host = piece.split("/")[0]
     return host.rsplit(".", 1)[-1].islower() and not host[0].isupper()
+
+
+def _piece(m: re.Match) -> str:
+    # A path runs to the next space: the sentence's own punctuation after it is not part of it.
+    return m.group(0).rstrip(".,;:!?)\"”’'") if m.group("path") else m.group(0)
 
 
 def links_changed(original: str, candidate: str) -> list[str]:
