@@ -25,27 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-SEED = ROOT / "seeds" / "000_57608c29d3a128ea.txt"
 BATCHES = (1, 2, 3, 4, 8, 16, 32, 64)
-
-
-def seed_jobs() -> list:
-    from mtcheck.config import Settings
-    from mtcheck.detect import Detector
-    from mtcheck.load import load_document
-    from mtcheck.rewrite import Rewriter
-    from mtcheck.rewrite.cache import GenerationCache
-    from mtcheck.segment import segment
-    from mtcheck.services.factory import build_services
-
-    settings = Settings(cache=False)
-    services = build_services(settings, languagetool=False)
-    doc = load_document(str(SEED))
-    sentences = segment(doc)
-    detector = Detector(settings, services=services)
-    targets = [f for f in detector.detect(doc, sentences).findings if f.flagged]
-    rewriter = Rewriter(settings, detector, services=services, cache=GenerationCache(enabled=False))
-    return [job for job, f in zip(rewriter.jobs_for(sentences, targets, None, doc.text), targets) if rewriter._wants_llm(f, job)]
 
 
 def pass_costs(llama, context: list[int], filler: list[int]) -> dict[int, float]:
@@ -71,16 +51,18 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     drafts = [int(d) for d in args.drafts.split(",") if d.strip()]
 
+    from benchmarks.bench_rewrite import seed_jobs
     from mtcheck.config import Settings
     from mtcheck.rewrite import _max_tokens
     from mtcheck.rewrite.backends.base import load_backend
 
-    jobs = seed_jobs()
+    _, jobs = seed_jobs(languagetool=False)
     settings = Settings(cache=False)
     backend = load_backend(settings, "llama_cpp")
     llama = backend.llama
-    system = llama.tokenize(jobs[0].prompt().system.encode("utf-8"), add_bos=False)
-    filler = llama.tokenize(jobs[0].prompt().user.encode("utf-8"), add_bos=False) * 4
+    prompts = [job.prompt() for job in jobs]
+    system = llama.tokenize(prompts[0].system.encode("utf-8"), add_bos=False)
+    filler = llama.tokenize(prompts[0].user.encode("utf-8"), add_bos=False) * 4
     costs = pass_costs(llama, system, filler)
     single = costs[1]
     print(f"rewriter forward passes after the system prompt ({len(system)} tokens), {settings.rewrite_config.n_threads} threads:")
@@ -89,17 +71,16 @@ def main(argv: list[str] | None = None) -> None:
         best = f"{k * single / seconds:.2f}x" if k > 1 else ""
         print(f"  {k:<20}{seconds * 1000:8.1f}{seconds * 1000 / k:14.1f}{best:>40}")
 
-    user_tokens, answer_tokens = [], []
+    user_tokens = [len(llama.tokenize(p.user.encode("utf-8"), add_bos=False)) for p in prompts]
     answers: dict[int, list[str]] = {}
     cap = settings.rewrite_config.max_tokens
     for k in drafts:
         timed = load_backend(Settings(cache=False, tables={"rewrite": {"prompt_lookup": k}}), "llama_cpp")
-        timed.generate([jobs[0].prompt()], max_tokens=8)  # loads the model and the system prompt: untimed
+        timed.generate(prompts[:1], max_tokens=8)  # loads the model and the system prompt: untimed
         started = time.perf_counter()
-        answers[k] = [timed.generate([job.prompt()], max_tokens=_max_tokens(job.prompt().sentence, cap))[0][0] for job in jobs]
+        answers[k] = [timed.generate([p], max_tokens=_max_tokens(p.sentence, cap))[0][0] for p in prompts]
         seconds = (time.perf_counter() - started) / len(jobs)
-        if not user_tokens:
-            user_tokens = [len(llama.tokenize(job.prompt().user.encode("utf-8"), add_bos=False)) for job in jobs]
+        if k == drafts[0]:
             answer_tokens = [len(llama.tokenize(a.encode("utf-8"), add_bos=False)) + 1 for a in answers[k]]
             # A user message is read in one pass: priced at the rate of the nearest measured batch size.
             batch = min(BATCHES, key=lambda b: abs(b - statistics.mean(user_tokens)))

@@ -56,6 +56,28 @@ def _fresh_cache(languagetool: Path) -> Path:
     return cache
 
 
+def seed_jobs(languagetool: bool = True) -> tuple:
+    """(a rewriter without a generation cache, the prompts of the seed's flagged sentences that ask
+    the model), as ``mtcheck check`` builds them."""
+    from mtcheck.config import Settings
+    from mtcheck.detect import Detector
+    from mtcheck.load import load_document
+    from mtcheck.rewrite import Rewriter
+    from mtcheck.rewrite.cache import GenerationCache
+    from mtcheck.segment import segment
+    from mtcheck.services.factory import build_services
+
+    settings = Settings(cache=False)
+    services = build_services(settings, languagetool=languagetool)
+    doc = load_document(str(SEED))
+    sentences = segment(doc)
+    detector = Detector(settings, services=services)
+    targets = [f for f in detector.detect(doc, sentences).findings if f.flagged]
+    rewriter = Rewriter(settings, detector, services=services, cache=GenerationCache(enabled=False))
+    jobs = [job for job, f in zip(rewriter.jobs_for(sentences, targets, None, doc.text), targets) if rewriter._wants_llm(f, job)]
+    return rewriter, jobs
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -98,23 +120,7 @@ def main(argv: list[str] | None = None) -> None:
     per_sentence = (cold_s - plain_s) / max(1, len(flagged))
 
     # Raw generation, warm, in this process: the greedy answer to each flagged sentence's prompt.
-    from mtcheck.config import Settings
-    from mtcheck.detect import Detector
-    from mtcheck.load import load_document
-    from mtcheck.rewrite import Rewriter
-    from mtcheck.rewrite.cache import GenerationCache
-    from mtcheck.segment import segment
-
-    settings = Settings(cache=False)
-    from mtcheck.services.factory import build_services
-
-    services = build_services(settings, languagetool=not args.no_languagetool)
-    doc = load_document(str(SEED))
-    sentences = segment(doc)
-    detector = Detector(settings, services=services)
-    targets = [f for f in detector.detect(doc, sentences).findings if f.flagged]
-    rewriter = Rewriter(settings, detector, services=services, cache=GenerationCache(enabled=False))
-    jobs = [job for job, f in zip(rewriter.jobs_for(sentences, targets, None, doc.text), targets) if rewriter._wants_llm(f, job)]
+    rewriter, jobs = seed_jobs(languagetool=not args.no_languagetool)
     rewriter.generate(jobs[0].prompt())  # loads the model and evaluates the system prompt: untimed
     started = time.perf_counter()
     for job in jobs:

@@ -45,8 +45,7 @@ def main() -> None:
     from mtcheck.detect.data import all_examples, data_dir
     from mtcheck.detect.encoder_model import load_scorer, masked_sentences, packaged_dir
     from mtcheck.detect.features import extract
-    from mtcheck.detect.metrics import auroc
-    from mtcheck.evaluate.refit import recall_at_fpr
+    from mtcheck.evaluate.refit import score_separation
 
     def say(message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
@@ -68,12 +67,11 @@ def main() -> None:
     table: dict = {"pearson_r": round(float(np.corrcoef(stack, encoder)[0, 1]), 3), "sources": {}}
     for source in NEGATIVE_SOURCES:
         keep = np.array([e.label == "mt" or e.source == source for e in validation])
-        y = list(labels[keep])
-        table["sources"][source] = {
-            "n_pos": int(labels[keep].sum()), "n_neg": int((~labels[keep]).sum()),
-            **{name: {"auroc": round(auroc(y, list(s[keep])), 4), "recall_at_3": round(recall_at_fpr(y, list(s[keep]), 0.03), 4)}
-               for name, s in (("stack", stack), ("encoder", encoder), ("blend", blend))},
-        }
+        figures: dict = {"n_pos": int(labels[keep].sum()), "n_neg": int((~labels[keep]).sum())}
+        for name, scores in (("stack", stack), ("encoder", encoder), ("blend", blend)):
+            auc, recall = score_separation(list(labels[keep]), list(scores[keep]))
+            figures[name] = {"auroc": round(auc, 4), "recall_at_3": round(recall, 4)}
+        table["sources"][source] = figures
     if args.json:
         print(json.dumps(table, indent=1))
         return

@@ -45,8 +45,7 @@ def main() -> None:
 
     from mtcheck.detect.data import all_examples, data_dir
     from mtcheck.detect.encoder_model import masked_sentences
-    from mtcheck.detect.metrics import auroc
-    from mtcheck.evaluate.refit import recall_at_fpr
+    from mtcheck.evaluate.refit import score_separation
     from mtcheck.services.modelstore import ModelStore
 
     def say(message: str) -> None:
@@ -78,8 +77,8 @@ def main() -> None:
             scores = fitted.decision_function(embedded[len(train):])
             for source in NEGATIVE_SOURCES:
                 keep = np.array([e.label == "mt" or e.source == source for e in validation])
-                y, s = list(y_val[keep]), list(scores[keep])
-                row[f"C={strength} vs {source}"] = {"auroc": round(auroc(y, s), 4), "recall_at_3": round(recall_at_fpr(y, s, 0.03), 4)}
+                auc, recall = score_separation(list(y_val[keep]), list(scores[keep]))
+                row[f"C={strength} vs {source}"] = {"auroc": round(auc, 4), "recall_at_3": round(recall, 4)}
         table[name] = row
     if args.json:
         print(json.dumps(table, indent=1))

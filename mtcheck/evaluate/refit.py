@@ -114,10 +114,16 @@ def sentence_separation(
 ) -> tuple[float, float]:
     """(AUROC, recall at FPR <= ``fpr``) of ``model``'s sentence-alone scores, translated
     sentences' feature rows ``positives`` against English-written ``negatives``."""
-    from mtcheck.detect.metrics import auroc
-
     labels = [True] * len(positives) + [False] * len(negatives)
     scores = [model.sentence_logodds(row)[0] for row in [*positives, *negatives]]
-    if not positives or not negatives:
+    return score_separation(labels, scores, fpr)
+
+
+def score_separation(labels: Sequence[bool], scores: Sequence[float], fpr: float = 0.03) -> tuple[float, float]:
+    """(AUROC, recall at FPR <= ``fpr``) of any scores, translated sentences labelled True; NaN
+    for both without both classes."""
+    from mtcheck.detect.metrics import auroc
+
+    if all(labels) or not any(labels):
         return float("nan"), float("nan")
     return auroc(labels, scores), recall_at_fpr(labels, scores, fpr)
